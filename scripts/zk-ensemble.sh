@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# zk-ensemble.sh — run a 3-server Apache ZooKeeper 3.8 ensemble on loopback,
+# from Debian's `zookeeper` package, for the conformance suite and for users.
+#
+#   scripts/zk-ensemble.sh start  [DIR]   start (or reuse) the ensemble, wait until
+#                                         every server is leader or follower, print
+#                                         the connect string on stdout
+#   scripts/zk-ensemble.sh stop   [DIR]   stop the servers this script started in DIR
+#   scripts/zk-ensemble.sh status [DIR]   print each server's mode; exit 1 unless all serve
+#   scripts/zk-ensemble.sh clean  [DIR]   stop, then delete DIR
+#
+# DIR defaults to /tmp/zabkit-zk. Each server N gets DIR/serverN/{zoo.cfg,data/myid,
+# server.log,pid}. Data survives stop/start; use `clean` (or a new DIR) for a fresh tree.
+#
+# Environment (all optional):
+#   ZABKIT_ZK_CLIENT_PORTS    client ports, comma-separated   (21851,21852,21853)
+#   ZABKIT_ZK_QUORUM_PORTS    quorum (follower) ports          (21861,21862,21863)
+#   ZABKIT_ZK_ELECTION_PORTS  leader-election ports            (21871,21872,21873)
+#   ZABKIT_ZK_TICK_MS         tickTime in ms                   (1000)
+#   ZABKIT_ZK_SUPER_PASSWORD  password of the digest super user "super"
+#                             (zabkit-super; set it empty to configure no super user)
+#   ZABKIT_ZK_CONTAINER_CHECK_MS  container/TTL reaper interval in ms (200)
+#   ZABKIT_ZK_START_TIMEOUT   seconds to wait for the quorum   (120)
+#   ZABKIT_ZK_INSTALL         1 = apt-get install the package if missing without asking
+#                             (the default when running as root non-interactively)
+#   JAVA                      java binary                      (java on PATH)
+#
+# What the configuration enables, and why (the suite relies on it):
+#   extendedTypesEnabled=true            TTL nodes (create modes 5 and 6)
+#   4lw.commands.whitelist=*             srvr/ruok/stat/mntr/... four-letter words
+#   -Dznode.container.checkIntervalMs    a JVM property, not a zoo.cfg key in 3.8: how
+#                                        often the leader reaps empty containers and
+#                                        expired TTL nodes (default one minute)
+#   minSessionTimeout=1000               short sessions so expiry is quick to observe
+#   admin.enableServer=false             no Jetty admin server on port 8080
+#   -Dzookeeper.DigestAuthenticationProvider.superDigest   the "super" digest user
+set -euo pipefail
+
+ZK_JAR=/usr/share/java/zookeeper.jar
+CONF_DIR=/etc/zookeeper/conf
+
+cmd="${1:-}"
+dir=$(realpath -m -- "${2:-/tmp/zabkit-zk}")
+
+IFS=, read -r -a client_ports <<<"${ZABKIT_ZK_CLIENT_PORTS:-21851,21852,21853}"
+IFS=, read -r -a quorum_ports <<<"${ZABKIT_ZK_QUORUM_PORTS:-21861,21862,21863}"
+IFS=, read -r -a election_ports <<<"${ZABKIT_ZK_ELECTION_PORTS:-21871,21872,21873}"
+tick_ms="${ZABKIT_ZK_TICK_MS:-1000}"
+super_password="${ZABKIT_ZK_SUPER_PASSWORD-zabkit-super}"
+container_check_ms="${ZABKIT_ZK_CONTAINER_CHECK_MS:-200}"
+start_timeout="${ZABKIT_ZK_START_TIMEOUT:-120}"
+java="${JAVA:-java}"
+
+log() { printf 'zk-ensemble: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+usage() {
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+check_ports() {
+  local n=${#client_ports[@]}
+  [ "$n" -eq 3 ] && [ ${#quorum_ports[@]} -eq 3 ] && [ ${#election_ports[@]} -eq 3 ] ||
+    die "need exactly 3 client, quorum and election ports (got ${#client_ports[@]}, ${#quorum_ports[@]}, ${#election_ports[@]})"
+  local p
+  for p in "${client_ports[@]}" "${quorum_ports[@]}" "${election_ports[@]}"; do
+    [[ "$p" =~ ^[0-9]+$ ]] && [ "$p" -gt 0 ] && [ "$p" -lt 65536 ] || die "bad port: '$p'"
+  done
+}
+
+connect_string() {
+  local s="" p
+  for p in "${client_ports[@]}"; do s="${s:+$s,}127.0.0.1:$p"; done
+  printf '%s\n' "$s"
+}
+
+# ensure_package installs Debian's zookeeper if the jar is missing.
+ensure_package() {
+  [ -f "$ZK_JAR" ] && return 0
+  if [ "${ZABKIT_ZK_INSTALL:-}" != 1 ] && [ -t 0 ]; then
+    die "$ZK_JAR is missing: install it with 'apt-get install -y zookeeper zookeeper-bin' (or set ZABKIT_ZK_INSTALL=1)"
+  fi
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log "installing zookeeper from apt"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zookeeper zookeeper-bin >&2
+  [ -f "$ZK_JAR" ] || die "apt-get finished but $ZK_JAR is still missing"
+}
+
+# classpath mirrors Debian's zkEnv.sh (/etc/zookeeper/conf:/usr/share/java/zookeeper.jar;
+# the jar's manifest Class-Path names its dependencies), plus an slf4j binding so the
+# server log in DIR/serverN/server.log is not empty.
+classpath() {
+  local cp="$CONF_DIR:$ZK_JAR"
+  [ -f /usr/share/java/slf4j-simple.jar ] && cp="$cp:/usr/share/java/slf4j-simple.jar"
+  printf '%s' "$cp"
+}
+
+# server_pid prints the pid of server N if it is alive and is the one we started.
+server_pid() {
+  local n=$1 pidfile="$dir/server$1/pid" pid
+  [ -f "$pidfile" ] || return 1
+  pid=$(cat "$pidfile")
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  # Guard against a recycled pid: the process must run our config.
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/server$n/zoo.cfg" || return 1
+  printf '%s\n' "$pid"
+}
+
+# four_letter sends a four-letter word to 127.0.0.1:PORT and prints the reply.
+four_letter() {
+  local port=$1 word=$2
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 1
+    printf "%s" "$1" >&3
+    cat <&3
+  ' "$port" "$word" 2>/dev/null
+}
+
+server_mode() {
+  { four_letter "$1" srvr || true; } | sed -n 's/^Mode: //p'
+}
+
+port_in_use() {
+  ss -Htln "sport = :$1" 2>/dev/null | grep -q .
+}
+
+write_config() {
+  local n=$1 sdir="$dir/server$1" i
+  mkdir -p "$sdir/data"
+  printf '%s\n' "$n" >"$sdir/data/myid"
+  {
+    echo "# written by scripts/zk-ensemble.sh"
+    echo "tickTime=$tick_ms"
+    echo "initLimit=30"
+    echo "syncLimit=10"
+    echo "minSessionTimeout=1000"
+    echo "maxSessionTimeout=60000"
+    echo "dataDir=$sdir/data"
+    echo "clientPortAddress=127.0.0.1"
+    echo "clientPort=${client_ports[n - 1]}"
+    echo "maxClientCnxns=0"
+    echo "extendedTypesEnabled=true"
+    echo "4lw.commands.whitelist=*"
+    echo "admin.enableServer=false"
+    echo "autopurge.snapRetainCount=3"
+    echo "autopurge.purgeInterval=1"
+    for i in 1 2 3; do
+      echo "server.$i=127.0.0.1:${quorum_ports[i - 1]}:${election_ports[i - 1]}"
+    done
+  } >"$sdir/zoo.cfg"
+}
+
+super_digest() {
+  # DigestAuthenticationProvider's main prints "user:password->user:base64(sha1)".
+  "$java" -cp "$(classpath)" org.apache.zookeeper.server.auth.DigestAuthenticationProvider \
+    "super:$super_password" 2>/dev/null | sed -n 's/^.*->//p'
+}
+
+start_server() {
+  local n=$1 sdir="$dir/server$1" flags=()
+  flags+=("-Dznode.container.checkIntervalMs=$container_check_ms")
+  flags+=("-Dzookeeper.extendedTypesEnabled=true")
+  flags+=("-Dzookeeper.admin.enableServer=false")
+  flags+=("-Dorg.slf4j.simpleLogger.defaultLogLevel=${ZABKIT_ZK_LOG_LEVEL:-info}")
+  flags+=("-Dorg.slf4j.simpleLogger.showDateTime=true")
+  flags+=("-Xmx256m" "-XX:+UseSerialGC" "-XX:TieredStopAtLevel=1")
+  [ -n "$digest" ] && flags+=("-Dzookeeper.DigestAuthenticationProvider.superDigest=$digest")
+  nohup "$java" "${flags[@]}" -cp "$(classpath)" \
+    org.apache.zookeeper.server.quorum.QuorumPeerMain "$sdir/zoo.cfg" \
+    >"$sdir/server.log" 2>&1 </dev/null &
+  printf '%s\n' "$!" >"$sdir/pid"
+}
+
+do_start() {
+  ensure_package
+  command -v "$java" >/dev/null || die "java not found (install default-jre)"
+  mkdir -p "$dir"
+
+  local n running=0
+  for n in 1 2 3; do
+    if server_pid "$n" >/dev/null; then running=$((running + 1)); fi
+  done
+  if [ "$running" -eq 0 ]; then
+    for n in 1 2 3; do
+      local p
+      for p in "${client_ports[n - 1]}" "${quorum_ports[n - 1]}" "${election_ports[n - 1]}"; do
+        port_in_use "$p" && die "port $p is in use by another process (set ZABKIT_ZK_*_PORTS)"
+      done
+    done
+  fi
+
+  digest=""
+  if [ -n "$super_password" ]; then
+    digest=$(super_digest)
+    [ -n "$digest" ] || die "could not compute the super digest"
+  fi
+
+  for n in 1 2 3; do
+    if server_pid "$n" >/dev/null; then
+      log "server $n already running (pid $(server_pid "$n"))"
+      continue
+    fi
+    write_config "$n"
+    start_server "$n"
+    log "server $n started (pid $(cat "$dir/server$n/pid"), client port ${client_ports[n - 1]}, log $dir/server$n/server.log)"
+  done
+
+  local deadline=$((SECONDS + start_timeout)) ready mode
+  while :; do
+    ready=0
+    for n in 1 2 3; do
+      server_pid "$n" >/dev/null || { tail -n 30 "$dir/server$n/server.log" >&2 || true; die "server $n exited"; }
+      mode=$(server_mode "${client_ports[n - 1]}")
+      case "$mode" in leader | follower) ready=$((ready + 1)) ;; esac
+    done
+    [ "$ready" -eq 3 ] && break
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      do_status >&2 || true
+      die "ensemble not serving after ${start_timeout}s (logs under $dir)"
+    fi
+    sleep 0.5 # polling interval while waiting for the JVMs, not a synchronization
+  done
+  do_status >&2
+  [ -n "$super_password" ] && log "super user: super:$super_password (digest)"
+  connect_string
+}
+
+do_stop() {
+  local n pid pids=()
+  for n in 1 2 3; do
+    if pid=$(server_pid "$n"); then
+      kill "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$dir/server$n/pid"
+  done
+  [ ${#pids[@]} -eq 0 ] && { log "no server running in $dir"; return 0; }
+  local deadline=$((SECONDS + 20)) alive
+  while :; do
+    alive=()
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+    [ ${#alive[@]} -eq 0 ] && break
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "killing ${alive[*]} with SIGKILL"
+      kill -9 "${alive[@]}" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2 # polling interval while the JVMs exit
+  done
+  log "stopped ${#pids[@]} server(s) in $dir"
+}
+
+do_status() {
+  local n ok=0 pid mode
+  for n in 1 2 3; do
+    if pid=$(server_pid "$n"); then
+      mode=$(server_mode "${client_ports[n - 1]}")
+      printf 'server %s: pid %s, 127.0.0.1:%s, mode %s\n' "$n" "$pid" "${client_ports[n - 1]}" "${mode:-not serving}"
+      case "$mode" in leader | follower) ok=$((ok + 1)) ;; esac
+    else
+      printf 'server %s: not running (127.0.0.1:%s)\n' "$n" "${client_ports[n - 1]}"
+    fi
+  done
+  [ "$ok" -eq 3 ]
+}
+
+check_ports
+case "$cmd" in
+start) do_start ;;
+stop) do_stop ;;
+status) do_status ;;
+clean)
+  do_stop
+  case "$dir" in /| "") die "refusing to delete '$dir'" ;; esac
+  rm -rf -- "$dir"
+  ;;
+*) usage ;;
+esac
