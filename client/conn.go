@@ -1,0 +1,249 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zabkit/zabkit/wire"
+)
+
+// Conn is a ZooKeeper session. It is safe for concurrent use. Requests from
+// any number of goroutines are pipelined on one TCP connection; when that
+// connection breaks, the Conn reconnects to the servers of the connect
+// string, keeping the session and its watches, until the session expires or
+// Close is called.
+type Conn struct {
+	opts    options
+	logger  *slog.Logger
+	servers []string
+	chroot  string
+
+	mu        sync.Mutex
+	state     State
+	stateSubs []*stream[State]
+	err       error // terminal error, set once
+	sessionID int64
+	passwd    []byte
+	timeout   time.Duration // negotiated
+	server    string        // current server address
+	closing   bool          // Close is sending closeSession: do not reconnect
+	auths     []authInfo    // replayed on every connection
+
+	lastZxid atomic.Int64
+
+	qmu   sync.Mutex
+	queue []*request
+	qerr  error
+	qwake chan struct{}
+
+	watches *watchManager
+
+	done      chan struct{} // closed on session loss
+	closeCtx  context.Context
+	closeNow  context.CancelFunc // stops the run loop and its connection
+	stop      chan struct{}      // abandons streams; closed by Close
+	stopOnce  sync.Once
+	closeOnce sync.Once
+	runDone   chan struct{}
+	wg        sync.WaitGroup // every goroutine of the Conn
+	goMu      sync.Mutex
+	stopped   bool // no goroutine may start any more
+
+	xid int32 // next request xid; used only by the one running send loop
+}
+
+// Dial starts a session with the ZooKeeper ensemble named by connect,
+// "host:port,host:port[/chroot]", and returns once the session is
+// established. The servers are tried in random order. If ctx ends first,
+// Dial stops and returns ctx's error.
+//
+// With a chroot, every path given to the Conn is relative to it and every
+// path it returns (created names, event paths) has it removed. The chroot
+// node itself must exist for operations on it to succeed.
+func Dial(ctx context.Context, connect string, opts ...Option) (*Conn, error) {
+	servers, chroot, err := parseConnectString(connect)
+	if err != nil {
+		return nil, err
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.sessionTimeout <= 0 {
+		return nil, fmt.Errorf("zk: session timeout %v must be positive: %w", o.sessionTimeout, ErrBadArguments)
+	}
+	if o.maxPacket <= 0 {
+		o.maxPacket = wire.DefaultMaxPacket
+	}
+	if o.shuffle != nil {
+		o.shuffle(servers)
+	} else {
+		rand.Shuffle(len(servers), func(i, j int) { servers[i], servers[j] = servers[j], servers[i] })
+	}
+	c := &Conn{
+		opts:    o,
+		logger:  o.logger,
+		servers: servers,
+		chroot:  chroot,
+		state:   StateConnecting,
+		passwd:  make([]byte, 16),
+		auths:   append([]authInfo(nil), o.auth...),
+		qwake:   make(chan struct{}, 1),
+		watches: newWatchManager(),
+		done:    make(chan struct{}),
+		stop:    make(chan struct{}),
+		runDone: make(chan struct{}),
+		xid:     1,
+	}
+	if o.session != nil {
+		c.sessionID = o.session.id
+		copy(c.passwd, o.session.passwd)
+		c.lastZxid.Store(o.session.lastZxid)
+	}
+	c.closeCtx, c.closeNow = context.WithCancel(context.Background())
+
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	states := c.States(dctx)
+	c.wg.Add(1)
+	go c.run()
+	for s := range states {
+		if s.Connected() {
+			return c, nil
+		}
+		if s.Terminal() {
+			err := c.Err()
+			_ = c.Close(context.Background())
+			return nil, fmt.Errorf("zk: dial %s: %w", connect, err)
+		}
+	}
+	_ = c.Close(context.Background())
+	return nil, fmt.Errorf("zk: dial %s: %w", connect, ctx.Err())
+}
+
+// Close ends the session: it asks the server to close it (so its ephemeral
+// nodes go at once; if no connection is up the session is left to expire),
+// stops reconnecting, fails outstanding requests with ErrClosed, closes
+// every watch channel and state stream, and returns once every goroutine of
+// the Conn has exited. ctx bounds the wait for the server's answer to
+// closeSession. Close is idempotent; it returns ctx's error if ctx ended
+// before the server answered, and nil otherwise.
+func (c *Conn) Close(ctx context.Context) error {
+	var err error
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		live := c.err == nil && c.state.Connected()
+		c.closing = true
+		c.mu.Unlock()
+		if live {
+			_, cerr := c.call(ctx, wire.OpCloseSession, nil, nil, nil)
+			if cerr != nil && ctx.Err() != nil {
+				err = ctx.Err()
+			}
+		}
+		c.closeNow()
+	})
+	<-c.runDone
+	c.stopOnce.Do(func() {
+		c.goMu.Lock()
+		c.stopped = true
+		c.goMu.Unlock()
+		close(c.stop)
+	})
+	c.wg.Wait()
+	return err
+}
+
+// SessionID returns the session id (0 before the first connection).
+func (c *Conn) SessionID() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sessionID
+}
+
+func (c *Conn) sessionIDLocked() string { return fmt.Sprintf("0x%x", c.sessionID) }
+
+// SessionPassword returns a copy of the session's password. With the id it
+// lets another client resume the session (WithSession).
+func (c *Conn) SessionPassword() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]byte(nil), c.passwd...)
+}
+
+// SessionTimeout returns the session timeout negotiated with the server (0
+// before the first connection).
+func (c *Conn) SessionTimeout() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.timeout
+}
+
+// Server returns the address of the server the Conn is connected to, or
+// "" when no connection is up.
+func (c *Conn) Server() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.server
+}
+
+// LastZxid returns the highest zxid the client has seen in a reply. On
+// reconnect the client only accepts servers that have seen it too.
+func (c *Conn) LastZxid() int64 { return c.lastZxid.Load() }
+
+func (c *Conn) observeZxid(z int64) {
+	for {
+		cur := c.lastZxid.Load()
+		if z <= cur || c.lastZxid.CompareAndSwap(cur, z) {
+			return
+		}
+	}
+}
+
+// terminate ends the session with err and the terminal state st. Only the
+// first call has an effect.
+func (c *Conn) terminate(err error, st State) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	c.server = ""
+	c.setStateLocked(st)
+	close(c.done)
+	c.mu.Unlock()
+	c.logger.Info("zk: session ended", "state", st, "err", err)
+	c.closeQueue(err)
+	c.watches.closeAll()
+}
+
+func (c *Conn) nextXid() int32 {
+	x := c.xid
+	c.xid++
+	if c.xid <= 0 {
+		c.xid = 1
+	}
+	return x
+}
+
+// spawn runs f in a goroutine counted by Close, unless Close has already
+// stopped the Conn; it reports whether f was started.
+func (c *Conn) spawn(f func()) bool {
+	c.goMu.Lock()
+	defer c.goMu.Unlock()
+	if c.stopped {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
+}

@@ -1,0 +1,59 @@
+// Package client is a ZooKeeper client: context-aware operations on one
+// session, transparent reconnect, watches delivered on channels, and session
+// states on a stream. It speaks the ZooKeeper wire protocol (package wire)
+// and works with Apache ZooKeeper 3.x and with zabkit servers alike.
+//
+// # Connecting
+//
+//	c, err := client.Dial(ctx, "10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181/app",
+//		client.WithSessionTimeout(10*time.Second))
+//	if err != nil { ... }
+//	defer c.Close(context.Background())
+//
+// Dial returns once a session is established. The servers are tried in a
+// random order; after a connection breaks the client reconnects to the next
+// server (spacing attempts with a backoff/v4 policy), presenting the
+// session id and password and the last zxid it has seen, so it only ever
+// resumes on a server at least as up to date as what it has read. Watches
+// are re-registered with SetWatches/SetWatches2 from that zxid, so changes
+// made while disconnected still fire them.
+//
+// # Errors
+//
+// Every call takes a context first. Errors from the server are ZooKeeper's
+// codes, wrapped with the operation and path and matched with errors.Is
+// against the package's sentinels (ErrNoNode, ErrNodeExists, ErrBadVersion,
+// ...), which are the wire.Code values themselves:
+//
+//	if errors.Is(err, client.ErrNoNode) { ... } // also errors.Is(err, wire.CodeNoNode)
+//
+// A request whose connection breaks before its reply arrives fails with
+// ErrConnectionLoss: it may or may not have been applied. Requests issued
+// while no connection is up wait (bounded by their ctx) for the next one.
+// After the session ends, every call fails with ErrSessionExpired,
+// ErrAuthFailed or ErrClosed. Retry runs an idempotent operation again
+// after transient failures; CreateProtected makes a sequential ephemeral
+// create safe to retry.
+//
+// # Watches
+//
+// GetW, ExistsW and ChildrenW return a channel with a one-shot watch: it
+// receives exactly one Event and is closed, or is closed without an event
+// when the session ends. Its capacity is one, so the client never blocks on
+// it. AddWatch sets a persistent (optionally recursive) watch whose Events
+// channel delivers every event until the watch is removed; events wait in
+// an unbounded queue, so delivery never drops an event and never blocks the
+// connection, however slow the consumer. Watches are registered by the
+// receive loop before the reply is handed to the caller, so no event can
+// slip between a read and its watch.
+//
+// # Session states
+//
+// States returns a stream of State values (Connecting, Connected,
+// ConnectedReadOnly, Disconnected, and the terminal Expired, AuthFailed,
+// Closed), also on an unbounded queue. Done is closed when the session is
+// lost for good and Err says why.
+//
+// Close ends the session on the server, stops every goroutine of the Conn
+// and returns once they have exited.
+package client

@@ -1,0 +1,147 @@
+package client
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/zabkit/zabkit/wire"
+)
+
+// DefaultSessionTimeout is the session timeout requested when
+// WithSessionTimeout is not given. The server clamps it to its own
+// [2*tickTime, 20*tickTime] range.
+const DefaultSessionTimeout = 10 * time.Second
+
+// Option configures Dial.
+type Option func(*options)
+
+type options struct {
+	sessionTimeout time.Duration
+	auth           []authInfo
+	maxPacket      int
+	logger         *slog.Logger
+	dial           func(ctx context.Context, network, addr string) (net.Conn, error)
+	readOnly       bool
+	reconnect      func() backoff.BackOff
+	shuffle        func([]string)
+	session        *sessionInfo
+}
+
+type authInfo struct {
+	scheme string
+	auth   []byte
+}
+
+func defaultOptions() options {
+	var d net.Dialer
+	return options{
+		sessionTimeout: DefaultSessionTimeout,
+		maxPacket:      wire.DefaultMaxPacket,
+		logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		dial:           d.DialContext,
+		reconnect:      defaultReconnectBackOff,
+	}
+}
+
+// defaultReconnectBackOff waits between connection attempts: a few
+// milliseconds at first, growing to one second, never giving up (the
+// session, not the backoff, decides when reconnecting is pointless).
+func defaultReconnectBackOff() backoff.BackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = 10 * time.Millisecond
+	b.MaxInterval = time.Second
+	b.MaxElapsedTime = 0
+	return b
+}
+
+// WithSessionTimeout sets the session timeout the client asks for. The
+// server negotiates the final value (see Conn.SessionTimeout).
+func WithSessionTimeout(d time.Duration) Option {
+	return func(o *options) { o.sessionTimeout = d }
+}
+
+// WithDigestAuth authenticates the session with the "digest" scheme as
+// user:password, on the first connection and again on every reconnect.
+func WithDigestAuth(user, password string) Option {
+	return WithAuth("digest", []byte(user+":"+password))
+}
+
+// WithAuth authenticates the session with any scheme the server knows, on
+// the first connection and again on every reconnect.
+func WithAuth(scheme string, auth []byte) Option {
+	return func(o *options) {
+		o.auth = append(o.auth, authInfo{scheme: scheme, auth: append([]byte(nil), auth...)})
+	}
+}
+
+// WithMaxPacketSize bounds the size of a frame the client accepts from a
+// server (default wire.DefaultMaxPacket, ZooKeeper's jute.maxbuffer plus
+// slack). A larger frame drops the connection.
+func WithMaxPacketSize(n int) Option {
+	return func(o *options) { o.maxPacket = n }
+}
+
+// WithLogger sets the logger for connection events. The default discards
+// everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.logger = l
+		}
+	}
+}
+
+// WithDialer replaces the function that opens TCP connections to servers
+// (default: a net.Dialer's DialContext).
+func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(o *options) {
+		if dial != nil {
+			o.dial = dial
+		}
+	}
+}
+
+// WithReadOnly allows the client to connect to a server that is in
+// read-only mode (partitioned from its quorum). Such a connection reports
+// StateConnectedReadOnly and write requests fail with ErrNotReadOnly.
+func WithReadOnly() Option {
+	return func(o *options) { o.readOnly = true }
+}
+
+// WithReconnectBackOff sets the policy that spaces connection attempts. It
+// is called once per disconnection; a BackOff that returns backoff.Stop is
+// treated as "wait one second".
+func WithReconnectBackOff(f func() backoff.BackOff) Option {
+	return func(o *options) {
+		if f != nil {
+			o.reconnect = f
+		}
+	}
+}
+
+// WithServerOrder replaces the shuffle of the connect string's servers
+// (done once at Dial) with f, which reorders the slice in place. Tests use
+// it to make the server order deterministic.
+func WithServerOrder(f func(servers []string)) Option {
+	return func(o *options) { o.shuffle = f }
+}
+
+type sessionInfo struct {
+	id       int64
+	passwd   []byte
+	lastZxid int64
+}
+
+// WithSession resumes an existing session (id and password from another
+// Conn's SessionID and SessionPassword) instead of creating one. Tests use
+// it to act on a session from a second connection, for example to close it
+// and make the first Conn see it expire.
+func WithSession(id int64, passwd []byte) Option {
+	return func(o *options) {
+		o.session = &sessionInfo{id: id, passwd: append([]byte(nil), passwd...)}
+	}
+}

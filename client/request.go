@@ -1,0 +1,183 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/zabkit/zabkit/wire"
+)
+
+// request is one packet to send and, for most ops, a reply to wait for.
+type request struct {
+	op    wire.Op
+	xid   int32  // assigned by the send loop; preset for SetWatches and auth
+	body  []byte // encoded request record (without the header)
+	resp  wire.Record
+	watch *watchReg
+	auth  *authInfo // for OpAuth: remembered for reconnects on success
+
+	done      chan struct{}
+	mu        sync.Mutex
+	finished  bool
+	abandoned bool
+	err       error
+	zxid      int64
+}
+
+// finish completes r once: it runs register (watch registration, done
+// before the caller can see the reply) unless the caller gave up, records
+// the outcome and wakes the caller.
+func (r *request) finish(err error, zxid int64, register func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		return
+	}
+	if register != nil && !r.abandoned {
+		register()
+	}
+	r.finished = true
+	r.err = err
+	r.zxid = zxid
+	close(r.done)
+}
+
+// abandon marks r as given up by its caller. It reports false when r had
+// already finished (the caller should use the result instead).
+func (r *request) abandon() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		return false
+	}
+	r.abandoned = true
+	return true
+}
+
+func (r *request) isAbandoned() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.abandoned
+}
+
+// enqueue adds r to the outgoing queue, or fails it at once if the session
+// is over.
+func (c *Conn) enqueue(r *request) {
+	c.qmu.Lock()
+	if c.qerr != nil {
+		err := c.qerr
+		c.qmu.Unlock()
+		r.finish(err, 0, nil)
+		return
+	}
+	c.queue = append(c.queue, r)
+	c.qmu.Unlock()
+	select {
+	case c.qwake <- struct{}{}:
+	default:
+	}
+}
+
+// takeQueue removes and returns every queued request.
+func (c *Conn) takeQueue() []*request {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	q := c.queue
+	c.queue = nil
+	return q
+}
+
+// closeQueue fails every queued request and every later one with err.
+func (c *Conn) closeQueue(err error) {
+	c.qmu.Lock()
+	if c.qerr == nil {
+		c.qerr = err
+	}
+	q := c.queue
+	c.queue = nil
+	c.qmu.Unlock()
+	for _, r := range q {
+		r.finish(err, 0, nil)
+	}
+}
+
+// call sends op with the request record req, waits for the reply, decodes
+// it into resp (when the reply's code is OK and resp is not nil) and
+// registers w as the reply arrives. It returns the server's code as an
+// error (a wire.Code), ErrConnectionLoss, the session's terminal error, or
+// ctx's error. A request abandoned because ctx ended may still be applied
+// by the server.
+func (c *Conn) call(ctx context.Context, op wire.Op, req wire.Record, resp wire.Record, w *watchReg) (int64, error) {
+	r := &request{op: op, resp: resp, watch: w, done: make(chan struct{})}
+	if req != nil {
+		r.body = wire.Marshal(req)
+	}
+	return c.roundTrip(ctx, r)
+}
+
+func (c *Conn) roundTrip(ctx context.Context, r *request) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(r.body)+wire.MultiHeaderSize > c.opts.maxPacket && c.opts.maxPacket > 0 {
+		return 0, fmt.Errorf("zk: request of %d bytes exceeds the max packet size %d: %w", len(r.body), c.opts.maxPacket, ErrBadArguments)
+	}
+	c.enqueue(r)
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		if r.abandon() {
+			return 0, ctx.Err()
+		}
+		<-r.done
+	}
+	return r.zxid, r.err
+}
+
+// pendingQueue is the FIFO of requests sent on one connection and waiting
+// for their replies, which ZooKeeper sends in request order.
+type pendingQueue struct {
+	mu     sync.Mutex
+	items  []*request
+	closed error
+}
+
+// push appends r; it reports false (and leaves r alone) once the
+// connection has failed.
+func (q *pendingQueue) push(r *request) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed != nil {
+		return false
+	}
+	q.items = append(q.items, r)
+	return true
+}
+
+func (q *pendingQueue) pop() *request {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.items) == 0 {
+		return nil
+	}
+	r := q.items[0]
+	q.items[0] = nil
+	q.items = q.items[1:]
+	if len(q.items) == 0 {
+		q.items = nil
+	}
+	return r
+}
+
+// failAll closes the queue and fails what it holds with err.
+func (q *pendingQueue) failAll(err error) {
+	q.mu.Lock()
+	q.closed = err
+	items := q.items
+	q.items = nil
+	q.mu.Unlock()
+	for _, r := range items {
+		r.finish(err, 0, nil)
+	}
+}

@@ -1,0 +1,471 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/zabkit/zabkit/wire"
+)
+
+// errServerRefused marks a connection closed by the server before the
+// handshake completed, which is how ZooKeeper refuses a client that has seen
+// a newer zxid than the server (and how it sheds load).
+var errServerRefused = errors.New("zk: server closed the connection during the handshake")
+
+// run is the session goroutine: connect, serve, reconnect, until the
+// session ends or Close.
+func (c *Conn) run() {
+	defer c.wg.Done()
+	defer close(c.runDone)
+	bo := c.opts.reconnect()
+	next := 0
+	wait := false
+	for {
+		if c.closeCtx.Err() != nil {
+			c.terminate(ErrClosed, StateClosed)
+			return
+		}
+		if wait {
+			d := bo.NextBackOff()
+			if d == backoff.Stop {
+				d = time.Second
+			}
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-c.closeCtx.Done():
+				t.Stop()
+				continue
+			}
+		}
+		wait = true
+		addr := c.servers[next%len(c.servers)]
+		next++
+		c.setState(StateConnecting)
+		nc, resp, err := c.connect(addr)
+		if err != nil {
+			if errors.Is(err, ErrSessionExpired) {
+				c.terminate(ErrSessionExpired, StateExpired)
+				return
+			}
+			if c.closeCtx.Err() == nil {
+				c.logger.Info("zk: connect failed", "server", addr, "err", err)
+			}
+			continue
+		}
+		bo.Reset()
+		err = c.serve(nc, addr, resp)
+		c.mu.Lock()
+		c.server = ""
+		closing, terminal := c.closing, c.err != nil
+		c.mu.Unlock()
+		if terminal {
+			return
+		}
+		if closing {
+			<-c.closeCtx.Done()
+			continue
+		}
+		c.logger.Info("zk: disconnected", "server", addr, "err", err)
+		c.setState(StateDisconnected)
+		wait = false // first retry goes out at once, to the next server
+	}
+}
+
+// connect dials addr and performs the session handshake.
+func (c *Conn) connect(addr string) (net.Conn, *wire.ConnectResponse, error) {
+	c.mu.Lock()
+	req := wire.ConnectRequest{
+		ProtocolVersion: 0,
+		LastZxidSeen:    c.lastZxid.Load(),
+		TimeOut:         int32(c.opts.sessionTimeout / time.Millisecond),
+		SessionID:       c.sessionID,
+		Passwd:          append([]byte(nil), c.passwd...),
+		ReadOnly:        c.opts.readOnly,
+	}
+	c.mu.Unlock()
+	// As ZooKeeper's client: give each server an equal share of the
+	// session timeout to answer.
+	timeout := c.opts.sessionTimeout / time.Duration(len(c.servers))
+	ctx, cancel := context.WithTimeout(c.closeCtx, timeout)
+	defer cancel()
+	nc, err := c.opts.dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	defer stop()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = nc.SetDeadline(dl)
+	}
+	if _, err := nc.Write(appendFrame(nil, &req)); err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	frame, err := readFrame(nc, nil, c.opts.maxPacket)
+	if err != nil {
+		nc.Close()
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = errServerRefused
+		}
+		return nil, nil, err
+	}
+	var resp wire.ConnectResponse
+	if err := wire.Unmarshal(frame, &resp); err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	if !stop() {
+		nc.Close()
+		return nil, nil, ctx.Err()
+	}
+	_ = nc.SetDeadline(time.Time{})
+	if resp.TimeOut <= 0 {
+		nc.Close()
+		return nil, nil, fmt.Errorf("zk: session 0x%x: %w", req.SessionID, ErrSessionExpired)
+	}
+	return nc, &resp, nil
+}
+
+// serve runs one established connection until it fails or Close.
+func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error {
+	timeout := time.Duration(resp.TimeOut) * time.Millisecond
+	c.mu.Lock()
+	if c.sessionID != 0 && c.sessionID != resp.SessionID {
+		c.logger.Warn("zk: server assigned a new session id", "old", c.sessionIDLocked(), "new", fmt.Sprintf("0x%x", resp.SessionID))
+	}
+	c.sessionID = resp.SessionID
+	c.passwd = append(c.passwd[:0], resp.Passwd...)
+	c.timeout = timeout
+	c.server = addr
+	auths := append([]authInfo(nil), c.auths...)
+	st := StateConnected
+	if resp.ReadOnly {
+		st = StateConnectedReadOnly
+	}
+	c.logger.Info("zk: connected", "server", addr, "session", c.sessionIDLocked(), "timeout", timeout, "readOnly", resp.ReadOnly)
+	c.mu.Unlock()
+
+	cn := &connection{
+		c:       c,
+		nc:      nc,
+		timeout: timeout,
+		dead:    make(chan struct{}),
+	}
+	// Priming packets go first: watches to re-register, then credentials.
+	prime := c.watches.snapshot().packets(c.lastZxid.Load())
+	for _, a := range auths {
+		a := a
+		prime = append(prime, &request{op: wire.OpAuth, xid: wire.XidAuth, auth: &a, done: make(chan struct{}),
+			body: wire.Marshal(&wire.AuthPacket{Type: 0, Scheme: a.scheme, Auth: a.auth})})
+	}
+	c.setState(st)
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); cn.sendLoop(prime) }()
+	go func() { defer wg.Done(); cn.recvLoop() }()
+	select {
+	case <-cn.dead:
+	case <-c.closeCtx.Done():
+		cn.fail(ErrClosed)
+	}
+	wg.Wait()
+	lossErr := error(ErrConnectionLoss)
+	if err := c.Err(); err != nil {
+		lossErr = err
+	}
+	cn.pending.failAll(lossErr)
+	cn.auths.failAll(lossErr)
+	return cn.err
+}
+
+// connection is one TCP connection of the session.
+type connection struct {
+	c       *Conn
+	nc      net.Conn
+	timeout time.Duration
+	pending pendingQueue // numbered requests and SetWatches, in send order
+	auths   pendingQueue // auth packets, answered out of band
+
+	once sync.Once
+	dead chan struct{}
+	err  error
+}
+
+// fail records the first error and closes the connection.
+func (cn *connection) fail(err error) {
+	cn.once.Do(func() {
+		cn.err = err
+		close(cn.dead)
+		cn.nc.Close()
+	})
+}
+
+// sendLoop writes the priming packets, then queued requests, and pings when
+// the connection has been idle for a third of the session timeout.
+func (cn *connection) sendLoop(prime []*request) {
+	c := cn.c
+	w := bufio.NewWriterSize(cn.nc, 64<<10)
+	var buf []byte
+	write := func(r *request) bool {
+		switch r.op {
+		case wire.OpAuth:
+			r.xid = wire.XidAuth
+			if !cn.auths.push(r) {
+				r.finish(ErrConnectionLoss, 0, nil)
+				return false
+			}
+		case wire.OpSetWatches, wire.OpSetWatches2:
+			r.xid = wire.XidSetWatches
+			if !cn.pending.push(r) {
+				return false
+			}
+		default:
+			r.xid = c.nextXid()
+			// Registered before it is written, so the reply always finds it.
+			if !cn.pending.push(r) {
+				r.finish(ErrConnectionLoss, 0, nil)
+				return false
+			}
+		}
+		buf = appendRequest(buf[:0], r.xid, r.op, r.body)
+		if _, err := w.Write(buf); err != nil {
+			cn.fail(err)
+			return false
+		}
+		return true
+	}
+	for _, r := range prime {
+		if !write(r) {
+			return
+		}
+	}
+	pingEvery := cn.timeout / 3
+	ping := time.NewTimer(pingEvery)
+	defer ping.Stop()
+	for {
+		if err := w.Flush(); err != nil {
+			cn.fail(err)
+			return
+		}
+		select {
+		case <-cn.dead:
+			return
+		case <-c.qwake:
+			sent := false
+			for _, r := range c.takeQueue() {
+				if r.isAbandoned() {
+					r.finish(context.Canceled, 0, nil)
+					continue
+				}
+				if !write(r) {
+					// The connection is gone: requests not yet written go
+					// back to wait for the next one.
+					c.requeue(r)
+					continue
+				}
+				sent = true
+			}
+			if sent {
+				if !ping.Stop() {
+					select {
+					case <-ping.C:
+					default:
+					}
+				}
+				ping.Reset(pingEvery)
+			}
+		case <-ping.C:
+			buf = appendRequest(buf[:0], wire.XidPing, wire.OpPing, nil)
+			if _, err := w.Write(buf); err != nil {
+				cn.fail(err)
+				return
+			}
+			ping.Reset(pingEvery)
+		}
+	}
+}
+
+// requeue puts a request that was not written back at the head of the
+// queue (it keeps its order relative to later requests only roughly; a
+// request never goes out twice).
+func (c *Conn) requeue(r *request) {
+	r.mu.Lock()
+	finished := r.finished
+	r.mu.Unlock()
+	if finished {
+		return
+	}
+	c.qmu.Lock()
+	if c.qerr != nil {
+		err := c.qerr
+		c.qmu.Unlock()
+		r.finish(err, 0, nil)
+		return
+	}
+	c.queue = append([]*request{r}, c.queue...)
+	c.qmu.Unlock()
+	select {
+	case c.qwake <- struct{}{}:
+	default:
+	}
+}
+
+// recvLoop reads replies and watch events until the connection fails.
+func (cn *connection) recvLoop() {
+	c := cn.c
+	r := bufio.NewReaderSize(cn.nc, 64<<10)
+	readTimeout := cn.timeout * 2 / 3
+	var buf []byte
+	for {
+		_ = cn.nc.SetReadDeadline(time.Now().Add(readTimeout))
+		frame, err := readFrame(r, buf, c.opts.maxPacket)
+		if err != nil {
+			cn.fail(err)
+			return
+		}
+		buf = frame
+		var hdr wire.ReplyHeader
+		body, err := wire.UnmarshalPrefix(frame, &hdr)
+		if err != nil {
+			cn.fail(err)
+			return
+		}
+		switch hdr.Xid {
+		case wire.XidNotification:
+			var ev wire.WatcherEvent
+			if err := decodeBody(body, &ev, c.opts.maxPacket); err != nil {
+				cn.fail(err)
+				return
+			}
+			c.watches.trigger(ev.Type, ev.Path, c.clientPath(ev.Path))
+		case wire.XidPing:
+		case wire.XidAuth:
+			req := cn.auths.pop()
+			if hdr.Err == wire.CodeAuthFailed {
+				if req != nil {
+					req.finish(fmt.Errorf("zk: auth: %w", ErrAuthFailed), hdr.Zxid, nil)
+				}
+				c.terminate(ErrAuthFailed, StateAuthFailed)
+				cn.fail(ErrAuthFailed)
+				return
+			}
+			if req != nil {
+				if hdr.Err == wire.CodeOK && req.auth != nil {
+					c.rememberAuth(*req.auth)
+				}
+				req.finish(hdr.Err.Err(), hdr.Zxid, nil)
+			}
+		default:
+			req := cn.pending.pop()
+			if req == nil || req.xid != hdr.Xid {
+				cn.fail(fmt.Errorf("zk: reply xid %d out of order (expected %v): %w", hdr.Xid, xidOf(req), wire.ErrMalformed))
+				if req != nil {
+					req.finish(ErrConnectionLoss, 0, nil)
+				}
+				return
+			}
+			if hdr.Zxid > 0 {
+				c.observeZxid(hdr.Zxid)
+			}
+			rerr := hdr.Err.Err()
+			if rerr == nil && req.resp != nil {
+				rerr = decodeBody(body, req.resp, c.opts.maxPacket)
+			}
+			var register func()
+			if w := req.watch; w != nil && (rerr == nil || hdr.Err != wire.CodeOK) {
+				code := hdr.Err
+				register = func() { c.watches.register(w, code) }
+			}
+			req.finish(rerr, hdr.Zxid, register)
+			if req.op == wire.OpCloseSession {
+				cn.fail(ErrClosed)
+				return
+			}
+		}
+	}
+}
+
+func xidOf(r *request) any {
+	if r == nil {
+		return "none"
+	}
+	return r.xid
+}
+
+func (c *Conn) rememberAuth(a authInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, x := range c.auths {
+		if x.scheme == a.scheme && string(x.auth) == string(a.auth) {
+			return
+		}
+	}
+	c.auths = append(c.auths, a)
+}
+
+// decodeBody decodes exactly one record from b.
+func decodeBody(b []byte, r wire.Record, max int) error {
+	d := wire.NewDecoder(b, max)
+	if err := r.Decode(d); err != nil {
+		return fmt.Errorf("zk: decode %T: %w", r, err)
+	}
+	if d.Remaining() != 0 {
+		return fmt.Errorf("zk: decode %T: %w (%d bytes)", r, wire.ErrTrailingBytes, d.Remaining())
+	}
+	return nil
+}
+
+// appendRequest appends a framed request: length, header, body.
+func appendRequest(dst []byte, xid int32, op wire.Op, body []byte) []byte {
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(xid))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(op))
+	dst = append(dst, body...)
+	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
+	return dst
+}
+
+// appendFrame appends a length-prefixed record.
+func appendFrame(dst []byte, r wire.Record) []byte {
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0)
+	dst = wire.Append(dst, r)
+	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
+	return dst
+}
+
+// readFrame reads one length-prefixed frame into buf (reused when large
+// enough). A length above max, or negative, is an error before anything is
+// allocated for it.
+func readFrame(r io.Reader, buf []byte, max int) ([]byte, error) {
+	var lb [4]byte
+	if _, err := io.ReadFull(r, lb[:]); err != nil {
+		return nil, err
+	}
+	n := int32(binary.BigEndian.Uint32(lb[:]))
+	if n < 0 || int(n) > max {
+		return nil, fmt.Errorf("zk: frame length %d (max %d): %w", n, max, wire.ErrPacketTooLarge)
+	}
+	if cap(buf) < int(n) {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return buf, nil
+}
