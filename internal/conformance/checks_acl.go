@@ -9,15 +9,13 @@ import (
 
 // ACLs, digest auth, the auth scheme and the super user.
 
-func init() {
-	checks = append(checks,
-		check{name: "acl-world-permissions", run: checkACLWorld},
-		check{name: "acl-digest-auth", run: checkACLDigest},
-		check{name: "acl-auth-scheme", run: checkACLAuthScheme},
-		check{name: "acl-invalid", run: checkACLInvalid},
-		check{name: "acl-set-get-aversion", run: checkACLVersion},
-		check{name: "acl-super-digest", run: checkACLSuper},
-	)
+var aclChecks = []check{
+	{name: "acl-world-permissions", run: checkACLWorld},
+	{name: "acl-digest-auth", run: checkACLDigest},
+	{name: "acl-auth-scheme", run: checkACLAuthScheme},
+	{name: "acl-invalid", run: checkACLInvalid},
+	{name: "acl-set-get-aversion", run: checkACLVersion},
+	{name: "acl-super-digest", run: checkACLSuper},
 }
 
 // digestID is the id of a digest ACL for user:password: user:base64(sha1(user:password)).

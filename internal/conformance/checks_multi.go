@@ -6,12 +6,10 @@ import (
 
 // Multi: all-or-nothing, one zxid for all, per-op results.
 
-func init() {
-	checks = append(checks,
-		check{name: "multi-success", run: checkMultiSuccess},
-		check{name: "multi-failure-atomic", run: checkMultiFailure},
-		check{name: "multi-check-version", run: checkMultiCheck},
-	)
+var multiChecks = []check{
+	{name: "multi-success", run: checkMultiSuccess},
+	{name: "multi-failure-atomic", run: checkMultiFailure},
+	{name: "multi-check-version", run: checkMultiCheck},
 }
 
 func checkMultiSuccess(t *testing.T, e *env) {

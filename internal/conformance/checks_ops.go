@@ -8,19 +8,17 @@ import (
 
 // Operations, their error codes and the Stat fields they leave behind.
 
-func init() {
-	checks = append(checks,
-		check{name: "create-get-stat", run: checkCreateStat},
-		check{name: "create-errors", run: checkCreateErrors},
-		check{name: "set-stat-and-errors", run: checkSetData},
-		check{name: "delete-stat-and-errors", run: checkDelete},
-		check{name: "children", run: checkChildren},
-		check{name: "exists-and-reads-on-missing", run: checkMissing},
-		check{name: "sequential-naming", run: checkSequential},
-		check{name: "sync", run: checkSync},
-		check{name: "invalid-paths", needs: []feature{featServerPaths}, run: checkInvalidPaths},
-		check{name: "system-nodes", run: checkSystemNodes},
-	)
+var opChecks = []check{
+	{name: "create-get-stat", run: checkCreateStat},
+	{name: "create-errors", run: checkCreateErrors},
+	{name: "set-stat-and-errors", run: checkSetData},
+	{name: "delete-stat-and-errors", run: checkDelete},
+	{name: "children", run: checkChildren},
+	{name: "exists-and-reads-on-missing", run: checkMissing},
+	{name: "sequential-naming", run: checkSequential},
+	{name: "sync", run: checkSync},
+	{name: "invalid-paths", needs: []feature{featServerPaths}, run: checkInvalidPaths},
+	{name: "system-nodes", run: checkSystemNodes},
 }
 
 func checkCreateStat(t *testing.T, e *env) {

@@ -1,0 +1,173 @@
+package conformance
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// Sessions: ephemerals die with their session, a reconnect within the session
+// timeout keeps the session and re-registers watches (SetWatches), and an
+// expired session loses its ephemerals and ends its watches.
+
+var sessionChecks = []check{
+	{name: "session-ids", run: checkSessionIDs},
+	{name: "ephemeral-gone-after-close", run: checkEphemeralClose},
+	{name: "reconnect-keeps-session-and-watches", run: checkReconnect},
+	{name: "session-expiry", run: checkExpiry},
+	{name: "get-ephemerals", needs: []feature{featEphemerals}, run: checkGetEphemerals},
+	{name: "all-children-number", needs: []feature{featAllChildren}, run: checkAllChildren},
+	{name: "who-am-i", needs: []feature{featWhoAmI}, run: checkWhoAmI},
+}
+
+func checkSessionIDs(t *testing.T, e *env) {
+	a, b := e.dial(), e.dial()
+	if a.SessionID() == 0 || a.SessionID() == b.SessionID() {
+		t.Errorf("session ids %#x and %#x: want two distinct non-zero ids", a.SessionID(), b.SessionID())
+	}
+}
+
+func checkEphemeralClose(t *testing.T, e *env) {
+	owner := e.dial()
+	observer := e.dial()
+	ctx := e.ctx()
+	p := e.create(owner, e.p("eph"), "", ModeEphemeral)
+	seq := e.create(owner, e.p("eph-"), "", ModeEphemeralSequential)
+	parent := e.stat(observer, e.root)
+	_, _, watch, err := observer.ExistsW(ctx, p)
+	e.must(err, "existsW")
+
+	owner.Close()
+	e.next(watch, EventDeleted, p)
+	for _, q := range []string{p, seq} {
+		e.must(observer.Sync(ctx, q), "sync")
+		if ok, _, err := observer.Exists(ctx, q); err != nil || ok {
+			t.Errorf("exists %s after its session closed = %v, %v", q, ok, err)
+		}
+	}
+	after := e.stat(observer, e.root)
+	if after.NumChildren != parent.NumChildren-2 || after.Cversion != parent.Cversion+2 || after.Pzxid <= parent.Pzxid {
+		t.Errorf("parent after session close = %+v (before %+v): want 2 fewer children, cversion+2, pzxid up", after, parent)
+	}
+}
+
+func checkReconnect(t *testing.T, e *env) {
+	var fd faultDialer
+	w := e.dial(withDialer(&fd), withTimeout(20*time.Second))
+	c := e.dial()
+	ctx := e.ctx()
+	data := e.create(c, e.p("data"), "", ModePersistent)
+	dir := e.create(c, e.p("dir"), "", ModePersistent)
+	missing := e.p("later")
+	eph := e.create(w, e.p("eph"), "", ModeEphemeral)
+	id := w.SessionID()
+
+	_, _, dw, err := w.GetW(ctx, data)
+	e.must(err, "getW")
+	_, _, ew, err := w.ExistsW(ctx, missing)
+	e.must(err, "existsW")
+	_, _, cw, err := w.ChildrenW(ctx, dir)
+	e.must(err, "childrenW")
+	_, _, quiet, err := w.GetW(ctx, eph)
+	e.must(err, "getW eph")
+
+	n := w.StateCount()
+	fd.Cut()
+	n, err = w.WaitState(ctx, n, StateDisconnected)
+	e.must(err, "disconnect")
+	// Changes while w is away.
+	_, err = c.Set(ctx, data, []byte("x"), -1)
+	e.must(err, "set")
+	e.create(c, missing, "", ModePersistent)
+	e.create(c, dir+"/k", "", ModePersistent)
+	fd.Heal()
+	_, err = w.WaitState(ctx, n, StateConnected)
+	e.must(err, "reconnect")
+
+	// The watches were re-registered from w's last zxid, so the server
+	// delivers what happened while w was away.
+	e.next(dw, EventDataChanged, data)
+	e.next(ew, EventCreated, missing)
+	e.next(cw, EventChildrenChanged, dir)
+	if w.SessionID() != id {
+		t.Errorf("session id changed across a reconnect: %#x → %#x", id, w.SessionID())
+	}
+	if s := e.stat(c, eph); s.EphemeralOwner != id {
+		t.Errorf("ephemeral owner after reconnect = %#x, want %#x", s.EphemeralOwner, id)
+	}
+	// A re-registered watch on an unchanged node still works.
+	_, err = c.Set(ctx, eph, []byte("y"), -1)
+	e.must(err, "set eph")
+	e.next(quiet, EventDataChanged, eph)
+}
+
+func checkExpiry(t *testing.T, e *env) {
+	var fd faultDialer
+	w := e.dial(withDialer(&fd), withTimeout(2*time.Second))
+	c := e.dial()
+	ctx := e.ctx()
+	eph := e.create(w, e.p("eph"), "", ModeEphemeral)
+	n := e.create(c, e.p("n"), "", ModePersistent)
+	_, _, watch, err := w.GetW(ctx, n)
+	e.must(err, "getW")
+
+	states := w.StateCount()
+	fd.Cut()
+	// The ensemble expires the session after its timeout and deletes its
+	// ephemerals; waitGone waits on c's exists watch, bounded by ctx.
+	e.must(e.waitGone(ctx, c, eph), "ephemeral of the expired session")
+	fd.Heal()
+	// The client learns of the expiry when it reconnects.
+	_, err = w.WaitState(ctx, states, StateExpired)
+	e.must(err, "expired state")
+	ev, err := watch.Next(ctx)
+	e.must(err, "watch after expiry")
+	if ev.Type != EventNone || ev.End != StateExpired {
+		t.Errorf("watch of an expired session got %v, want its end with state Expired", ev)
+	}
+}
+
+func checkGetEphemerals(t *testing.T, e *env) {
+	c := e.dial()
+	other := e.dial()
+	ctx := e.ctx()
+	a := e.create(c, e.p("a"), "", ModeEphemeral)
+	b := e.create(c, e.p("b-"), "", ModeEphemeralSequential)
+	e.create(other, e.p("not-mine"), "", ModeEphemeral)
+	e.create(c, e.p("persistent"), "", ModePersistent)
+	got, err := c.GetEphemerals(ctx, e.root)
+	e.must(err, "getEphemerals")
+	if want := sorted([]string{a, b}); fmt.Sprint(sorted(got)) != fmt.Sprint(want) {
+		t.Errorf("getEphemerals(%s) = %v, want %v", e.root, got, want)
+	}
+}
+
+func checkAllChildren(t *testing.T, e *env) {
+	c := e.dial()
+	ctx := e.ctx()
+	e.create(c, e.p("a"), "", ModePersistent)
+	e.create(c, e.p("a", "b"), "", ModePersistent)
+	e.create(c, e.p("a", "b", "c"), "", ModePersistent)
+	e.create(c, e.p("d"), "", ModePersistent)
+	n, err := c.AllChildrenNumber(ctx, e.root)
+	e.must(err, "getAllChildrenNumber")
+	if n != 4 {
+		t.Errorf("getAllChildrenNumber = %d, want 4 descendants", n)
+	}
+	_, err = c.AllChildrenNumber(ctx, e.p("missing"))
+	e.code(err, CodeNoNode, "getAllChildrenNumber of a missing node")
+}
+
+func checkWhoAmI(t *testing.T, e *env) {
+	c := e.dial(withAuth("digest", "dave:pw"))
+	ids, err := c.WhoAmI(e.ctx())
+	e.must(err, "whoAmI")
+	want := "digest:dave"
+	found := false
+	for _, id := range ids {
+		found = found || id == want
+	}
+	if !found {
+		t.Errorf("whoAmI = %v, want %s among them", ids, want)
+	}
+}
