@@ -1,0 +1,73 @@
+// Package znode is zabkit's data tree: the znodes of one replica with
+// Apache ZooKeeper 3.8's semantics, the leader's request preparation, the
+// deterministic application of replicated txns, the watch registry, and
+// snapshots.
+//
+// # Pipeline
+//
+// A write request goes through the tree twice. On the leader, Prep turns
+// it into a txn (ZooKeeper's PrepRequestProcessor): it validates the path
+// (BadArguments), the create mode and TTL, ACLs (InvalidACL, NoAuth),
+// versions (BadVersion), existence (NoNode, NodeExists, NotEmpty), names
+// sequential nodes from the parent's cversion (%010d), and expands the
+// "auth" ACL scheme. Prep reads through an overlay of the changes of txns
+// it prepared but that are not applied yet (ZooKeeper's outstanding
+// ChangeRecords), so pipelined requests see each other. Once the txn is
+// committed, every replica calls Apply, which is deterministic: same tree,
+// same txn, same result, same digest.
+//
+//	tree := znode.New(znode.Config{ExtendedTypes: true})
+//	txn, err := tree.Prep(znode.Request{Session: sid, Op: wire.OpCreate,
+//		Record: &wire.CreateRequest{Path: "/app", ACL: znode.OpenACLUnsafe}, Auth: auth}, zxid, nowMillis)
+//	// replicate znode.MarshalTxn(txn); then, on every replica, in zxid order:
+//	res, err := tree.Apply(txn) // res.Path, res.Stat, res.Err, res.Multi, res.Events
+//
+// Reads (GetData, Exists, Children, GetACL, AllChildrenNumber, Ephemerals)
+// answer with ZooKeeper's errors and ACL checks and can leave a watch.
+//
+// # Concurrency
+//
+// A Tree is mutated by one goroutine at a time: the server holds a
+// sync.RWMutex, takes the write lock for Prep, Apply, ResetPending and
+// ReadSnapshot, and the read lock for the read methods, Digest and
+// WriteSnapshot. The watch registry has its own mutex, so reads that set
+// watches can run in parallel under the read lock.
+//
+// # Watches
+//
+// Watchers are opaque comparable handles the server supplies (typically
+// its connection). The registry follows ZooKeeper 3.8's two
+// WatchManagers: getData/exists set one-shot data watches, getChildren
+// one-shot child watches, addWatch persistent or persistent-recursive
+// watches on both. Apply reports each triggered event with its watchers in
+// ZooKeeper's order (create: NodeCreated then the parent's
+// NodeChildrenChanged; delete: NodeDeleted then the parent's
+// NodeChildrenChanged; setData: NodeDataChanged); delivering them, before
+// the reply to the request that caused them, is the server's job.
+//
+// # Sessions and ephemerals
+//
+// createSession and closeSession are txns: the tree keeps the sessions
+// with their timeouts (they are part of snapshots and of the digest) and a
+// per-session index of ephemeral nodes; closeSession deletes the session's
+// ephemerals in byte order of their paths. ReapCandidates lists the empty
+// containers and expired TTL nodes the leader should delete with
+// OpDeleteContainer requests.
+//
+// # Snapshots and digests
+//
+// WriteSnapshot and ReadSnapshot save and restore the whole replicated
+// state (nodes, ACL cache, sessions, last zxid) with a checksum; Digest is
+// a 64-bit digest of the same state, maintained incrementally, for
+// replicas to compare.
+//
+// # Memory
+//
+// A node takes 96 bytes plus its name (once, as the key in its parent's
+// children map) and its share of that map; leaves have no map, ACL lists
+// live once in a reference-counted cache and nodes hold a 4-byte reference.
+// Measured by BenchmarkMemoryPerZnode (1,000,000 empty znodes with
+// 13-character names under 1,000 parents, Go 1.26, linux/amd64):
+// MEASURED bytes of heap per znode, against about 325 for Apache ZooKeeper
+// 3.8 and the 250 required.
+package znode
