@@ -1,0 +1,461 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// This file enumerates every crash point of a workload that exercises log
+// append, sync, segment rolls, truncation, epoch writes, snapshot saves,
+// snapshot installs and purges, and checks after each that recovery
+// returns a synced prefix: nothing synced is lost, nothing corrupt or out
+// of order is replayed.
+
+const crashDir = "/data"
+
+func zx(epoch, counter int64) int64 { return epoch<<32 | counter }
+
+func entry(epoch, counter int64) Entry {
+	z := zx(epoch, counter)
+	// Sizes vary so records straddle segment boundaries differently.
+	n := int(z%97) + 5
+	d := make([]byte, n)
+	for i := range d {
+		d[i] = byte(z>>uint(i%8*8)) ^ byte(i)
+	}
+	return Entry{Zxid: z, Data: d}
+}
+
+func snapPayload(zxid int64) []byte {
+	return bytes.Repeat([]byte(fmt.Sprintf("snapshot-%x|", zxid)), 40)
+}
+
+// model is what the workload has done, as the store must reflect it.
+type model struct {
+	log     []Entry // entries since the last install, oldest first
+	durable int     // log[:durable] were synced
+	epochs  Epochs
+	snaps   map[int64][]byte // durable snapshots by zxid
+	newest  int64            // newest durable snapshot, -1 if none
+}
+
+func (m model) clone() model {
+	c := m
+	c.log = slices.Clone(m.log)
+	c.snaps = map[int64][]byte{}
+	for k, v := range m.snaps {
+		c.snaps[k] = v
+	}
+	return c
+}
+
+type crashStep struct {
+	name string
+	run  func(ctx context.Context, d *Disk) error
+	// model updates m to the step's final state and returns the states a
+	// crash during the step may leave, including the final one.
+	model func(m *model) []model
+}
+
+func appendStep(sync bool, es ...Entry) crashStep {
+	return crashStep{
+		name: fmt.Sprintf("append %d entries from %#x (sync %v)", len(es), es[0].Zxid, sync),
+		run: func(ctx context.Context, d *Disk) error {
+			for _, e := range es {
+				if err := d.Append(e); err != nil {
+					return err
+				}
+			}
+			if sync {
+				return d.Sync(ctx)
+			}
+			return nil
+		},
+		model: func(m *model) []model {
+			m.log = append(m.log, es...)
+			mid := m.clone()
+			if sync {
+				m.durable = len(m.log)
+			}
+			return []model{mid, m.clone()}
+		},
+	}
+}
+
+func epochStep(a, c int64) crashStep {
+	return crashStep{
+		name:  fmt.Sprintf("set epochs %d/%d", a, c),
+		run:   func(_ context.Context, d *Disk) error { return d.SetEpochs(Epochs{a, c}) },
+		model: func(m *model) []model { m.epochs = Epochs{a, c}; return []model{m.clone()} },
+	}
+}
+
+func truncStep(z int64) crashStep {
+	return crashStep{
+		name: fmt.Sprintf("truncate after %#x", z),
+		run:  func(_ context.Context, d *Disk) error { return d.TruncateAfter(z) },
+		model: func(m *model) []model {
+			i := 0
+			for i < len(m.log) && m.log[i].Zxid <= z {
+				i++
+			}
+			// Midway, the old log may be cut anywhere after z.
+			mid := m.clone()
+			mid.durable = min(mid.durable, i)
+			m.log = m.log[:i]
+			m.durable = i
+			return []model{mid, m.clone()}
+		},
+	}
+}
+
+func writePayload(z int64) func(io.Writer) error {
+	return func(w io.Writer) error {
+		p := snapPayload(z)
+		// Several writes, like an encoder would do.
+		for len(p) > 0 {
+			n := min(len(p), 100)
+			if _, err := w.Write(p[:n]); err != nil {
+				return err
+			}
+			p = p[n:]
+		}
+		return nil
+	}
+}
+
+func snapStep(z int64) crashStep {
+	return crashStep{
+		name: fmt.Sprintf("save snapshot %#x", z),
+		run:  func(ctx context.Context, d *Disk) error { return d.SaveSnapshot(ctx, z, writePayload(z)) },
+		model: func(m *model) []model {
+			m.snaps[z] = snapPayload(z)
+			m.newest = max(m.newest, z)
+			return []model{m.clone()}
+		},
+	}
+}
+
+func installStep(z int64) crashStep {
+	return crashStep{
+		name: fmt.Sprintf("install snapshot %#x", z),
+		run:  func(ctx context.Context, d *Disk) error { return d.InstallSnapshot(ctx, z, writePayload(z)) },
+		model: func(m *model) []model {
+			m.snaps[z] = snapPayload(z)
+			m.newest = max(m.newest, z)
+			// Snapshot durable, old log being discarded: any prefix of it.
+			mid := m.clone()
+			mid.durable = 0
+			m.log, m.durable = nil, 0
+			return []model{mid, m.clone()}
+		},
+	}
+}
+
+func purgeStep(keep int) crashStep {
+	return crashStep{
+		name:  fmt.Sprintf("purge keep %d", keep),
+		run:   func(_ context.Context, d *Disk) error { return d.Purge(keep) },
+		model: func(m *model) []model { return []model{m.clone()} },
+	}
+}
+
+func crashWorkload() []crashStep {
+	return []crashStep{
+		epochStep(1, 0),
+		appendStep(true, entry(1, 1), entry(1, 2), entry(1, 3)),
+		appendStep(false, entry(1, 4)),
+		epochStep(1, 1),
+		appendStep(true, entry(1, 5), entry(1, 6), entry(1, 7), entry(1, 8)),
+		snapStep(zx(1, 6)),
+		appendStep(true, entry(2, 1), entry(2, 2)), // new epoch: new segment
+		truncStep(zx(2, 1)),
+		appendStep(false, entry(2, 3)),
+		appendStep(true, entry(2, 4)),
+		truncStep(zx(1, 7)), // across segments
+		epochStep(3, 3),
+		appendStep(true, entry(3, 1), entry(3, 2), entry(3, 3)),
+		snapStep(zx(3, 2)),
+		purgeStep(1),
+		appendStep(true, entry(3, 4)),
+		installStep(zx(3, 10)),
+		appendStep(true, entry(3, 11), entry(3, 12)),
+		snapStep(zx(3, 11)),
+		purgeStep(2),
+		appendStep(false, entry(3, 13)),
+	}
+}
+
+const crashSegSize = 300 // small: size-based rolls happen too
+
+func openCrashDisk(fsys FS) (*Disk, error) {
+	return Open(crashDir, WithFS(fsys), WithSegmentSize(crashSegSize), WithMaxEntrySize(1<<10))
+}
+
+// runCrashWorkload runs the workload on fsys until it completes or a step
+// fails; it returns the states recovery may find: the model before the
+// failing step and those the step passes through. After a complete run it
+// is the final model.
+func runCrashWorkload(t *testing.T, fsys *faultFS) (ok []model, failed string) {
+	t.Helper()
+	ctx := context.Background()
+	m := model{snaps: map[int64][]byte{}, newest: -1}
+	d, err := openCrashDisk(fsys)
+	if err != nil {
+		if !errors.Is(err, errCrashed) {
+			t.Fatalf("open: %v", err)
+		}
+		return []model{m}, "open"
+	}
+	defer d.Close()
+	for _, s := range crashWorkload() {
+		pre := m.clone()
+		states := s.model(&m)
+		if err := s.run(ctx, d); err != nil {
+			if !errors.Is(err, errCrashed) {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+			return append([]model{pre}, states...), s.name
+		}
+	}
+	return []model{m}, ""
+}
+
+// checkRecovery opens the crashed image and checks that what Recover
+// returns matches one of the acceptable states.
+func checkRecovery(fsys FS, states []model) error {
+	d, err := openCrashDisk(fsys)
+	if err != nil {
+		return fmt.Errorf("open after crash: %w", err)
+	}
+	defer d.Close()
+	var snapData []byte
+	var got []Entry
+	rec, err := d.Recover(context.Background(), func(meta SnapshotMeta, r io.Reader) error {
+		b, err := io.ReadAll(r)
+		snapData = b
+		return err
+	}, func(e Entry) error {
+		got = append(got, e)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
+	s := rec.Snapshot.Zxid
+	var reasons []string
+	for i, m := range states {
+		if err := matchState(rec.Epochs, snapData, s, got, m); err != nil {
+			reasons = append(reasons, fmt.Sprintf("state %d: %v", i, err))
+			continue
+		}
+		return checkContinues(d, got, s)
+	}
+	return fmt.Errorf("recovered epochs %+v, snapshot %#x (present %v), entries %s; matches no acceptable state: %s",
+		rec.Epochs, s, snapData != nil, zxids(got), strings.Join(reasons, "; "))
+}
+
+func matchState(ep Epochs, snapData []byte, s int64, got []Entry, m model) error {
+	if ep != m.epochs {
+		return fmt.Errorf("epochs %+v, want %+v", ep, m.epochs)
+	}
+	if snapData == nil {
+		if m.newest != -1 {
+			return fmt.Errorf("no snapshot, want %#x", m.newest)
+		}
+		s = 0
+	} else {
+		if s != m.newest {
+			return fmt.Errorf("snapshot %#x, want %#x", s, m.newest)
+		}
+		if !bytes.Equal(snapData, m.snaps[s]) {
+			return fmt.Errorf("snapshot %#x payload differs from what was saved", s)
+		}
+	}
+	return checkPrefix(got, s, m)
+}
+
+// checkPrefix: got must be a prefix of the model's entries after s, and
+// hold every synced one.
+func checkPrefix(got []Entry, s int64, m model) error {
+	j := 0
+	for j < len(m.log) && m.log[j].Zxid <= s {
+		j++
+	}
+	after := m.log[j:]
+	if len(got) > len(after) {
+		return fmt.Errorf("more entries than ever appended (model %s)", zxids(after))
+	}
+	for i, e := range got {
+		if e.Zxid != after[i].Zxid || !bytes.Equal(e.Data, after[i].Data) {
+			return fmt.Errorf("entry %d is %#x, want %#x (model %s)", i, e.Zxid, after[i].Zxid, zxids(after))
+		}
+	}
+	if need := m.durable - j; len(got) < need {
+		return fmt.Errorf("lost synced entries: got %d, %d were synced (model %s)", len(got), need, zxids(after))
+	}
+	return nil
+}
+
+// checkContinues appends after recovery, syncs, and checks the log reads
+// back whole: the repaired store works.
+func checkContinues(d *Disk, got []Entry, s int64) error {
+	last := s
+	if len(got) > 0 {
+		last = got[len(got)-1].Zxid
+	}
+	if d.LastZxid() != last {
+		return fmt.Errorf("LastZxid %#x after recovery, want %#x", d.LastZxid(), last)
+	}
+	next := Entry{Zxid: zx(9, 1), Data: []byte("after recovery")}
+	if err := d.Append(next); err != nil {
+		return fmt.Errorf("append after recovery: %w", err)
+	}
+	if err := d.Sync(context.Background()); err != nil {
+		return fmt.Errorf("sync after recovery: %w", err)
+	}
+	es, err := d.Entries(s+1, next.Zxid)
+	if err != nil {
+		return fmt.Errorf("entries after recovery: %w", err)
+	}
+	want := append(slices.Clone(got), next)
+	if zxids(es) != zxids(want) {
+		return fmt.Errorf("entries after recovery %s, want %s", zxids(es), zxids(want))
+	}
+	return nil
+}
+
+func zxids(es []Entry) string {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, e := range es {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d/%d", e.Zxid>>32, e.Zxid&0xffffffff)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// crashOutcomes lists the crash images to check for one crash point:
+// everything unsynced lost, everything kept, each single file (or the
+// directory) keeping each prefix of its pending operations with the next
+// one torn in half (zeros and garbage), and random combinations.
+func crashOutcomes(f *faultFS, rnd *rand.Rand, random int) []func(ino *inode, n int) crashChoice {
+	var outs []func(*inode, int) crashChoice
+	outs = append(outs,
+		func(*inode, int) crashChoice { return crashChoice{keep: 0} },
+		func(_ *inode, n int) crashChoice { return crashChoice{keep: n} })
+	type target struct {
+		ino *inode
+		n   int
+	}
+	targets := []target{{nil, f.dirPending()}}
+	for _, ino := range f.pendingInodes() {
+		targets = append(targets, target{ino, len(ino.pending)})
+	}
+	for ti, tg := range targets {
+		for k := 0; k <= tg.n; k++ {
+			for _, garbage := range []bool{false, true} {
+				if ti == 0 && garbage {
+					continue
+				}
+				tearAt := 0
+				if tg.ino != nil && k < tg.n && !tg.ino.pending[k].truncate {
+					tearAt = len(tg.ino.pending[k].data) / 2
+				} else if garbage {
+					continue
+				}
+				tg, k, tearAt, garbage := tg, k, tearAt, garbage
+				outs = append(outs, func(ino *inode, n int) crashChoice {
+					if ino == tg.ino {
+						return crashChoice{keep: k, tearAt: tearAt, garbage: garbage}
+					}
+					if tg.ino == nil { // directory target: files keep everything
+						return crashChoice{keep: n}
+					}
+					return crashChoice{keep: 0}
+				})
+			}
+		}
+	}
+	for range random {
+		r := rand.New(rand.NewPCG(rnd.Uint64(), rnd.Uint64()))
+		outs = append(outs, func(ino *inode, n int) crashChoice {
+			c := crashChoice{keep: r.IntN(n + 1)}
+			if ino != nil && c.keep < n && !ino.pending[c.keep].truncate && len(ino.pending[c.keep].data) > 1 {
+				c.tearAt = 1 + r.IntN(len(ino.pending[c.keep].data)-1)
+				c.garbage = r.IntN(2) == 0
+			}
+			return c
+		})
+	}
+	return outs
+}
+
+func TestCrashAtEveryPoint(t *testing.T) {
+	seed := testSeed(t)
+	rnd := rand.New(rand.NewPCG(seed, 0))
+	random := 8
+	if testing.Short() {
+		random = 2
+	}
+	// Count the workload's mutating operations.
+	full := newFaultFS()
+	runCrashWorkload(t, full)
+	total := full.ops
+	t.Logf("workload has %d crash points", total)
+	checked := 0
+	for point := 0; point <= total; point++ {
+		fsys := newFaultFS()
+		fsys.crashAt = point
+		states, step := runCrashWorkload(t, fsys)
+		for oi, choose := range crashOutcomes(fsys, rnd, random) {
+			img := fsys.crashImage(choose, rnd)
+			if err := checkRecovery(img, states); err != nil {
+				t.Fatalf("crash point %d (during %q), outcome %d: %v\ntrace: %s", point, step, oi, err, fsys.traceString())
+			}
+			// Crash again at every point of the recovery itself.
+			recoverCrashes(t, img, states, func(err error) {
+				t.Fatalf("crash point %d (during %q), outcome %d, then a crash during recovery: %v\ntrace: %s", point, step, oi, err, fsys.traceString())
+			})
+			checked++
+		}
+	}
+	t.Logf("checked %d crash images", checked)
+}
+
+// recoverCrashes crashes at each mutating operation recovery performs on
+// img (losing everything unsynced) and checks recovery again.
+func recoverCrashes(t *testing.T, img *faultFS, states []model, fail func(error)) {
+	t.Helper()
+	for point := 0; ; point++ {
+		fsys := img.crashImage(func(_ *inode, n int) crashChoice { return crashChoice{keep: n} }, nil)
+		fsys.crashAt = point
+		d, err := openCrashDisk(fsys)
+		if err == nil {
+			_, err = d.Recover(context.Background(), func(SnapshotMeta, io.Reader) error { return nil }, func(Entry) error { return nil })
+			d.Close()
+		}
+		if err != nil && !errors.Is(err, errCrashed) {
+			fail(err)
+			return
+		}
+		if !fsys.crashed {
+			return // recovery needed fewer operations
+		}
+		again := fsys.crashImage(func(*inode, int) crashChoice { return crashChoice{keep: 0} }, nil)
+		if err := checkRecovery(again, states); err != nil {
+			fail(err)
+			return
+		}
+	}
+}

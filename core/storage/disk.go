@@ -1,0 +1,260 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// Default sizes.
+const (
+	// DefaultSegmentSize is the preallocation, and the size at which a new
+	// segment starts (ZooKeeper's preAllocSize is also 64 MiB).
+	DefaultSegmentSize = 64 << 20
+	// DefaultMaxEntrySize bounds one entry's data.
+	DefaultMaxEntrySize = 16 << 20
+)
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	fs        FS
+	logger    *slog.Logger
+	segSize   int64
+	maxEntry  int
+	autoPurge int
+}
+
+// WithFS sets the file-system layer (default OSFS).
+func WithFS(fsys FS) Option { return func(o *options) { o.fs = fsys } }
+
+// WithLogger sets the logger for warnings such as a truncated torn tail
+// (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithSegmentSize sets the segment preallocation and roll size in bytes.
+func WithSegmentSize(n int64) Option { return func(o *options) { o.segSize = n } }
+
+// WithMaxEntrySize bounds the data of one entry; larger ones are refused
+// on Append and treated as damage when read.
+func WithMaxEntrySize(n int) Option { return func(o *options) { o.maxEntry = n } }
+
+// WithAutoPurge makes every SaveSnapshot and InstallSnapshot end with
+// Purge(keep), like ZooKeeper's autopurge with snapRetainCount = keep
+// (but driven by snapshots rather than a timer). 0 disables it.
+func WithAutoPurge(keep int) Option { return func(o *options) { o.autoPurge = keep } }
+
+// Disk is the durable Storage in one directory: log segments
+// (log.<zxid>), snapshots (snap.<zxid>) and the epochs file.
+// It is safe for concurrent use.
+type Disk struct {
+	dir    string
+	fs     FS
+	logger *slog.Logger
+	opts   options
+	log    *fileLog
+
+	emu    sync.Mutex
+	epochs Epochs
+
+	snapMu sync.Mutex // serialises snapshot saves, installs and purges
+}
+
+var _ Storage = (*Disk)(nil)
+
+// Open opens or creates the store in dir. It checks the log (truncating a
+// torn tail with a warning, refusing other damage with ErrCorrupt) and
+// reads the epochs; call Recover to rebuild state.
+func Open(dir string, opts ...Option) (*Disk, error) {
+	o := options{fs: OSFS{}, logger: slog.New(slog.DiscardHandler), segSize: DefaultSegmentSize, maxEntry: DefaultMaxEntrySize}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.segSize < segHeaderSize+recHeaderSize {
+		return nil, fmt.Errorf("%w: segment size %d", ErrInvalid, o.segSize)
+	}
+	if o.maxEntry <= 0 || o.maxEntry > math.MaxUint32 || o.autoPurge < 0 {
+		return nil, fmt.Errorf("%w: max entry size %d, autopurge %d", ErrInvalid, o.maxEntry, o.autoPurge)
+	}
+	if err := o.fs.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	names, err := o.fs.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names { // leftovers of writes a crash interrupted
+		if strings.HasSuffix(n, ".tmp") {
+			if err := o.fs.Remove(filepath.Join(dir, n)); err != nil && !isNotExist(err) {
+				return nil, err
+			}
+		}
+	}
+	ep, err := loadEpochs(o.fs, dir)
+	if err != nil {
+		return nil, err
+	}
+	l, err := openLog(o.fs, dir, o.logger, o.segSize, o.maxEntry)
+	if err != nil {
+		return nil, err
+	}
+	return &Disk{dir: dir, fs: o.fs, logger: o.logger, opts: o, log: l, epochs: ep}, nil
+}
+
+// Append implements Log.
+func (d *Disk) Append(entries ...Entry) error { return d.log.Append(entries...) }
+
+// Sync implements Log (group commit).
+func (d *Disk) Sync(ctx context.Context) error { return d.log.Sync(ctx) }
+
+// TruncateAfter implements Log.
+func (d *Disk) TruncateAfter(zxid int64) error { return d.log.TruncateAfter(zxid) }
+
+// Entries implements Log.
+func (d *Disk) Entries(from, to int64) ([]Entry, error) { return d.log.Entries(from, to) }
+
+// FirstZxid implements Log.
+func (d *Disk) FirstZxid() int64 { return d.log.FirstZxid() }
+
+// LastZxid implements Log.
+func (d *Disk) LastZxid() int64 { return d.log.LastZxid() }
+
+// Epochs implements StableStore.
+func (d *Disk) Epochs() (Epochs, error) {
+	d.emu.Lock()
+	defer d.emu.Unlock()
+	return d.epochs, nil
+}
+
+// SetEpochs implements StableStore: temp file, fsync, rename, fsync dir.
+func (d *Disk) SetEpochs(e Epochs) error {
+	d.emu.Lock()
+	defer d.emu.Unlock()
+	if e.Accepted < 0 || e.Current < 0 {
+		return fmt.Errorf("%w: epochs %+v", ErrInvalid, e)
+	}
+	if err := writeFileAtomic(d.fs, d.dir, epochsName, encodeEpochs(e)); err != nil {
+		return err
+	}
+	d.epochs = e
+	return nil
+}
+
+// Stats are counters for monitoring and benchmarks.
+type Stats struct {
+	Appended int64 // entries appended since Open
+	Fsyncs   int64 // log fsyncs since Open
+}
+
+// Stats returns counters since Open.
+func (d *Disk) Stats() Stats {
+	return Stats{Appended: d.log.appends.Load(), Fsyncs: d.log.fsyncs.Load()}
+}
+
+// SaveSnapshot implements SnapshotStore. It starts a new log segment first,
+// so older segments can be purged once the snapshot is old enough.
+func (d *Disk) SaveSnapshot(ctx context.Context, zxid int64, write func(io.Writer) error) error {
+	d.snapMu.Lock()
+	defer d.snapMu.Unlock()
+	if err := d.log.Roll(); err != nil {
+		return err
+	}
+	if _, err := writeSnapshot(ctx, d.fs, d.dir, zxid, 0, write); err != nil {
+		return err
+	}
+	return d.autoPurgeLocked()
+}
+
+// InstallSnapshot implements SnapshotStore.
+func (d *Disk) InstallSnapshot(ctx context.Context, zxid int64, write func(io.Writer) error) error {
+	d.snapMu.Lock()
+	defer d.snapMu.Unlock()
+	if _, err := writeSnapshot(ctx, d.fs, d.dir, zxid, snapInstalled, write); err != nil {
+		return err
+	}
+	if err := d.log.reset(zxid); err != nil {
+		return err
+	}
+	return d.autoPurgeLocked()
+}
+
+func (d *Disk) autoPurgeLocked() error {
+	if d.opts.autoPurge == 0 {
+		return nil
+	}
+	return d.purgeLocked(d.opts.autoPurge)
+}
+
+// OpenSnapshot implements SnapshotStore.
+func (d *Disk) OpenSnapshot() (SnapshotMeta, io.ReadCloser, error) {
+	zxids, err := listSnapshots(d.fs, d.dir)
+	if err != nil {
+		return SnapshotMeta{}, nil, err
+	}
+	for i := len(zxids) - 1; i >= 0; i-- {
+		meta, rc, err := openSnapshotFile(d.fs, d.dir, zxids[i])
+		if err == nil {
+			return meta, rc, nil
+		}
+		if !errors.Is(err, ErrCorrupt) {
+			return meta, nil, err
+		}
+		d.logger.Warn("storage: snapshot failed verification, trying an older one", "zxid", fmt.Sprintf("%#x", zxids[i]), "err", err)
+	}
+	return SnapshotMeta{}, nil, ErrNoSnapshot
+}
+
+// Snapshots implements SnapshotStore.
+func (d *Disk) Snapshots() ([]SnapshotMeta, error) {
+	zxids, err := listSnapshots(d.fs, d.dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SnapshotMeta, 0, len(zxids))
+	for _, z := range zxids {
+		out = append(out, SnapshotMeta{Zxid: z})
+	}
+	return out, nil
+}
+
+// Purge implements SnapshotStore. Kept snapshots are not verified.
+func (d *Disk) Purge(keep int) error {
+	d.snapMu.Lock()
+	defer d.snapMu.Unlock()
+	return d.purgeLocked(keep)
+}
+
+func (d *Disk) purgeLocked(keep int) error {
+	if keep < 1 {
+		return fmt.Errorf("%w: purge must keep at least one snapshot, not %d", ErrInvalid, keep)
+	}
+	zxids, err := listSnapshots(d.fs, d.dir)
+	if err != nil {
+		return err
+	}
+	if len(zxids) == 0 {
+		return nil
+	}
+	if len(zxids) > keep {
+		for _, z := range zxids[:len(zxids)-keep] { // oldest first
+			if err := d.fs.Remove(filepath.Join(d.dir, snapName(z))); err != nil && !isNotExist(err) {
+				return err
+			}
+		}
+		if err := d.fs.SyncDir(d.dir); err != nil {
+			return err
+		}
+		zxids = zxids[len(zxids)-keep:]
+	}
+	return d.log.purgeThrough(zxids[0])
+}
+
+// Close implements Storage.
+func (d *Disk) Close() error { return d.log.close() }

@@ -1,0 +1,540 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// segment is one log file, named log.<prevZxid as 16 hex digits>.
+type segment struct {
+	path  string
+	f     File
+	prev  int64 // zxid before the segment's first entry
+	first int64 // 0 if empty
+	last  int64 // prev if empty
+	count int
+	end   int64 // offset past the last record written to the file
+	size  int64 // file size (preallocated)
+}
+
+func segName(prev int64) string { return fmt.Sprintf("log.%016x", prev) }
+
+func parseSegName(name string) (int64, bool) {
+	hex, ok := strings.CutPrefix(name, "log.")
+	if !ok || len(hex) != 16 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(hex, 16, 63)
+	return int64(v), err == nil
+}
+
+// fileLog is the segmented transaction log with group commit.
+type fileLog struct {
+	fs       FS
+	dir      string
+	logger   *slog.Logger
+	segSize  int64
+	maxEntry int
+
+	mu        sync.Mutex // guards everything below up to smu
+	segs      []*segment // oldest first; the last is active
+	pending   []byte     // records appended but not yet written
+	pendLast  int64      // zxid of the last pending record
+	pendCount int
+	appendSeq uint64 // number of Append calls that added entries
+	failed    error
+	closed    bool
+
+	smu       sync.Mutex // guards the sync round
+	syncing   bool
+	syncDone  chan struct{}
+	syncedSeq uint64
+
+	fsyncs  atomic.Int64
+	appends atomic.Int64
+}
+
+func (l *fileLog) active() *segment { return l.segs[len(l.segs)-1] }
+
+func (l *fileLog) usableLocked() error {
+	if l.closed {
+		return ErrClosed
+	}
+	if l.failed != nil {
+		return fmt.Errorf("%w: %w", ErrFailed, l.failed)
+	}
+	return nil
+}
+
+func (l *fileLog) fail(err error) error {
+	if l.failed == nil {
+		l.failed = err
+		l.logger.Error("storage: log failed", "err", err)
+	}
+	return fmt.Errorf("%w: %w", ErrFailed, err)
+}
+
+func (l *fileLog) lastLocked() int64 {
+	if l.pendCount > 0 {
+		return l.pendLast
+	}
+	return l.active().last
+}
+
+// Append implements Log.
+func (l *fileLog) Append(entries ...Entry) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.usableLocked(); err != nil {
+		return err
+	}
+	last := l.lastLocked()
+	for _, e := range entries {
+		if e.Zxid <= last {
+			return fmt.Errorf("%w: %#x after %#x", ErrOutOfOrder, e.Zxid, last)
+		}
+		if len(e.Data) > l.maxEntry {
+			return fmt.Errorf("%w: %d bytes", ErrTooLarge, len(e.Data))
+		}
+		last = e.Zxid
+	}
+	for _, e := range entries {
+		a := l.active()
+		nonEmpty := a.count > 0 || l.pendCount > 0
+		newEpoch := e.Zxid>>32 != l.lastLocked()>>32
+		full := a.end+int64(len(l.pending))+recHeaderSize+int64(len(e.Data)) > l.segSize
+		if nonEmpty && (newEpoch || full) {
+			if err := l.rollLocked(); err != nil {
+				return err
+			}
+		}
+		l.pending = appendRecord(l.pending, e)
+		l.pendLast = e.Zxid
+		l.pendCount++
+	}
+	if len(entries) > 0 {
+		l.appendSeq++
+		l.appends.Add(int64(len(entries)))
+	}
+	if len(l.pending) >= scanBufferSize {
+		return l.flushLocked()
+	}
+	return nil
+}
+
+// flushLocked writes pending records to the active segment (no fsync).
+func (l *fileLog) flushLocked() error {
+	if len(l.pending) == 0 {
+		return nil
+	}
+	a := l.active()
+	need := a.end + int64(len(l.pending))
+	if need > a.size {
+		size := max(need, a.size+l.segSize)
+		if err := a.f.Truncate(size); err != nil {
+			return l.fail(err)
+		}
+		a.size = size
+	}
+	if _, err := a.f.WriteAt(l.pending, a.end); err != nil {
+		return l.fail(err)
+	}
+	if a.count == 0 {
+		a.first = firstZxidOf(l.pending)
+	}
+	a.end = need
+	a.count += l.pendCount
+	a.last = l.pendLast
+	l.pending = l.pending[:0]
+	l.pendCount = 0
+	return nil
+}
+
+// Sync implements Log: group commit. One caller at a time runs a round
+// (write pending records, one fsync); callers arriving meanwhile wait for
+// it and, if their entries came too late for it, one of them runs the next
+// round, which covers all of them.
+func (l *fileLog) Sync(ctx context.Context) error {
+	l.mu.Lock()
+	target := l.appendSeq
+	err := l.usableLocked()
+	l.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for {
+		l.smu.Lock()
+		if l.syncedSeq >= target {
+			l.smu.Unlock()
+			return nil
+		}
+		if l.syncing {
+			done := l.syncDone
+			l.smu.Unlock()
+			select {
+			case <-done:
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			l.smu.Unlock()
+			return err
+		}
+		l.syncing = true
+		l.smu.Unlock()
+		seq, err := l.syncRound()
+		l.endRound(seq)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (l *fileLog) endRound(seq uint64) {
+	l.smu.Lock()
+	l.syncing = false
+	if seq > l.syncedSeq {
+		l.syncedSeq = seq
+	}
+	close(l.syncDone)
+	l.syncDone = make(chan struct{})
+	l.smu.Unlock()
+}
+
+func (l *fileLog) syncRound() (uint64, error) {
+	l.mu.Lock()
+	if err := l.usableLocked(); err != nil {
+		l.mu.Unlock()
+		return 0, err
+	}
+	if err := l.flushLocked(); err != nil {
+		l.mu.Unlock()
+		return 0, err
+	}
+	seq, f := l.appendSeq, l.active().f
+	l.mu.Unlock()
+	// Earlier segments were fsynced when they were sealed; a roll never
+	// closes the file of a sealed segment, so f stays valid here.
+	err := f.DataSync()
+	l.fsyncs.Add(1)
+	if err != nil {
+		l.mu.Lock()
+		err = l.fail(err)
+		l.mu.Unlock()
+		return 0, err
+	}
+	return seq, nil
+}
+
+// exclusive runs fn under mu with no sync round in flight. If fn reports
+// that everything appended is durable, waiting Sync callers are released.
+func (l *fileLog) exclusive(fn func() (durable bool, err error)) error {
+	for {
+		l.smu.Lock()
+		if !l.syncing {
+			l.syncing = true
+			l.smu.Unlock()
+			break
+		}
+		done := l.syncDone
+		l.smu.Unlock()
+		<-done
+	}
+	l.mu.Lock()
+	durable, err := fn()
+	var seq uint64
+	if durable && err == nil {
+		seq = l.appendSeq
+	}
+	l.mu.Unlock()
+	l.endRound(seq)
+	return err
+}
+
+// rollLocked seals the active segment (write, fsync) and starts a new one.
+func (l *fileLog) rollLocked() error {
+	if err := l.flushLocked(); err != nil {
+		return err
+	}
+	a := l.active()
+	if a.count == 0 {
+		return nil
+	}
+	if err := a.f.DataSync(); err != nil {
+		return l.fail(err)
+	}
+	l.fsyncs.Add(1)
+	s, err := l.createSegment(a.last)
+	if err != nil {
+		return l.fail(err)
+	}
+	l.segs = append(l.segs, s)
+	return nil
+}
+
+// createSegment durably creates an empty preallocated segment.
+func (l *fileLog) createSegment(prev int64) (*segment, error) {
+	path := filepath.Join(l.dir, segName(prev))
+	f, err := l.fs.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	s := &segment{path: path, f: f, prev: prev, last: prev, end: segHeaderSize, size: l.segSize}
+	if _, err := f.WriteAt(encodeSegHeader(prev), 0); err != nil {
+		return nil, errors.Join(err, f.Close())
+	}
+	if err := f.Truncate(l.segSize); err != nil {
+		return nil, errors.Join(err, f.Close())
+	}
+	if err := f.Sync(); err != nil {
+		return nil, errors.Join(err, f.Close())
+	}
+	if err := l.fs.SyncDir(l.dir); err != nil {
+		return nil, errors.Join(err, f.Close())
+	}
+	return s, nil
+}
+
+// Roll starts a new segment if the active one holds entries.
+func (l *fileLog) Roll() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.usableLocked(); err != nil {
+		return err
+	}
+	return l.rollLocked()
+}
+
+// TruncateAfter implements Log.
+func (l *fileLog) TruncateAfter(zxid int64) error {
+	return l.exclusive(func() (bool, error) {
+		if err := l.usableLocked(); err != nil {
+			return false, err
+		}
+		if err := l.flushLocked(); err != nil {
+			return false, err
+		}
+		if zxid >= l.active().last {
+			return false, nil
+		}
+		if zxid < l.segs[0].prev {
+			return false, fmt.Errorf("%w: truncate to %#x, log starts after %#x", ErrCompacted, zxid, l.segs[0].prev)
+		}
+		k := len(l.segs) - 1
+		for l.segs[k].prev > zxid {
+			k--
+		}
+		// Newest first, so a crash leaves a prefix of the old log.
+		removed := false
+		for len(l.segs)-1 > k {
+			s := l.active()
+			if err := errors.Join(s.f.Close(), l.fs.Remove(s.path)); err != nil {
+				return false, l.fail(err)
+			}
+			l.segs = l.segs[:len(l.segs)-1]
+			removed = true
+		}
+		if removed {
+			if err := l.fs.SyncDir(l.dir); err != nil {
+				return false, l.fail(err)
+			}
+		}
+		s := l.segs[k]
+		if s.last > zxid {
+			var n int
+			end, lastKept := int64(segHeaderSize), s.prev
+			_, _, _, err := iterRecords(s.f, segHeaderSize, s.end, l.maxEntry, s.prev, func(e Entry, next int64) error {
+				if e.Zxid > zxid {
+					return errStop
+				}
+				n++
+				end, lastKept = next, e.Zxid
+				return nil
+			})
+			if err != nil && !errors.Is(err, errStop) {
+				return false, l.fail(err)
+			}
+			// Cut, then grow back: the tail becomes zero preallocation.
+			if err := errors.Join(s.f.Truncate(end), s.f.Truncate(max(s.size, l.segSize)), s.f.Sync()); err != nil {
+				return false, l.fail(err)
+			}
+			l.fsyncs.Add(1)
+			s.size = max(s.size, l.segSize)
+			s.end, s.count, s.last = end, n, lastKept
+			if n == 0 {
+				s.first = 0
+			}
+		}
+		return true, nil
+	})
+}
+
+var errStop = errors.New("stop")
+
+// Entries implements Log.
+func (l *fileLog) Entries(from, to int64) ([]Entry, error) {
+	var out []Entry
+	err := l.scan(from, to, func(e Entry) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// scan calls fn with the entries with from <= zxid <= to.
+func (l *fileLog) scan(from, to int64, fn func(Entry) error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.usableLocked(); err != nil {
+		return err
+	}
+	if err := l.flushLocked(); err != nil {
+		return err
+	}
+	if base := l.segs[0].prev; from <= base && base > 0 {
+		return fmt.Errorf("%w: entries from %#x requested, log starts after %#x", ErrCompacted, from, base)
+	}
+	for _, s := range l.segs {
+		if s.count == 0 || s.last < from || s.first > to {
+			continue
+		}
+		stop, reason, _, err := iterRecords(s.f, segHeaderSize, s.end, l.maxEntry, s.prev, func(e Entry, _ int64) error {
+			if e.Zxid > to {
+				return errStop
+			}
+			if e.Zxid >= from {
+				return fn(e)
+			}
+			return nil
+		})
+		if errors.Is(err, errStop) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if reason != "" {
+			return fmt.Errorf("%w: %s: %s at offset %d", ErrCorrupt, s.path, reason, stop)
+		}
+	}
+	return nil
+}
+
+// FirstZxid implements Log.
+func (l *fileLog) FirstZxid() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.segs {
+		if s.count > 0 {
+			return s.first
+		}
+	}
+	if l.pendCount > 0 {
+		return firstZxidOf(l.pending)
+	}
+	return 0
+}
+
+// LastZxid implements Log.
+func (l *fileLog) LastZxid() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastLocked()
+}
+
+// base is the zxid before the oldest entry the log holds.
+func (l *fileLog) base() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.segs[0].prev
+}
+
+// reset durably discards every segment and starts an empty log after zxid.
+func (l *fileLog) reset(zxid int64) error {
+	return l.exclusive(func() (bool, error) {
+		if err := l.usableLocked(); err != nil {
+			return false, err
+		}
+		l.pending, l.pendCount = l.pending[:0], 0
+		for len(l.segs) > 0 {
+			s := l.segs[len(l.segs)-1]
+			if err := errors.Join(s.f.Close(), l.fs.Remove(s.path)); err != nil {
+				return false, l.fail(err)
+			}
+			l.segs = l.segs[:len(l.segs)-1]
+		}
+		if err := l.fs.SyncDir(l.dir); err != nil {
+			return false, l.fail(err)
+		}
+		s, err := l.createSegment(zxid)
+		if err != nil {
+			return false, l.fail(err)
+		}
+		l.segs = []*segment{s}
+		return true, nil
+	})
+}
+
+// purgeThrough durably deletes the oldest segments whose entries all have
+// zxids <= zxid, always keeping the active one.
+func (l *fileLog) purgeThrough(zxid int64) error {
+	return l.exclusive(func() (bool, error) {
+		if err := l.usableLocked(); err != nil {
+			return false, err
+		}
+		n := 0
+		for n+1 < len(l.segs) && l.segs[n+1].prev <= zxid {
+			n++
+		}
+		if n == 0 {
+			return false, nil
+		}
+		for _, s := range l.segs[:n] { // oldest first: a crash leaves a suffix
+			if err := errors.Join(s.f.Close(), l.fs.Remove(s.path)); err != nil {
+				return false, l.fail(err)
+			}
+		}
+		l.segs = append([]*segment(nil), l.segs[n:]...)
+		if err := l.fs.SyncDir(l.dir); err != nil {
+			return false, l.fail(err)
+		}
+		return false, nil
+	})
+}
+
+// close writes pending records (without fsync) and closes every file.
+func (l *fileLog) close() error {
+	var err error
+	_ = l.exclusive(func() (bool, error) {
+		if l.closed {
+			return false, nil
+		}
+		if l.failed == nil {
+			err = l.flushLocked()
+		}
+		for _, s := range l.segs {
+			err = errors.Join(err, s.f.Close())
+		}
+		l.closed = true
+		return false, nil
+	})
+	return err
+}
+
+func firstZxidOf(records []byte) int64 {
+	if len(records) < recHeaderSize {
+		return 0
+	}
+	return int64(uint64(records[8])<<56 | uint64(records[9])<<48 | uint64(records[10])<<40 | uint64(records[11])<<32 |
+		uint64(records[12])<<24 | uint64(records[13])<<16 | uint64(records[14])<<8 | uint64(records[15]))
+}
