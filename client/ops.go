@@ -303,6 +303,11 @@ func (c *Conn) WhoAmI(ctx context.Context) ([]ClientInfo, error) {
 // AddWatch sets a persistent watch on path (which need not exist). It
 // delivers events until Watch.Remove, RemoveWatches(path, WatcherAny) or
 // the end of the session; see Watch for the buffering.
+//
+// The server keeps one persistent watch mode per path and session: adding
+// a persistent watch where a recursive one exists (or the reverse) changes
+// the mode of the server's watch, and the client routes the events the
+// server then sends to every Watch on the path that they concern.
 func (c *Conn) AddWatch(ctx context.Context, path string, mode AddWatchMode) (*Watch, error) {
 	if err := validatePath(path, false); err != nil {
 		return nil, opError("addWatch", path, err)
