@@ -1,0 +1,229 @@
+package zab
+
+import "fmt"
+
+// vote is a proposal for leader, ordered by (peerEpoch, zxid, leader id).
+type vote struct {
+	leader    uint64
+	zxid      Zxid
+	peerEpoch uint32
+}
+
+func (v vote) betterThan(o vote) bool {
+	if v.peerEpoch != o.peerEpoch {
+		return v.peerEpoch > o.peerEpoch
+	}
+	if v.zxid != o.zxid {
+		return v.zxid > o.zxid
+	}
+	return v.leader > o.leader
+}
+
+type outVote struct {
+	leader uint64
+	state  State
+	clock  uint64
+}
+
+// election is the fast-leader-election state (FastLeaderElection.java).
+type election struct {
+	clock      uint64 // logical clock (election epoch)
+	vote       vote
+	recv       map[uint64]vote    // LOOKING-round votes of voters at our clock
+	outOf      map[uint64]outVote // votes of voters that left the election
+	finalizeAt int64
+	resendAt   int64
+	interval   int64
+}
+
+func (n *Node) initialVote() vote {
+	if n.isObserver {
+		return vote{}
+	}
+	return vote{leader: n.id, zxid: n.log.last(), peerEpoch: n.hs.CurrentEpoch}
+}
+
+// becomeLooking leaves any role and starts a new election round.
+func (n *Node) becomeLooking() {
+	n.leaveRole()
+	n.state = StateLooking
+	e := &n.el
+	e.clock++
+	e.vote = n.initialVote()
+	e.recv = map[uint64]vote{}
+	e.outOf = map[uint64]outVote{}
+	if !n.isObserver {
+		e.recv[n.id] = e.vote
+	}
+	e.finalizeAt = noTick
+	e.interval = int64(n.cfg.NotifyInterval)
+	e.resendAt = n.now + e.interval
+	n.broadcastNotification()
+	n.checkElection()
+}
+
+func (n *Node) leaveRole() {
+	if n.ld != nil {
+		n.abortLeaderReads()
+		n.ld = nil
+	}
+	if n.ln != nil {
+		n.abortLearnerReads()
+		n.ln = nil
+	}
+}
+
+func (n *Node) notification(to uint64) Message {
+	return Message{Type: MsgNotification, To: to, Leader: n.el.vote.leader, Zxid: n.el.vote.zxid,
+		ElectionEpoch: n.el.clock, PeerEpoch: n.el.vote.peerEpoch, State: n.state}
+}
+
+func (n *Node) broadcastNotification() {
+	for _, v := range n.voters {
+		if v != n.id {
+			n.send(n.notification(v))
+		}
+	}
+}
+
+func (n *Node) tickElection() {
+	e := &n.el
+	if n.now >= e.resendAt {
+		n.broadcastNotification()
+		e.interval = min(e.interval*2, int64(n.cfg.MaxNotifyInterval))
+		e.resendAt = n.now + e.interval
+	}
+	if e.finalizeAt != noTick && n.now >= e.finalizeAt {
+		e.finalizeAt = noTick
+		if n.agreeCount(e.vote) >= n.quorum {
+			n.decide(e.vote.leader)
+		}
+	}
+}
+
+func (n *Node) agreeCount(v vote) int {
+	c := 0
+	for _, w := range n.el.recv {
+		if w == v {
+			c++
+		}
+	}
+	return c
+}
+
+// checkElection starts the finalize wait once a quorum agrees with our vote.
+func (n *Node) checkElection() {
+	e := &n.el
+	if n.isObserver || n.agreeCount(e.vote) < n.quorum {
+		e.finalizeAt = noTick
+		return
+	}
+	if n.cfg.FinalizeWait == 0 {
+		n.decide(e.vote.leader)
+		return
+	}
+	if e.finalizeAt == noTick {
+		e.finalizeAt = n.now + int64(n.cfg.FinalizeWait)
+	}
+}
+
+func (n *Node) decide(leader uint64) {
+	switch {
+	case leader == n.id:
+		n.becomeLeader()
+	case n.isObserver:
+		n.becomeLearner(leader, StateObserving)
+	default:
+		n.becomeLearner(leader, StateFollowing)
+	}
+}
+
+func (n *Node) stepNotification(m Message) error {
+	if !m.State.valid() {
+		return fmt.Errorf("%w: notification with state %d", ErrUnexpectedMessage, m.State)
+	}
+	fromVoter := n.isVoter(m.From)
+	if m.State != StateLooking && m.State != StateObserving && !n.isVoter(m.Leader) {
+		return fmt.Errorf("%w: notification names non-voter %d as leader", ErrUnexpectedMessage, m.Leader)
+	}
+	if n.state != StateLooking {
+		// Out of the election: tell a LOOKING peer whom we follow.
+		if m.State == StateLooking && !n.isObserver {
+			n.send(n.notification(m.From))
+		}
+		return nil
+	}
+	if !fromVoter {
+		// An observer looking for the leader: answer, never count it.
+		if !n.isObserver {
+			n.send(n.notification(m.From))
+		}
+		return nil
+	}
+	e := &n.el
+	theirs := vote{leader: m.Leader, zxid: m.Zxid, peerEpoch: m.PeerEpoch}
+	switch m.State {
+	case StateLooking:
+		if n.isObserver {
+			return nil
+		}
+		if m.Leader == 0 || !n.isVoter(m.Leader) {
+			return fmt.Errorf("%w: LOOKING vote for non-voter %d", ErrUnexpectedMessage, m.Leader)
+		}
+		switch {
+		case m.ElectionEpoch > e.clock:
+			e.clock = m.ElectionEpoch
+			clear(e.recv)
+			if init := n.initialVote(); theirs.betterThan(init) {
+				e.vote = theirs
+			} else {
+				e.vote = init
+			}
+			e.recv[n.id] = e.vote
+			n.broadcastNotification()
+		case m.ElectionEpoch < e.clock:
+			n.send(n.notification(m.From))
+			return nil
+		case theirs.betterThan(e.vote):
+			e.vote = theirs
+			e.recv[n.id] = e.vote
+			n.broadcastNotification()
+		}
+		e.recv[m.From] = theirs
+		n.checkElection()
+	case StateFollowing, StateLeading:
+		if m.ElectionEpoch == e.clock && !n.isObserver {
+			e.recv[m.From] = theirs
+		}
+		e.outOf[m.From] = outVote{leader: m.Leader, state: m.State, clock: m.ElectionEpoch}
+		n.checkOutOfElection(m.Leader, m.ElectionEpoch)
+	}
+	return nil
+}
+
+// checkOutOfElection joins an established leader: a quorum of voters
+// follows (or is) leader, and leader itself says it is LEADING.
+func (n *Node) checkOutOfElection(leader uint64, clock uint64) {
+	e := &n.el
+	if leader == n.id {
+		return
+	}
+	lv, ok := e.outOf[leader]
+	if !ok || lv.state != StateLeading || lv.leader != leader {
+		return
+	}
+	c := 0
+	for _, w := range e.outOf {
+		if w.leader == leader {
+			c++
+		}
+	}
+	if c < n.quorum {
+		return
+	}
+	if clock > e.clock {
+		e.clock = clock
+	}
+	e.vote = vote{leader: leader}
+	n.decide(leader)
+}

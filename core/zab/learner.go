@@ -1,0 +1,237 @@
+package zab
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// Learner phases (Learner.java, Follower.java, Observer.java).
+type learnerPhase uint8
+
+const (
+	lpDiscovery    learnerPhase = iota // FOLLOWERINFO sent, waiting for LEADERINFO
+	lpSync                             // ACKEPOCH sent, waiting for DIFF/TRUNC/SNAP
+	lpSyncing                          // receiving the history, waiting for NEWLEADER
+	lpWaitUpToDate                     // NEWLEADER acked
+	lpBroadcast                        // UPTODATE received
+)
+
+// readWait marks a learner read barrier still waiting for the leader.
+const readWait = ^Zxid(0)
+
+type learner struct {
+	leader    uint64
+	epoch     uint32
+	phase     learnerPhase
+	lastHeard int64           // last message from the leader (broadcast phase)
+	started   int64           // session start: the sync must finish within InitLimit
+	reads     map[uint64]Zxid // barrier id -> zxid to apply (readWait while asking)
+}
+
+func (n *Node) becomeLearner(leaderID uint64, st State) {
+	n.leaveRole()
+	n.state = st
+	n.ln = &learner{leader: leaderID, lastHeard: n.now, started: n.now, reads: map[uint64]Zxid{}}
+	t := MsgFollowerInfo
+	if st == StateObserving {
+		t = MsgObserverInfo
+	}
+	n.send(Message{Type: t, To: leaderID, Epoch: n.hs.AcceptedEpoch, Zxid: n.log.last()})
+}
+
+func (n *Node) tickLearner() {
+	if n.ln.phase != lpBroadcast {
+		if n.now-n.ln.started > int64(n.cfg.InitLimit) {
+			n.becomeLooking()
+		}
+		return
+	}
+	if n.now-n.ln.lastHeard > int64(n.cfg.SyncLimit) {
+		n.becomeLooking()
+	}
+}
+
+// fail sends the learner back to LOOKING after an inconsistent message
+// from its leader, and returns the error describing it.
+func (n *Node) fail(m Message, why string) error {
+	n.becomeLooking()
+	return fmt.Errorf("%w: %s from leader %d: %s", ErrUnexpectedMessage, m.Type, m.From, why)
+}
+
+func (n *Node) stepLearner(m Message) error {
+	ln := n.ln
+	if ln.phase == lpDiscovery {
+		if m.Type != MsgLeaderInfo {
+			return n.unexpected(m, "waiting for LEADERINFO")
+		}
+		return n.onLeaderInfo(m)
+	}
+	if m.Epoch != ln.epoch {
+		return n.unexpected(m, fmt.Sprintf("epoch %d, session epoch %d", m.Epoch, ln.epoch))
+	}
+	ln.lastHeard = n.now
+	switch m.Type {
+	case MsgPing:
+		n.send(Message{Type: MsgPingResp, To: ln.leader, Epoch: ln.epoch, ID: m.ID})
+		return nil
+	case MsgDiff, MsgTrunc, MsgSnap:
+		if ln.phase != lpSync {
+			return n.fail(m, "sync already started")
+		}
+		return n.onSyncStart(m)
+	}
+	if ln.phase == lpSync {
+		return n.fail(m, "sync not started")
+	}
+	switch m.Type {
+	case MsgProposal:
+		if n.isObserver && ln.phase != lpSyncing {
+			return n.fail(m, "observers get INFORM after the sync")
+		}
+		if m.Prev != n.log.last() || !follows(m.Prev, m.Zxid) {
+			return n.fail(m, fmt.Sprintf("zxid %s (after %s) does not follow %s", m.Zxid, m.Prev, n.log.last()))
+		}
+		n.log.append(Entry{Zxid: m.Zxid, Data: m.Data})
+		if ln.phase >= lpWaitUpToDate && !n.isObserver {
+			n.send(Message{Type: MsgAck, To: ln.leader, Epoch: ln.epoch, Zxid: m.Zxid})
+		}
+	case MsgInform:
+		if !n.isObserver {
+			return n.fail(m, "followers get PROPOSAL")
+		}
+		if m.Zxid <= n.log.last() {
+			if !n.log.has(m.Zxid) {
+				return n.fail(m, fmt.Sprintf("zxid %s not in the log", m.Zxid))
+			}
+		} else {
+			if m.Prev != n.log.last() || !follows(m.Prev, m.Zxid) {
+				return n.fail(m, fmt.Sprintf("zxid %s (after %s) does not follow %s", m.Zxid, m.Prev, n.log.last()))
+			}
+			n.log.append(Entry{Zxid: m.Zxid, Data: m.Data})
+		}
+		n.commitTo(m.Zxid)
+	case MsgCommit:
+		if m.Zxid > n.log.last() || !n.log.has(m.Zxid) && m.Zxid > n.commit {
+			return n.fail(m, fmt.Sprintf("commit %s not in the log (last %s)", m.Zxid, n.log.last()))
+		}
+		n.commitTo(m.Zxid)
+	case MsgNewLeader:
+		if ln.phase != lpSyncing {
+			return n.fail(m, "NEWLEADER twice")
+		}
+		if m.Zxid > n.log.last() || !n.log.has(m.Zxid) || m.Commit > m.Zxid {
+			return n.fail(m, fmt.Sprintf("NEWLEADER at %s, log ends at %s", m.Zxid, n.log.last()))
+		}
+		// Order of durability: the history (Ready.Entries) before the
+		// epoch (Ready.HardState) before the ack (Ready.Messages).
+		n.setCurrentEpoch(ln.epoch)
+		n.commitTo(m.Commit)
+		ln.phase = lpWaitUpToDate
+		n.send(Message{Type: MsgAckNewLeader, To: ln.leader, Epoch: ln.epoch, Zxid: n.log.last()})
+	case MsgUpToDate:
+		if ln.phase != lpWaitUpToDate {
+			return n.fail(m, "UPTODATE before NEWLEADER")
+		}
+		if m.Commit > n.log.last() || !n.log.has(m.Commit) && m.Commit > n.commit {
+			return n.fail(m, fmt.Sprintf("commit %s not in the log", m.Commit))
+		}
+		n.commitTo(m.Commit)
+		ln.phase = lpBroadcast
+	case MsgReadResponse:
+		if z, ok := ln.reads[m.ID]; !ok || z != readWait {
+			return n.unexpected(m, fmt.Sprintf("no read barrier %d", m.ID))
+		}
+		ln.reads[m.ID] = m.Zxid
+	default:
+		return n.unexpected(m, "not a leader-to-learner message")
+	}
+	return nil
+}
+
+func (n *Node) commitTo(z Zxid) {
+	if z > n.commit {
+		n.commit = z
+	}
+}
+
+func (n *Node) onLeaderInfo(m Message) error {
+	ln := n.ln
+	e := m.Epoch
+	reject := true
+	if !n.isObserver {
+		switch {
+		case e > n.hs.AcceptedEpoch:
+			n.setAcceptedEpoch(e)
+			reject = false
+		case e < n.hs.AcceptedEpoch:
+			return n.fail(m, fmt.Sprintf("epoch %d below accepted epoch %d", e, n.hs.AcceptedEpoch))
+		}
+	} else {
+		// Observers never count toward the epoch quorum; they only keep
+		// acceptedEpoch >= currentEpoch.
+		if e < n.hs.CurrentEpoch {
+			return n.fail(m, fmt.Sprintf("epoch %d below current epoch %d", e, n.hs.CurrentEpoch))
+		}
+		if e > n.hs.AcceptedEpoch {
+			n.setAcceptedEpoch(e)
+		}
+	}
+	ln.epoch = e
+	ln.phase = lpSync
+	ln.lastHeard = n.now
+	n.send(Message{Type: MsgAckEpoch, To: ln.leader, Epoch: e, PeerEpoch: n.hs.CurrentEpoch,
+		Zxid: n.log.last(), Reject: reject})
+	return nil
+}
+
+func (n *Node) onSyncStart(m Message) error {
+	switch m.Type {
+	case MsgDiff:
+		if m.Zxid != n.log.last() {
+			return n.fail(m, fmt.Sprintf("DIFF from %s, log ends at %s", m.Zxid, n.log.last()))
+		}
+	case MsgTrunc:
+		if !n.log.has(m.Zxid) || m.Zxid < n.applied || m.Zxid > n.log.last() {
+			return n.fail(m, fmt.Sprintf("cannot truncate to %s (applied %s)", m.Zxid, n.applied))
+		}
+		n.truncateLog(m.Zxid)
+		n.commit = min(n.commit, m.Zxid)
+	case MsgSnap:
+		n.installSnapshot(Snapshot{Zxid: m.Zxid, Data: m.Data})
+	}
+	n.ln.phase = lpSyncing
+	return nil
+}
+
+// completableReads reports whether a learner barrier can complete now.
+func (n *Node) completableReads() bool {
+	if n.ln == nil {
+		return false
+	}
+	for _, z := range n.ln.reads {
+		if z != readWait && z <= n.commit {
+			return true
+		}
+	}
+	return false
+}
+
+// collectReads moves the learner barriers whose zxid is applied to readStates.
+func (n *Node) collectReads() {
+	if n.ln == nil {
+		return
+	}
+	for _, id := range slices.Sorted(maps.Keys(n.ln.reads)) {
+		if z := n.ln.reads[id]; z != readWait && z <= n.applied {
+			n.readStates = append(n.readStates, ReadState{ID: id, Zxid: z})
+			delete(n.ln.reads, id)
+		}
+	}
+}
+
+func (n *Node) abortLearnerReads() {
+	for _, id := range slices.Sorted(maps.Keys(n.ln.reads)) {
+		n.readStates = append(n.readStates, ReadState{ID: id, Err: ErrBarrierAborted})
+	}
+}

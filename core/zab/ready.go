@@ -1,0 +1,96 @@
+package zab
+
+// HardState is the durable election state of a peer.
+type HardState struct {
+	// AcceptedEpoch is the last epoch this peer agreed to (LEADERINFO acked).
+	AcceptedEpoch uint32
+	// CurrentEpoch is the epoch of the last NEWLEADER this peer acked.
+	CurrentEpoch uint32
+}
+
+// Snapshot is a state-machine snapshot: the state after applying every
+// committed transaction up to Zxid. Data is opaque to zab.
+type Snapshot struct {
+	Zxid Zxid
+	Data []byte
+}
+
+// ReadState reports a finished read barrier.
+type ReadState struct {
+	// ID is the id passed to ReadBarrier.
+	ID uint64
+	// Zxid is the commit point the barrier guarantees: every transaction
+	// committed anywhere before ReadBarrier was called is at or below Zxid,
+	// and this node has handed out (CommittedEntries) everything up to it.
+	Zxid Zxid
+	// Err is nil on success, or ErrBarrierAborted.
+	Err error
+}
+
+// Request is a client request forwarded to this leader with Forward. The
+// leader's driver validates it and Proposes the resulting transaction.
+type Request struct {
+	From uint64
+	Data []byte
+}
+
+// Ready lists what the driver must do, in the order of the fields: each
+// obligation must be complete before the next one starts. Then the driver
+// calls Advance with this Ready. Only one Ready is outstanding at a time;
+// Tick, Step, Propose and friends may be called while it is.
+type Ready struct {
+	// Snapshot, if non-nil, must be installed first: the state machine is
+	// replaced by Snapshot.Data, the log is discarded, and the snapshot is
+	// made durable.
+	Snapshot *Snapshot
+
+	// Truncate, if true, means: drop every durable log entry with a zxid
+	// above TruncateAfter. Done after Snapshot, before Entries.
+	Truncate      bool
+	TruncateAfter Zxid
+
+	// Entries must be appended to the durable log, after the truncation.
+	Entries []Entry
+
+	// HardState, if non-nil, must be made durable after Entries: a peer
+	// persists the synced transactions before the new currentEpoch.
+	HardState *HardState
+
+	// Messages are to be sent once everything above is durable (fsynced):
+	// an ACKEPOCH depends on acceptedEpoch, an ACK on its proposals, an
+	// ACKNEWLEADER on the synced history and currentEpoch. Messages to the
+	// same peer must be sent in order, on one FIFO connection.
+	Messages []Message
+
+	// CommittedEntries are to be applied to the state machine, in order,
+	// after the steps above. Each committed transaction appears exactly once
+	// over the life of the Node (a Snapshot covers those before it).
+	CommittedEntries []Entry
+
+	// ReadStates are read barriers that completed (or were aborted); a
+	// completed barrier is answered after CommittedEntries are applied.
+	ReadStates []ReadState
+
+	// SnapshotRequests (leader only) name learners that need a SNAP: the
+	// driver takes a snapshot of its state machine after applying
+	// CommittedEntries and passes it to ProvideSnapshot(to, ...).
+	SnapshotRequests []uint64
+
+	// Requests (leader only) are forwarded client requests for the driver
+	// to turn into transactions and Propose.
+	Requests []Request
+
+	// Status is the node's status when the Ready was taken.
+	Status Status
+
+	lastZxid  Zxid // log end once this Ready is persisted
+	hasLog    bool
+	committed Zxid
+}
+
+// containsUpdates reports whether rd holds any obligation.
+func (rd *Ready) containsUpdates() bool {
+	return rd.Snapshot != nil || rd.Truncate || len(rd.Entries) > 0 || rd.HardState != nil ||
+		len(rd.Messages) > 0 || len(rd.CommittedEntries) > 0 || len(rd.ReadStates) > 0 ||
+		len(rd.SnapshotRequests) > 0 || len(rd.Requests) > 0
+}

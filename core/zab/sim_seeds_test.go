@@ -1,0 +1,58 @@
+package zab
+
+import (
+	"testing"
+)
+
+// simOptsFor derives a cluster shape and fault mix from the seed.
+func simOptsFor(seed uint64, steps int) simOpts {
+	shapes := [][2]int{{3, 0}, {3, 1}, {5, 0}, {5, 2}, {7, 1}, {3, 2}, {5, 1}, {7, 0}}
+	sh := shapes[seed%uint64(len(shapes))]
+	o := simOpts{voters: sh[0], observers: sh[1], steps: steps, slowDisk: seed%3 != 0, faults: true}
+	if seed%5 == 0 {
+		o.maxCounter = uint32(3 + seed%7)
+	}
+	return o
+}
+
+func runSeed(t *testing.T, seed uint64, steps int) bool {
+	t.Helper()
+	s := newSim(seed, simOptsFor(seed, steps))
+	for i := 0; i < steps && s.failure == ""; i++ {
+		s.randomStep()
+	}
+	if s.failure == "" {
+		s.settle(200)
+	}
+	if s.failure != "" {
+		t.Errorf("%s", s.report())
+		return false
+	}
+	return true
+}
+
+// TestSimSeeds runs the randomized simulator over many seeds; every seed
+// checks the safety invariants after each step and liveness at the end.
+func TestSimSeeds(t *testing.T) {
+	steps := *flagSteps
+	if steps == 0 {
+		steps = 2000
+	}
+	if *flagSeed >= 0 {
+		runSeed(t, uint64(*flagSeed), steps)
+		return
+	}
+	seeds := *flagSeeds
+	if seeds == 0 {
+		seeds = 2000
+		if testing.Short() {
+			seeds = 200
+		}
+	}
+	failures := 0
+	for seed := 1; seed <= seeds && failures < 3; seed++ {
+		if !runSeed(t, uint64(seed), steps) {
+			failures++
+		}
+	}
+}
