@@ -36,6 +36,9 @@ type faultFS struct {
 	failAt   int               // the operation that fails once with errInjected; -1: never
 	crashed  bool
 	trace    []string
+	// syncHook, if set, runs at the start of every file sync, outside the
+	// lock (tests block fsyncs with it).
+	syncHook func()
 }
 
 type inode struct {
@@ -360,6 +363,12 @@ func (h *faultFile) Sync() error     { return h.sync("sync") }
 func (h *faultFile) DataSync() error { return h.sync("datasync") }
 
 func (h *faultFile) sync(what string) error {
+	h.fs.mu.Lock()
+	hook := h.fs.syncHook
+	h.fs.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	h.fs.mu.Lock()
 	defer h.fs.mu.Unlock()
 	if h.closed {
