@@ -72,6 +72,10 @@ func (t *Tree) Prep(req Request, zxid, now int64) (Txn, error) {
 		if !ok {
 			return Txn{}, badRequest(req)
 		}
+		if multiUnmarshallable(m) {
+			h.Type = wire.OpError
+			return Txn{Header: h, Record: &wire.ErrorTxn{Err: wire.CodeMarshallingError}}, wire.CodeMarshallingError
+		}
 		var failed wire.Code
 		rec, failed, err = t.prepMulti(&s, req, m, zxid)
 		if err != nil {
@@ -128,7 +132,8 @@ func (t *Tree) prepMulti(s *stage, req Request, m *wire.MultiRequest, zxid int64
 		default:
 			return nil, 0, fmt.Errorf("%w: op %v in a multi", ErrBadRequest, op.Type)
 		}
-		typ, rec, err := t.prepOp(s, req.Session, req.Auth, op.Type, op.Request)
+		opType, opReq := multiCreateOp(op.Type, op.Request)
+		typ, rec, err := t.prepOp(s, req.Session, req.Auth, opType, opReq)
 		if err != nil {
 			code, ok := err.(wire.Code)
 			if !ok {
@@ -142,6 +147,56 @@ func (t *Tree) prepMulti(s *stage, req Request, m *wire.MultiRequest, zxid int64
 		txns = append(txns, wire.NewTxn(typ, rec))
 	}
 	return &wire.MultiTxn{Txns: txns}, failed, nil
+}
+
+// multiUnmarshallable reports a multi ZooKeeper fails as a whole with
+// MarshallingError: one with a create, create2 or createContainer op whose
+// flags ask for a TTL mode (ZooKeeper then holds a CreateRequest where it
+// needs a CreateTTLRequest).
+func multiUnmarshallable(m *wire.MultiRequest) bool {
+	for _, op := range m.Ops {
+		switch op.Type {
+		case wire.OpCreate, wire.OpCreate2, wire.OpCreateContainer:
+			if r, ok := op.Request.(*wire.CreateRequest); ok && wire.CreateMode(r.Flags).IsTTL() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// multiCreateOp gives a create op of a multi the type ZooKeeper's
+// MultiOperationRecord gives it (release-3.8.4): the create mode decides
+// over the header type, so container flags make a createContainer and a
+// createTTL op with a non-TTL mode a plain create without TTL (TTL flags
+// on a create op are multiUnmarshallable).
+func multiCreateOp(op wire.Op, rec wire.Record) (wire.Op, wire.Record) {
+	switch op {
+	case wire.OpCreate, wire.OpCreate2, wire.OpCreateContainer:
+		r, ok := rec.(*wire.CreateRequest)
+		if !ok {
+			return op, rec
+		}
+		mode := wire.CreateMode(r.Flags)
+		if mode.IsContainer() {
+			return wire.OpCreateContainer, r
+		}
+	case wire.OpCreateTTL:
+		r, ok := rec.(*wire.CreateTTLRequest)
+		if !ok {
+			return op, rec
+		}
+		mode := wire.CreateMode(r.Flags)
+		if !mode.Valid() || mode.IsTTL() {
+			return op, rec
+		}
+		cr := &wire.CreateRequest{Path: r.Path, Data: r.Data, ACL: r.ACL, Flags: r.Flags}
+		if mode.IsContainer() {
+			return wire.OpCreateContainer, cr
+		}
+		return wire.OpCreate, cr
+	}
+	return op, rec
 }
 
 // prepOp prepares one write op and returns the txn type and record.
@@ -230,20 +285,17 @@ func (t *Tree) prepCreate(s *stage, session int64, auth []wire.ID, op wire.Op, p
 	if !mode.Valid() {
 		return 0, nil, wire.CodeBadArguments
 	}
-	if mode.IsTTL() && !t.cfg.ExtendedTypes {
-		return 0, nil, wire.CodeUnimplemented
-	}
-	if mode.IsTTL() || op == wire.OpCreateTTL {
-		// ZooKeeper only checks the range for TTL modes (and rejects a
-		// TTL >= 0 with other modes); a createTTL with a non-TTL mode and
-		// a negative TTL would make its apply fail, so it is rejected here.
+	if mode.IsTTL() {
+		if !t.cfg.ExtendedTypes {
+			return 0, nil, wire.CodeUnimplemented
+		}
 		if ttl <= 0 || ttl > wire.MaxTTL {
 			return 0, nil, wire.CodeBadArguments
 		}
-		if op == wire.OpCreateTTL && !t.cfg.ExtendedTypes {
-			return 0, nil, wire.CodeUnimplemented
-		}
-	} else if ttl >= 0 {
+	} else if ttl >= 0 || op == wire.OpCreateTTL {
+		// ZooKeeper rejects a TTL >= 0 with a non-TTL mode; a createTTL
+		// with a non-TTL mode and a negative TTL would pass its prep and
+		// then fail its apply, so it is rejected here as well.
 		return 0, nil, wire.CodeBadArguments
 	}
 	ppath, err := parentForWrite(path)

@@ -55,7 +55,9 @@ func New(cfg Config) *Tree {
 	t.nodeDigest = t.nodeHash("/", t.root)
 	zk := t.addChild(t.root, "/", "zookeeper", &node{})
 	t.addChild(zk, ZookeeperPath, "quota", &node{})
-	t.addChild(zk, ZookeeperPath, "config", &node{acl: t.acls.add(ReadACLUnsafe)})
+	// ZooKeeper sets this ACL with DataTree.setACL(..., version -1),
+	// which leaves aversion at -1.
+	t.addChild(zk, ZookeeperPath, "config", &node{acl: t.acls.add(ReadACLUnsafe), aversion: -1})
 	return t
 }
 
@@ -332,7 +334,8 @@ func (t *Tree) RemoveWatches(path string, typ wire.WatcherType, w Watcher) error
 }
 
 // CheckWatches answers checkWatches: nil if w has a watch of the given type
-// on path (or a recursive one on an ancestor), wire.CodeNoWatcher if not.
+// registered on path itself, wire.CodeNoWatcher if not (a recursive watch
+// on an ancestor does not count, as in ZooKeeper 3.8).
 func (t *Tree) CheckWatches(path string, typ wire.WatcherType, w Watcher) error {
 	if checkWatcher(w) != nil || !t.watches.contains(path, typ, w) {
 		return wire.CodeNoWatcher

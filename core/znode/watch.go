@@ -283,24 +283,12 @@ func (ws *watches) remove(path string, typ wire.WatcherType, w Watcher) bool {
 	return removed
 }
 
+// contains reports whether w has a watch registered on path itself. Like
+// ZooKeeper 3.8's checkWatches, a recursive watch on an ancestor does not
+// count.
 func (t *watchTable) contains(path string, w Watcher) bool {
-	if _, ok := t.byPath[path][w]; ok {
-		return true
-	}
-	if t.recursive == 0 {
-		return false
-	}
-	for p := path; p != "/"; {
-		parent, _, ok := splitPath(p)
-		if !ok {
-			return false
-		}
-		p = parent
-		if e, ok := t.byPath[p][w]; ok && e.mode == modeRecursive {
-			return true
-		}
-	}
-	return false
+	_, ok := t.byPath[path][w]
+	return ok
 }
 
 func (ws *watches) contains(path string, typ wire.WatcherType, w Watcher) bool {

@@ -1,0 +1,281 @@
+package znode
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zabkit/zabkit/wire"
+)
+
+// zkConn is a minimal raw ZooKeeper client used only to record the error
+// table: it sends any request exactly as given (no client-side path
+// checks) and reports watch events that arrive before each reply.
+type zkConn struct {
+	c       net.Conn
+	r       *bufio.Reader
+	xid     int32
+	session int64
+}
+
+func dialZK(addr string) (*zkConn, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	z := &zkConn{c: c, r: bufio.NewReader(c)}
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	if err := wire.WriteFrame(c, &wire.ConnectRequest{TimeOut: 10000, Passwd: make([]byte, 16)}); err != nil {
+		c.Close()
+		return nil, err
+	}
+	b, err := wire.ReadFrame(z.r, nil, 0)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	var resp wire.ConnectResponse
+	if err := wire.Unmarshal(b, &resp); err != nil {
+		c.Close()
+		return nil, err
+	}
+	z.session = resp.SessionID
+	return z, nil
+}
+
+// call sends one request and returns the events received before the reply,
+// the reply's error code and its body.
+func (z *zkConn) call(xid int32, op wire.Op, body wire.Record) (events []wire.WatcherEvent, code wire.Code, rest []byte, err error) {
+	recs := []wire.Record{&wire.RequestHeader{Xid: xid, Op: op}}
+	if body != nil {
+		recs = append(recs, body)
+	}
+	if err := wire.WriteFrame(z.c, recs...); err != nil {
+		return nil, 0, nil, err
+	}
+	for {
+		b, err := wire.ReadFrame(z.r, nil, 0)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		var h wire.ReplyHeader
+		rest, err := wire.UnmarshalPrefix(b, &h)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		if h.Xid == wire.XidNotification {
+			var ev wire.WatcherEvent
+			if err := wire.Unmarshal(rest, &ev); err != nil {
+				return nil, 0, nil, err
+			}
+			events = append(events, ev)
+			continue
+		}
+		if h.Xid != xid {
+			return nil, 0, nil, fmt.Errorf("reply xid %d, want %d", h.Xid, xid)
+		}
+		return events, h.Err, rest, nil
+	}
+}
+
+func (z *zkConn) do(op wire.Op, body wire.Record) ([]wire.WatcherEvent, wire.Code, []byte, error) {
+	z.xid++
+	return z.call(z.xid, op, body)
+}
+
+func (z *zkConn) close() {
+	z.do(wire.OpCloseSession, nil)
+	z.c.Close()
+}
+
+// prepareZK removes what a previous recording left under tableRoot (as the
+// superuser, since cases leave nodes with restrictive ACLs) and creates
+// tableRoot.
+func prepareZK(t *testing.T, addr string) {
+	z, err := dialZK(addr)
+	if err != nil {
+		t.Fatalf("connect to ZooKeeper at %s: %v", addr, err)
+	}
+	defer z.close()
+	if _, code, _, err := z.call(wire.XidAuth, wire.OpAuth, &wire.AuthPacket{Scheme: "digest", Auth: []byte(superCreds)}); err != nil || code != wire.CodeOK {
+		t.Fatalf("auth as super: %v %v", code, err)
+	}
+	var rm func(p string)
+	rm = func(p string) {
+		_, code, body, err := z.do(wire.OpGetChildren, &wire.GetChildrenRequest{Path: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code == wire.CodeOK {
+			var resp wire.GetChildrenResponse
+			if err := wire.Unmarshal(body, &resp); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range resp.Children {
+				rm(p + "/" + c)
+			}
+		}
+		z.do(wire.OpDelete, &wire.DeleteRequest{Path: p, Version: -1})
+	}
+	rm(tableRoot)
+	for _, p := range []string{"/zookeeper/znt-x"} {
+		z.do(wire.OpDelete, &wire.DeleteRequest{Path: p, Version: -1})
+	}
+	if _, code, _, err := z.do(wire.OpCreate, &wire.CreateRequest{Path: tableRoot, ACL: open}); err != nil || code != wire.CodeOK {
+		t.Fatalf("create %s: %v %v", tableRoot, code, err)
+	}
+}
+
+// zkDriver runs the table against a real ZooKeeper, one session per case.
+type zkDriver struct {
+	t    *testing.T
+	addr string
+	z    *zkConn
+	base string
+}
+
+func (d *zkDriver) begin(base string) error {
+	z, err := dialZK(d.addr)
+	if err != nil {
+		return err
+	}
+	d.z, d.base = z, base
+	_, code, _, err := z.do(wire.OpCreate, &wire.CreateRequest{Path: base, ACL: open})
+	if err != nil {
+		return err
+	}
+	if code != wire.CodeOK {
+		return fmt.Errorf("create %s: %v", base, code)
+	}
+	return nil
+}
+
+func (d *zkDriver) end() { d.z.close() }
+
+func (d *zkDriver) run(s step) []string {
+	p := expand(d.base, s.path)
+	var (
+		evs  []wire.WatcherEvent
+		code wire.Code
+		body []byte
+		err  error
+	)
+	switch s.op {
+	case wire.OpAuth:
+		evs, code, _, err = d.z.call(wire.XidAuth, wire.OpAuth, &wire.AuthPacket{Scheme: "digest", Auth: []byte(s.creds)})
+	case wire.OpGetData:
+		evs, code, body, err = d.z.do(s.op, &wire.GetDataRequest{Path: p, Watch: s.watch})
+	case wire.OpExists:
+		evs, code, body, err = d.z.do(s.op, &wire.ExistsRequest{Path: p, Watch: s.watch})
+	case wire.OpGetChildren2:
+		evs, code, body, err = d.z.do(s.op, &wire.GetChildren2Request{Path: p, Watch: s.watch})
+	case wire.OpGetACL:
+		evs, code, body, err = d.z.do(s.op, &wire.GetACLRequest{Path: p})
+	case wire.OpGetAllChildrenNumber:
+		evs, code, body, err = d.z.do(s.op, &wire.GetAllChildrenNumberRequest{Path: p})
+	case wire.OpGetEphemerals:
+		evs, code, body, err = d.z.do(s.op, &wire.GetEphemeralsRequest{PrefixPath: p})
+	case wire.OpAddWatch:
+		evs, code, body, err = d.z.do(s.op, &wire.AddWatchRequest{Path: p, Mode: int32(s.mode)})
+	case wire.OpRemoveWatches:
+		evs, code, body, err = d.z.do(s.op, &wire.RemoveWatchesRequest{Path: p, Type: int32(s.wtype)})
+	case wire.OpCheckWatches:
+		evs, code, body, err = d.z.do(s.op, &wire.CheckWatchesRequest{Path: p, Type: int32(s.wtype)})
+	default:
+		op, rec := writeRecord(d.base, s)
+		evs, code, body, err = d.z.do(op, rec)
+	}
+	if err != nil {
+		d.t.Fatalf("%s: %v", stepLine(d.base, s), err)
+	}
+	var out []string
+	for _, e := range evs {
+		out = append(out, fmt.Sprintf("event %v %s", e.Type, e.Path))
+	}
+	if code != wire.CodeOK {
+		return append(out, errLine(code))
+	}
+	self := d.z.session
+	must := func(r wire.Record) {
+		if err := wire.Unmarshal(body, r); err != nil {
+			d.t.Fatalf("%s: decode %T: %v", stepLine(d.base, s), r, err)
+		}
+	}
+	switch s.op {
+	case wire.OpAuth, wire.OpAddWatch, wire.OpRemoveWatches, wire.OpCheckWatches, wire.OpDelete, wire.OpCheck:
+		return append(out, "OK")
+	case wire.OpGetData:
+		var r wire.GetDataResponse
+		must(&r)
+		return append(out, fmt.Sprintf("OK data=%q %s", r.Data, statLine(r.Stat, self)))
+	case wire.OpExists:
+		var r wire.ExistsResponse
+		must(&r)
+		return append(out, "OK "+statLine(r.Stat, self))
+	case wire.OpGetChildren2:
+		var r wire.GetChildren2Response
+		must(&r)
+		names := slices.Clone(r.Children)
+		if names == nil {
+			names = []string{}
+		}
+		slices.Sort(names)
+		return append(out, fmt.Sprintf("OK %q %s", names, statLine(r.Stat, self)))
+	case wire.OpGetACL:
+		var r wire.GetACLResponse
+		must(&r)
+		return append(out, fmt.Sprintf("OK %s av=%d", aclLine(r.ACL), r.Stat.Aversion))
+	case wire.OpGetAllChildrenNumber:
+		var r wire.GetAllChildrenNumberResponse
+		must(&r)
+		return append(out, fmt.Sprintf("OK %d", r.TotalNumber))
+	case wire.OpGetEphemerals:
+		var r wire.GetEphemeralsResponse
+		must(&r)
+		names := slices.Clone(r.Ephemerals)
+		if names == nil {
+			names = []string{}
+		}
+		slices.Sort(names)
+		return append(out, fmt.Sprintf("OK %q", names))
+	case wire.OpCreate:
+		var r wire.CreateResponse
+		must(&r)
+		return append(out, "OK "+r.Path)
+	case wire.OpCreate2, wire.OpCreateTTL, wire.OpCreateContainer:
+		var r wire.Create2Response
+		must(&r)
+		return append(out, fmt.Sprintf("OK %s %s", r.Path, statLine(r.Stat, self)))
+	case wire.OpSetData:
+		var r wire.SetDataResponse
+		must(&r)
+		return append(out, "OK "+statLine(r.Stat, self))
+	case wire.OpSetACL:
+		var r wire.SetACLResponse
+		must(&r)
+		return append(out, "OK "+statLine(r.Stat, self))
+	case wire.OpMulti:
+		var r wire.MultiResponse
+		must(&r)
+		parts := make([]string, len(r.Results))
+		for i, res := range r.Results {
+			var path string
+			var st *wire.Stat
+			switch resp := res.Response.(type) {
+			case *wire.CreateResponse:
+				path = resp.Path
+			case *wire.Create2Response:
+				path, st = resp.Path, &resp.Stat
+			case *wire.SetDataResponse:
+				st = &resp.Stat
+			}
+			parts[i] = multiPart(res.Type, res.Err, path, st, self)
+		}
+		return append(out, "MULTI ["+strings.Join(parts, ", ")+"]")
+	}
+	return append(out, "OK ?")
+}
