@@ -62,25 +62,29 @@ func createTTL(path string, flags wire.CreateMode, ttl int64) step {
 func container(path string) step {
 	return step{op: wire.OpCreateContainer, path: path, flags: wire.ModeContainer, acl: open}
 }
-func del(path string, version int32) step { return step{op: wire.OpDelete, path: path, version: version} }
+func del(path string, version int32) step {
+	return step{op: wire.OpDelete, path: path, version: version}
+}
 func set(path, data string, version int32) step {
 	return step{op: wire.OpSetData, path: path, data: data, version: version}
 }
 func setACL(path string, version int32, acl ...wire.ACL) step {
 	return step{op: wire.OpSetACL, path: path, version: version, acl: acl}
 }
-func check(path string, version int32) step { return step{op: wire.OpCheck, path: path, version: version} }
-func multi(ops ...step) step                { return step{op: wire.OpMulti, ops: ops} }
-func get(path string) step                  { return step{op: wire.OpGetData, path: path} }
-func getW(path string) step                 { return step{op: wire.OpGetData, path: path, watch: true} }
-func exists(path string) step               { return step{op: wire.OpExists, path: path} }
-func existsW(path string) step              { return step{op: wire.OpExists, path: path, watch: true} }
-func children(path string) step             { return step{op: wire.OpGetChildren2, path: path} }
-func childrenW(path string) step            { return step{op: wire.OpGetChildren2, path: path, watch: true} }
-func getACL(path string) step               { return step{op: wire.OpGetACL, path: path} }
-func allChildren(path string) step          { return step{op: wire.OpGetAllChildrenNumber, path: path} }
-func ephemerals(prefix string) step         { return step{op: wire.OpGetEphemerals, path: prefix} }
-func auth(creds string) step                { return step{op: wire.OpAuth, creds: creds} }
+func check(path string, version int32) step {
+	return step{op: wire.OpCheck, path: path, version: version}
+}
+func multi(ops ...step) step        { return step{op: wire.OpMulti, ops: ops} }
+func get(path string) step          { return step{op: wire.OpGetData, path: path} }
+func getW(path string) step         { return step{op: wire.OpGetData, path: path, watch: true} }
+func exists(path string) step       { return step{op: wire.OpExists, path: path} }
+func existsW(path string) step      { return step{op: wire.OpExists, path: path, watch: true} }
+func children(path string) step     { return step{op: wire.OpGetChildren2, path: path} }
+func childrenW(path string) step    { return step{op: wire.OpGetChildren2, path: path, watch: true} }
+func getACL(path string) step       { return step{op: wire.OpGetACL, path: path} }
+func allChildren(path string) step  { return step{op: wire.OpGetAllChildrenNumber, path: path} }
+func ephemerals(prefix string) step { return step{op: wire.OpGetEphemerals, path: prefix} }
+func auth(creds string) step        { return step{op: wire.OpAuth, creds: creds} }
 func addWatch(path string, m wire.AddWatchMode) step {
 	return step{op: wire.OpAddWatch, path: path, mode: m}
 }
