@@ -69,6 +69,9 @@ func checkACLWorld(t *testing.T, e *env) {
 	_, err = c.Create(ctx, nd+"/kid", nil, ModePersistent, []ACL{{PermRead, "world", "anyone"}}, 0)
 	e.must(err, "create child under no-delete parent")
 	e.code(c.Delete(ctx, nd+"/kid", -1), CodeNoAuth, "delete child without DELETE on the parent")
+	_, err = c.SetACL(ctx, nd, OpenACL, -1)
+	e.must(err, "setACL to let cleanup delete")
+	e.must(c.Delete(ctx, nd+"/kid", -1), "delete child once the parent allows it")
 	open := e.p("open")
 	e.create(c, open, "", ModePersistent)
 	_, err = c.Create(ctx, open+"/kid", nil, ModePersistent, []ACL{{PermRead, "world", "anyone"}}, 0)
@@ -86,6 +89,8 @@ func checkACLDigest(t *testing.T, e *env) {
 	acl := []ACL{{PermAll, "digest", digestID("alice", "secret")}}
 	_, err := owner.Create(ctx, p, []byte("s"), ModePersistent, acl, 0)
 	e.must(err, "create digest-protected node")
+	e.sync(stranger)
+	e.sync(wrong)
 	for name, c := range map[string]Client{"no auth": stranger, "wrong password": wrong} {
 		_, _, err := c.Get(ctx, p)
 		e.code(err, CodeNoAuth, "get with %s", name)
@@ -123,6 +128,7 @@ func checkACLAuthScheme(t *testing.T, e *env) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("ACL of an auth-scheme create = %v, want %v", got, want)
 	}
+	e.sync(anon)
 	_, _, err = anon.Get(ctx, p)
 	e.code(err, CodeNoAuth, "get by another session")
 
@@ -191,6 +197,7 @@ func checkACLSuper(t *testing.T, e *env) {
 	p := e.p("carol-only")
 	_, err := owner.Create(ctx, p, []byte("c"), ModePersistent, []ACL{{PermAll, "digest", digestID("carol", "pw")}}, 0)
 	e.must(err, "create")
+	e.sync(super)
 	if data, _, err := super.Get(ctx, p); err != nil || string(data) != "c" {
 		t.Errorf("super get = %q, %v", data, err)
 	}

@@ -7,9 +7,9 @@ import (
 // Multi: all-or-nothing, one zxid for all, per-op results.
 
 var multiChecks = []check{
-	{name: "multi-success", run: checkMultiSuccess},
-	{name: "multi-failure-atomic", run: checkMultiFailure},
-	{name: "multi-check-version", run: checkMultiCheck},
+	{name: "multi-success", needs: []feature{featMulti}, run: checkMultiSuccess},
+	{name: "multi-failure-atomic", needs: []feature{featMulti}, run: checkMultiFailure},
+	{name: "multi-check-version", needs: []feature{featMulti}, run: checkMultiCheck},
 }
 
 func checkMultiSuccess(t *testing.T, e *env) {

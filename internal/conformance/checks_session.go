@@ -33,6 +33,7 @@ func checkEphemeralClose(t *testing.T, e *env) {
 	ctx := e.ctx()
 	p := e.create(owner, e.p("eph"), "", ModeEphemeral)
 	seq := e.create(owner, e.p("eph-"), "", ModeEphemeralSequential)
+	e.sync(observer)
 	parent := e.stat(observer, e.root)
 	_, _, watch, err := observer.ExistsW(ctx, p)
 	e.must(err, "existsW")
@@ -61,6 +62,7 @@ func checkReconnect(t *testing.T, e *env) {
 	missing := e.p("later")
 	eph := e.create(w, e.p("eph"), "", ModeEphemeral)
 	id := w.SessionID()
+	e.sync(w)
 
 	_, _, dw, err := w.GetW(ctx, data)
 	e.must(err, "getW")
@@ -92,6 +94,7 @@ func checkReconnect(t *testing.T, e *env) {
 	if w.SessionID() != id {
 		t.Errorf("session id changed across a reconnect: %#x → %#x", id, w.SessionID())
 	}
+	e.sync(c)
 	if s := e.stat(c, eph); s.EphemeralOwner != id {
 		t.Errorf("ephemeral owner after reconnect = %#x, want %#x", s.EphemeralOwner, id)
 	}
@@ -108,6 +111,7 @@ func checkExpiry(t *testing.T, e *env) {
 	ctx := e.ctx()
 	eph := e.create(w, e.p("eph"), "", ModeEphemeral)
 	n := e.create(c, e.p("n"), "", ModePersistent)
+	e.sync(w)
 	_, _, watch, err := w.GetW(ctx, n)
 	e.must(err, "getW")
 
@@ -135,6 +139,7 @@ func checkGetEphemerals(t *testing.T, e *env) {
 	b := e.create(c, e.p("b-"), "", ModeEphemeralSequential)
 	e.create(other, e.p("not-mine"), "", ModeEphemeral)
 	e.create(c, e.p("persistent"), "", ModePersistent)
+	e.sync(c)
 	got, err := c.GetEphemerals(ctx, e.root)
 	e.must(err, "getEphemerals")
 	if want := sorted([]string{a, b}); fmt.Sprint(sorted(got)) != fmt.Sprint(want) {

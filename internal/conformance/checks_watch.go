@@ -15,7 +15,7 @@ var watchChecks = []check{
 	{name: "watch-child", run: checkWatchChild},
 	{name: "watch-one-shot-and-order", needs: []feature{featEventLog}, run: checkWatchOrder},
 	{name: "watch-child-ignores-data", needs: []feature{featEventLog}, run: checkWatchChildIgnoresData},
-	{name: "watch-multi-triggers", run: checkWatchMulti},
+	{name: "watch-multi-triggers", needs: []feature{featMulti}, run: checkWatchMulti},
 	{name: "watch-noauth-sets-nothing", needs: []feature{featEventLog}, run: checkWatchNoAuth},
 	{name: "watch-persistent", needs: []feature{featPersistentWatch}, run: checkWatchPersistent},
 	{name: "watch-persistent-recursive", needs: []feature{featPersistentWatch}, run: checkWatchRecursive},
@@ -33,6 +33,7 @@ func checkWatchData(t *testing.T, e *env) {
 	c := e.dial()
 	ctx := e.ctx()
 	p := e.create(c, e.p("n"), "v0", ModePersistent)
+	e.sync(w)
 
 	data, _, watch, err := w.GetW(ctx, p)
 	e.must(err, "getW")
@@ -89,6 +90,7 @@ func checkWatchChild(t *testing.T, e *env) {
 	ctx := e.ctx()
 	p := e.create(c, e.p("dir"), "", ModePersistent)
 
+	e.sync(w)
 	_, _, watch, err := w.ChildrenW(ctx, p)
 	e.must(err, "childrenW")
 	e.create(c, p+"/a", "", ModePersistent)
@@ -128,6 +130,7 @@ func checkWatchOrder(t *testing.T, e *env) {
 	a := e.create(c, e.p("a"), "", ModePersistent)
 	b := e.create(c, e.p("b"), "", ModePersistent)
 	d := e.create(c, e.p("d"), "", ModePersistent)
+	e.sync(w)
 	for _, p := range []string{a, b, d} {
 		_, _, _, err := w.GetW(ctx, p)
 		e.must(err, "getW %s", p)
@@ -155,6 +158,7 @@ func checkWatchChildIgnoresData(t *testing.T, e *env) {
 	log := w.(eventLog)
 	p := e.create(c, e.p("dir"), "", ModePersistent)
 	kid := e.create(c, p+"/kid", "", ModePersistent)
+	e.sync(w)
 	_, _, _, err := w.ChildrenW(ctx, p)
 	e.must(err, "childrenW")
 	from := log.EventCount()
@@ -177,6 +181,7 @@ func checkWatchMulti(t *testing.T, e *env) {
 	ctx := e.ctx()
 	dir := e.create(c, e.p("dir"), "", ModePersistent)
 	n := e.create(c, e.p("n"), "", ModePersistent)
+	e.sync(w)
 	_, _, cw, err := w.ChildrenW(ctx, dir)
 	e.must(err, "childrenW")
 	_, _, dw, err := w.GetW(ctx, n)
@@ -202,6 +207,7 @@ func checkWatchNoAuth(t *testing.T, e *env) {
 	p := e.p("wo")
 	_, err := c.Create(ctx, p, nil, ModePersistent, []ACL{{PermWrite, "world", "anyone"}}, 0)
 	e.must(err, "create")
+	e.sync(w)
 	from := log.EventCount()
 	_, _, _, err = w.GetW(ctx, p)
 	e.code(err, CodeNoAuth, "getW without READ")
@@ -264,6 +270,7 @@ func checkWatchRecursive(t *testing.T, e *env) {
 	c := e.dial()
 	ctx := e.ctx()
 	p := e.create(c, e.p("tree"), "", ModePersistent)
+	e.sync(w)
 	watch, err := w.AddWatch(ctx, p, true)
 	e.must(err, "addWatch recursive")
 	// Recursive watches report creates, deletes and data changes of the node

@@ -271,6 +271,7 @@ const (
 	featCreateStat                         // Create returns the Stat (create2)
 	featServerPaths                        // invalid paths reach the server
 	featEventLog                           // one ordered log of every watch event
+	featMulti                              // multi
 )
 
 func (f feature) String() string {
@@ -289,6 +290,8 @@ func (f feature) String() string {
 		return "sending unvalidated paths"
 	case featEventLog:
 		return "a connection-wide event order"
+	case featMulti:
+		return "multi"
 	}
 	return fmt.Sprintf("feature(%d)", int(f))
 }

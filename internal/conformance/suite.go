@@ -52,7 +52,7 @@ func WithDrivers(ds ...Driver) Option {
 }
 
 // defaultDrivers lists the clients every check runs through.
-var defaultDrivers = []Driver{goZK{}}
+var defaultDrivers = []Driver{zabkitClient{}, goZK{}}
 
 // check is one row of the suite.
 type check struct {
@@ -230,7 +230,17 @@ func (e *env) dial(opts ...dialOpt) Client {
 		e.t.Fatalf("dial %s: %v", e.servers, err)
 	}
 	e.t.Cleanup(c.Close)
+	e.sync(c)
 	return c
+}
+
+// sync makes c's server catch up with every write committed so far.
+// ZooKeeper guarantees a client sees its own writes in order, but another
+// client's writes only after a sync (or a watch event): a check that reads
+// with one client what another wrote calls sync first.
+func (e *env) sync(c Client) {
+	e.t.Helper()
+	e.must(c.Sync(e.ctx(), "/"), "sync")
 }
 
 // p returns a path under the check's root.

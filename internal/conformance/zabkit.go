@@ -1,0 +1,312 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/wire"
+)
+
+// zabkitClient drives zabkit's own client (package client), the primary
+// client of the suite.
+type zabkitClient struct{}
+
+func (zabkitClient) Name() string { return "zabkit-client" }
+
+func (zabkitClient) Lacks(f feature) string {
+	switch f {
+	case featServerPaths:
+		return "zabkit's client validates paths before sending them"
+	case featEventLog:
+		return "zabkit's client has no connection-wide event log (order is checked on persistent-recursive watches)"
+	case featMulti:
+		return "zabkit's client has no Multi yet"
+	}
+	return ""
+}
+
+type zabkitConn struct {
+	c      *client.Conn
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the state recorder exits
+
+	mu      sync.Mutex
+	changed chan struct{}
+	states  []State
+}
+
+func (zabkitClient) Dial(ctx context.Context, servers string, cfg sessionConfig) (Client, error) {
+	opts := []client.Option{client.WithSessionTimeout(cfg.timeout)}
+	if cfg.dialer != nil {
+		opts = append(opts, client.WithDialer(cfg.dialer))
+	}
+	for _, a := range cfg.auth {
+		opts = append(opts, client.WithAuth(a.scheme, a.auth))
+	}
+	c, err := client.Dial(ctx, servers, opts...)
+	if err != nil {
+		return nil, zabkitErr(err)
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	z := &zabkitConn{c: c, cancel: cancel, done: make(chan struct{}), changed: make(chan struct{})}
+	states := c.States(sctx)
+	go z.record(states)
+	return z, nil
+}
+
+// record keeps every session state the client reports, in order.
+func (z *zabkitConn) record(states <-chan client.State) {
+	defer close(z.done)
+	for s := range states {
+		var st State
+		switch s {
+		case client.StateConnected, client.StateConnectedReadOnly:
+			st = StateConnected
+		case client.StateDisconnected:
+			st = StateDisconnected
+		case client.StateExpired:
+			st = StateExpired
+		case client.StateAuthFailed:
+			st = StateAuthFailed
+		case client.StateClosed:
+			st = StateClosed
+		default:
+			continue
+		}
+		z.mu.Lock()
+		z.states = append(z.states, st)
+		close(z.changed)
+		z.changed = make(chan struct{})
+		z.mu.Unlock()
+	}
+}
+
+func (z *zabkitConn) StateCount() int {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return len(z.states)
+}
+
+func (z *zabkitConn) WaitState(ctx context.Context, from int, s State) (int, error) {
+	for {
+		z.mu.Lock()
+		for i := from; i < len(z.states); i++ {
+			if z.states[i] == s {
+				z.mu.Unlock()
+				return i + 1, nil
+			}
+		}
+		ch := z.changed
+		z.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+}
+
+func (z *zabkitConn) SessionID() int64 { return z.c.SessionID() }
+
+func (z *zabkitConn) Close() {
+	_ = z.c.Close(context.Background())
+	z.cancel()
+	<-z.done
+}
+
+// zabkitErr wraps a client error that carries a ZooKeeper code.
+func zabkitErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var code wire.Code
+	if errors.As(err, &code) {
+		return &CodeError{Code: Code(code), Err: err}
+	}
+	return err
+}
+
+func toClientACL(acl []ACL) []client.ACL {
+	if acl == nil {
+		return []client.ACL{} // nil means OpenACL to the client; the suite means empty
+	}
+	out := make([]client.ACL, len(acl))
+	for i, a := range acl {
+		out[i] = client.ACL{Perms: a.Perms, ID: client.ID{Scheme: a.Scheme, ID: a.ID}}
+	}
+	return out
+}
+
+func fromClientACL(acl []client.ACL) []ACL {
+	out := make([]ACL, len(acl))
+	for i, a := range acl {
+		out[i] = ACL{Perms: a.Perms, Scheme: a.ID.Scheme, ID: a.ID.ID}
+	}
+	return out
+}
+
+func fromClientStat(s client.Stat) Stat {
+	return Stat{
+		Czxid: s.Czxid, Mzxid: s.Mzxid, Ctime: s.Ctime, Mtime: s.Mtime,
+		Version: s.Version, Cversion: s.Cversion, Aversion: s.Aversion,
+		EphemeralOwner: s.EphemeralOwner, DataLength: s.DataLength,
+		NumChildren: s.NumChildren, Pzxid: s.Pzxid,
+	}
+}
+
+func (z *zabkitConn) Create(ctx context.Context, path string, data []byte, mode Mode, acl []ACL, ttl time.Duration) (string, error) {
+	var (
+		p   string
+		err error
+	)
+	switch mode {
+	case ModeTTL, ModeTTLSequential:
+		p, _, err = z.c.CreateTTL(ctx, path, data, client.CreateMode(mode), toClientACL(acl), ttl)
+	default:
+		p, _, err = z.c.Create(ctx, path, data, client.CreateMode(mode), toClientACL(acl))
+	}
+	return p, zabkitErr(err)
+}
+
+func (z *zabkitConn) Delete(ctx context.Context, path string, version int32) error {
+	return zabkitErr(z.c.Delete(ctx, path, version))
+}
+
+func (z *zabkitConn) Exists(ctx context.Context, path string) (bool, Stat, error) {
+	ok, s, err := z.c.Exists(ctx, path)
+	return ok, fromClientStat(s), zabkitErr(err)
+}
+
+func (z *zabkitConn) Get(ctx context.Context, path string) ([]byte, Stat, error) {
+	d, s, err := z.c.Get(ctx, path)
+	return d, fromClientStat(s), zabkitErr(err)
+}
+
+func (z *zabkitConn) Set(ctx context.Context, path string, data []byte, version int32) (Stat, error) {
+	s, err := z.c.Set(ctx, path, data, version)
+	return fromClientStat(s), zabkitErr(err)
+}
+
+func (z *zabkitConn) Children(ctx context.Context, path string) ([]string, Stat, error) {
+	k, s, err := z.c.Children(ctx, path)
+	return k, fromClientStat(s), zabkitErr(err)
+}
+
+func (z *zabkitConn) GetACL(ctx context.Context, path string) ([]ACL, Stat, error) {
+	a, s, err := z.c.GetACL(ctx, path)
+	return fromClientACL(a), fromClientStat(s), zabkitErr(err)
+}
+
+func (z *zabkitConn) SetACL(ctx context.Context, path string, acl []ACL, version int32) (Stat, error) {
+	s, err := z.c.SetACL(ctx, path, toClientACL(acl), version)
+	return fromClientStat(s), zabkitErr(err)
+}
+
+func (z *zabkitConn) Sync(ctx context.Context, path string) error {
+	return zabkitErr(z.c.Sync(ctx, path))
+}
+
+func (z *zabkitConn) AddAuth(ctx context.Context, scheme string, auth []byte) error {
+	return zabkitErr(z.c.AddAuth(ctx, scheme, auth))
+}
+
+func (z *zabkitConn) Multi(context.Context, ...Op) ([]OpResult, error) {
+	return nil, errUnsupported
+}
+
+// zabkitWatch adapts a one-shot watch channel: one event, or closed when
+// the session ends.
+type zabkitWatch struct {
+	c  *client.Conn
+	ch <-chan client.Event
+}
+
+func (w zabkitWatch) Next(ctx context.Context) (Event, error) {
+	select {
+	case ev, ok := <-w.ch:
+		if !ok {
+			end := StateClosed
+			if errors.Is(w.c.Err(), client.ErrSessionExpired) {
+				end = StateExpired
+			}
+			return Event{Type: EventNone, End: end}, nil
+		}
+		return Event{Type: EventType(ev.Type), Path: ev.Path}, nil
+	case <-ctx.Done():
+		return Event{}, ctx.Err()
+	}
+}
+
+func (z *zabkitConn) ExistsW(ctx context.Context, path string) (bool, Stat, Watch, error) {
+	ok, s, ch, err := z.c.ExistsW(ctx, path)
+	return ok, fromClientStat(s), zabkitWatch{z.c, ch}, zabkitErr(err)
+}
+
+func (z *zabkitConn) GetW(ctx context.Context, path string) ([]byte, Stat, Watch, error) {
+	d, s, ch, err := z.c.GetW(ctx, path)
+	return d, fromClientStat(s), zabkitWatch{z.c, ch}, zabkitErr(err)
+}
+
+func (z *zabkitConn) ChildrenW(ctx context.Context, path string) ([]string, Stat, Watch, error) {
+	k, s, ch, err := z.c.ChildrenW(ctx, path)
+	return k, fromClientStat(s), zabkitWatch{z.c, ch}, zabkitErr(err)
+}
+
+// zabkitPersistent adapts a persistent watch.
+type zabkitPersistent struct {
+	c *client.Conn
+	w *client.Watch
+}
+
+func (w zabkitPersistent) Next(ctx context.Context) (Event, error) {
+	select {
+	case ev, ok := <-w.w.Events():
+		if !ok {
+			end := StateClosed
+			if errors.Is(w.c.Err(), client.ErrSessionExpired) {
+				end = StateExpired
+			}
+			return Event{Type: EventNone, End: end}, nil
+		}
+		return Event{Type: EventType(ev.Type), Path: ev.Path}, nil
+	case <-ctx.Done():
+		return Event{}, ctx.Err()
+	}
+}
+
+func (z *zabkitConn) AddWatch(ctx context.Context, path string, recursive bool) (Watch, error) {
+	mode := client.AddWatchPersistent
+	if recursive {
+		mode = client.AddWatchPersistentRecursive
+	}
+	w, err := z.c.AddWatch(ctx, path, mode)
+	if err != nil {
+		return nil, zabkitErr(err)
+	}
+	return zabkitPersistent{z.c, w}, nil
+}
+
+func (z *zabkitConn) GetEphemerals(ctx context.Context, prefix string) ([]string, error) {
+	e, err := z.c.GetEphemerals(ctx, prefix)
+	return e, zabkitErr(err)
+}
+
+func (z *zabkitConn) AllChildrenNumber(ctx context.Context, path string) (int, error) {
+	n, err := z.c.AllChildrenNumber(ctx, path)
+	return n, zabkitErr(err)
+}
+
+func (z *zabkitConn) WhoAmI(ctx context.Context) ([]string, error) {
+	infos, err := z.c.WhoAmI(ctx)
+	if err != nil {
+		return nil, zabkitErr(err)
+	}
+	out := make([]string, len(infos))
+	for i, ci := range infos {
+		out[i] = ci.AuthScheme + ":" + ci.User
+	}
+	return out, nil
+}
