@@ -106,11 +106,11 @@ func (c *Conn) connect(addr string) (net.Conn, *wire.ConnectResponse, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = nc.SetDeadline(dl)
 	}
-	if _, err := nc.Write(appendFrame(nil, &req)); err != nil {
+	if _, err := nc.Write(wire.AppendFrame(nil, &req)); err != nil {
 		nc.Close()
 		return nil, nil, err
 	}
-	frame, err := readFrame(nc, nil, c.opts.maxPacket)
+	frame, err := wire.ReadFrame(nc, nil, c.opts.maxPacket)
 	if err != nil {
 		nc.Close()
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -328,7 +328,7 @@ func (cn *connection) recvLoop() {
 	var buf []byte
 	for {
 		_ = cn.nc.SetReadDeadline(time.Now().Add(readTimeout))
-		frame, err := readFrame(r, buf, c.opts.maxPacket)
+		frame, err := wire.ReadFrame(r, buf, c.opts.maxPacket)
 		if err != nil {
 			cn.fail(err)
 			return
@@ -436,36 +436,3 @@ func appendRequest(dst []byte, xid int32, op wire.Op, body []byte) []byte {
 	return dst
 }
 
-// appendFrame appends a length-prefixed record.
-func appendFrame(dst []byte, r wire.Record) []byte {
-	start := len(dst)
-	dst = append(dst, 0, 0, 0, 0)
-	dst = wire.Append(dst, r)
-	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
-	return dst
-}
-
-// readFrame reads one length-prefixed frame into buf (reused when large
-// enough). A length above max, or negative, is an error before anything is
-// allocated for it.
-func readFrame(r io.Reader, buf []byte, max int) ([]byte, error) {
-	var lb [4]byte
-	if _, err := io.ReadFull(r, lb[:]); err != nil {
-		return nil, err
-	}
-	n := int32(binary.BigEndian.Uint32(lb[:]))
-	if n < 0 || int(n) > max {
-		return nil, fmt.Errorf("zk: frame length %d (max %d): %w", n, max, wire.ErrPacketTooLarge)
-	}
-	if cap(buf) < int(n) {
-		buf = make([]byte, n)
-	}
-	buf = buf[:n]
-	if _, err := io.ReadFull(r, buf); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	return buf, nil
-}

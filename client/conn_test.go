@@ -1,0 +1,596 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zabkit/zabkit/wire"
+)
+
+func bg(t *testing.T) context.Context { return testCtx(t) }
+
+func TestDialEstablishesSession(t *testing.T) {
+	s := newFakeServer(t)
+	c := dialFake(t, []*fakeServer{s}, WithSessionTimeout(3*time.Second), WithReadOnly())
+	if c.SessionID() != s.sessionID || string(c.SessionPassword()) != string(s.passwd) || c.SessionTimeout() != 4*time.Second {
+		t.Fatalf("session = %x %q %v", c.SessionID(), c.SessionPassword(), c.SessionTimeout())
+	}
+	if c.State() != StateConnected || c.Server() != s.addr() {
+		t.Fatalf("state %v server %q", c.State(), c.Server())
+	}
+	hs := s.handshakes()
+	if len(hs) != 1 || hs[0].SessionID != 0 || hs[0].TimeOut != 3000 || !hs[0].ReadOnly || hs[0].LastZxidSeen != 0 {
+		t.Fatalf("handshake = %+v", hs)
+	}
+}
+
+func TestDialRespectsContext(t *testing.T) {
+	s := newFakeServer(t)
+	s.setOnConnect(func(*wire.ConnectRequest) *wire.ConnectResponse { return nil }) // always refuse
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res := make(chan error, 1)
+	go func() {
+		_, err := Dial(ctx, s.addr(), WithReconnectBackOff(zeroBackOff))
+		res <- err
+	}()
+	s.waitHandshakes(t, 2) // the client keeps trying...
+	cancel()               // ...until its context ends
+	if err := <-res; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Dial = %v, want context.Canceled", err)
+	}
+}
+
+func TestPipelinedRepliesMatchRequests(t *testing.T) {
+	s := newFakeServer(t)
+	c := dialFake(t, []*fakeServer{s})
+	ctx := bg(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := fmt.Sprintf("/n%d", i)
+			d, _, err := c.Get(ctx, p)
+			if err != nil || string(d) != p {
+				errs <- fmt.Errorf("Get(%s) = %q, %v", p, d, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestServerErrorCodesAreSentinels(t *testing.T) {
+	s := newFakeServer(t)
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpDelete {
+			fc.reply(hdr.Xid, wire.CodeNotEmpty, nil)
+			return
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c := dialFake(t, []*fakeServer{s})
+	err := c.Delete(bg(t), "/a", AnyVersion)
+	if !errors.Is(err, ErrNotEmpty) || !errors.Is(err, wire.CodeNotEmpty) || !strings.Contains(err.Error(), "/a") {
+		t.Fatalf("Delete = %v", err)
+	}
+}
+
+func TestConnectionLossForInFlightAndReconnect(t *testing.T) {
+	s := newFakeServer(t)
+	var drop sync.Once
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpSetData {
+			dropped := false
+			drop.Do(func() { dropped = true; fc.nc.Close() }) // the first setData never gets a reply
+			if dropped {
+				return
+			}
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c := dialFake(t, []*fakeServer{s})
+	ctx := bg(t)
+	states := c.States(ctx)
+	waitState(t, states, StateConnected)
+	s.nextConn(t)
+	_, err := c.Set(ctx, "/a", nil, AnyVersion)
+	if !errors.Is(err, ErrConnectionLoss) {
+		t.Fatalf("Set on dropped connection = %v, want ErrConnectionLoss", err)
+	}
+	waitState(t, states, StateDisconnected)
+	waitState(t, states, StateConnected)
+	hs := s.handshakes()
+	if last := hs[len(hs)-1]; last.SessionID != s.sessionID || string(last.Passwd) != string(s.passwd) || last.LastZxidSeen != 0 {
+		t.Fatalf("reconnect handshake = %+v", last)
+	}
+	// The same Conn works again.
+	if _, err := c.Set(ctx, "/a", nil, AnyVersion); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRequestsWaitWhileDisconnected(t *testing.T) {
+	s := newFakeServer(t)
+	var refuse sync.Mutex
+	refusing := false
+	s.setOnConnect(func(req *wire.ConnectRequest) *wire.ConnectResponse {
+		refuse.Lock()
+		defer refuse.Unlock()
+		if refusing {
+			return nil
+		}
+		return &wire.ConnectResponse{TimeOut: s.timeoutMS, SessionID: s.sessionID, Passwd: s.passwd}
+	})
+	c := dialFake(t, []*fakeServer{s})
+	ctx := bg(t)
+	states := c.States(ctx)
+	waitState(t, states, StateConnected)
+	refuse.Lock()
+	refusing = true
+	refuse.Unlock()
+	s.dropAll()
+	waitState(t, states, StateDisconnected)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := c.Get(ctx, "/queued")
+		done <- err
+	}()
+	// Let the client fail a few handshakes, then accept it again.
+	s.waitHandshakes(t, len(s.handshakes())+3)
+	refuse.Lock()
+	refusing = false
+	refuse.Unlock()
+	if err := <-done; err != nil {
+		t.Fatalf("Get queued while disconnected = %v", err)
+	}
+}
+
+func TestOutOfOrderReplyDropsConnection(t *testing.T) {
+	s := newFakeServer(t)
+	var once sync.Once
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpGetData {
+			bad := false
+			once.Do(func() { bad = true })
+			if bad {
+				fc.reply(hdr.Xid+7, wire.CodeOK, &wire.GetDataResponse{})
+				return
+			}
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c := dialFake(t, []*fakeServer{s})
+	ctx := bg(t)
+	if _, _, err := c.Get(ctx, "/a"); !errors.Is(err, ErrConnectionLoss) {
+		t.Fatalf("Get with a mismatched reply = %v, want ErrConnectionLoss", err)
+	}
+	if d, _, err := c.Get(ctx, "/a"); err != nil || string(d) != "/a" {
+		t.Fatalf("Get after reconnect = %q %v", d, err)
+	}
+}
+
+func TestLastZxidIsPresentedAndStaleServerSkipped(t *testing.T) {
+	ahead := newFakeServer(t)
+	behind := newFakeServer(t)
+	ahead.zxid.Store(500)
+	behind.zxid.Store(200)
+	// A server refuses a client that has seen a newer zxid, by closing
+	// the connection, as ZooKeeper does.
+	behind.setOnConnect(func(req *wire.ConnectRequest) *wire.ConnectResponse {
+		if req.LastZxidSeen > behind.zxid.Load() {
+			return nil
+		}
+		return &wire.ConnectResponse{TimeOut: 4000, SessionID: behind.sessionID, Passwd: behind.passwd}
+	})
+	c := dialFake(t, []*fakeServer{ahead, behind})
+	ctx := bg(t)
+	if _, _, err := c.Get(ctx, "/x"); err != nil {
+		t.Fatal(err)
+	}
+	if c.LastZxid() != 500 {
+		t.Fatalf("LastZxid = %d, want 500", c.LastZxid())
+	}
+	states := c.States(ctx)
+	waitState(t, states, StateConnected)
+	ahead.nextConn(t)
+	ahead.dropAll()
+	waitState(t, states, StateDisconnected)
+	waitState(t, states, StateConnected)
+	if c.Server() != ahead.addr() {
+		t.Fatalf("reconnected to %s, want the up-to-date server %s", c.Server(), ahead.addr())
+	}
+	hs := behind.handshakes()
+	if len(hs) == 0 || hs[0].LastZxidSeen != 500 {
+		t.Fatalf("stale server saw handshakes %+v, want one with LastZxidSeen 500", hs)
+	}
+}
+
+func TestExpiredOnReconnect(t *testing.T) {
+	s := newFakeServer(t)
+	c := dialFake(t, []*fakeServer{s})
+	ctx := bg(t)
+	states := c.States(ctx)
+	_, _, ch, err := c.GetW(ctx, "/w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.setOnConnect(func(req *wire.ConnectRequest) *wire.ConnectResponse {
+		return &wire.ConnectResponse{TimeOut: 0, SessionID: 0, Passwd: make([]byte, 16)}
+	})
+	s.dropAll()
+	var seen []State
+	for st := range states {
+		seen = append(seen, st)
+	}
+	if seen[len(seen)-1] != StateExpired {
+		t.Fatalf("states %v, want to end with Expired", seen)
+	}
+	<-c.Done()
+	if !errors.Is(c.Err(), ErrSessionExpired) {
+		t.Fatalf("Err = %v", c.Err())
+	}
+	if _, ok := <-ch; ok {
+		t.Fatal("watch channel got an event on expiry; want closed")
+	}
+	if _, _, err := c.Get(ctx, "/w"); !errors.Is(err, ErrSessionExpired) {
+		t.Fatalf("Get after expiry = %v", err)
+	}
+	if _, err := c.AddWatch(ctx, "/w", AddWatchPersistent); !errors.Is(err, ErrSessionExpired) {
+		t.Fatalf("AddWatch after expiry = %v", err)
+	}
+}
+
+func TestAuthFailedIsTerminal(t *testing.T) {
+	s := newFakeServer(t)
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpAuth {
+			fc.reply(wire.XidAuth, wire.CodeAuthFailed, nil)
+			fc.nc.Close()
+			return
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c := dialFake(t, []*fakeServer{s})
+	err := c.AddAuth(bg(t), "digest", []byte("u:p"))
+	if !errors.Is(err, ErrAuthFailed) {
+		t.Fatalf("AddAuth = %v", err)
+	}
+	<-c.Done()
+	if c.State() != StateAuthFailed || !errors.Is(c.Err(), ErrAuthFailed) {
+		t.Fatalf("state %v err %v", c.State(), c.Err())
+	}
+}
+
+func TestAuthReplayedOnReconnect(t *testing.T) {
+	s := newFakeServer(t)
+	var mu sync.Mutex
+	var auths []string
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpAuth {
+			var a wire.AuthPacket
+			_ = wire.Unmarshal(body, &a)
+			mu.Lock()
+			auths = append(auths, a.Scheme+" "+string(a.Auth))
+			mu.Unlock()
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c := dialFake(t, []*fakeServer{s}, WithDigestAuth("u", "p"))
+	ctx := bg(t)
+	if err := c.AddAuth(ctx, "digest", []byte("v:q")); err != nil {
+		t.Fatal(err)
+	}
+	states := c.States(ctx)
+	waitState(t, states, StateConnected)
+	s.dropAll()
+	waitState(t, states, StateDisconnected)
+	waitState(t, states, StateConnected)
+	if _, _, err := c.Get(ctx, "/sync"); err != nil { // after the priming packets
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"digest u:p", "digest v:q", "digest u:p", "digest v:q"}
+	if !slices.Equal(auths, want) {
+		t.Fatalf("auth packets %q, want %q", auths, want)
+	}
+}
+
+func TestPingsWhenIdle(t *testing.T) {
+	s := newFakeServer(t)
+	s.timeoutMS = 300
+	pings := make(chan struct{}, 10)
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpPing {
+			if hdr.Xid != wire.XidPing {
+				t.Errorf("ping xid %d", hdr.Xid)
+			}
+			select {
+			case pings <- struct{}{}:
+			default:
+			}
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	dialFake(t, []*fakeServer{s})
+	for range 3 {
+		select {
+		case <-pings:
+		case <-time.After(20 * time.Second):
+			t.Fatal("no ping from an idle client")
+		}
+	}
+}
+
+func TestSilentServerIsDropped(t *testing.T) {
+	s := newFakeServer(t)
+	s.timeoutMS = 300
+	var once sync.Once
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpGetData {
+			mute := false
+			once.Do(func() { mute = true })
+			if mute {
+				return // never answers anything on this connection again
+			}
+		}
+		if hdr.Op == wire.OpPing {
+			return
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c := dialFake(t, []*fakeServer{s})
+	if _, _, err := c.Get(bg(t), "/a"); !errors.Is(err, ErrConnectionLoss) {
+		t.Fatalf("Get on a silent server = %v, want ErrConnectionLoss", err)
+	}
+}
+
+func TestWatchRegisteredBeforeReplyIsDelivered(t *testing.T) {
+	s := newFakeServer(t)
+	// The event follows the reply in the same burst: a client that
+	// registered the watch after handing back the reply could miss it.
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpGetData {
+			var req wire.GetDataRequest
+			_ = wire.Unmarshal(body, &req)
+			fc.reply(hdr.Xid, wire.CodeOK, &wire.GetDataResponse{})
+			fc.event(EventNodeDataChanged, req.Path)
+			return
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c := dialFake(t, []*fakeServer{s})
+	for i := range 50 {
+		p := fmt.Sprintf("/w%d", i)
+		_, _, ch, err := c.GetW(bg(t), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev := recvEvent(t, ch); ev != (Event{EventNodeDataChanged, p}) {
+			t.Fatalf("event %+v", ev)
+		}
+	}
+}
+
+func TestExistsWatchKindDependsOnReply(t *testing.T) {
+	s := newFakeServer(t)
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpExists {
+			var req wire.ExistsRequest
+			_ = wire.Unmarshal(body, &req)
+			if req.Path == "/missing" {
+				fc.reply(hdr.Xid, wire.CodeNoNode, nil)
+				return
+			}
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c := dialFake(t, []*fakeServer{s})
+	ctx := bg(t)
+	if ok, _, _, err := c.ExistsW(ctx, "/missing"); err != nil || ok {
+		t.Fatal(ok, err)
+	}
+	if ok, _, _, err := c.ExistsW(ctx, "/present"); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	ws := c.watches.snapshot()
+	if !slices.Equal(ws.exist, []string{"/missing"}) || !slices.Equal(ws.data, []string{"/present"}) {
+		t.Fatalf("watches %+v", ws)
+	}
+}
+
+func TestSetWatchesOnReconnect(t *testing.T) {
+	s := newFakeServer(t)
+	s.zxid.Store(777)
+	type sw struct {
+		op  wire.Op
+		rec wire.SetWatches2
+	}
+	got := make(chan sw, 10)
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		switch hdr.Op {
+		case wire.OpSetWatches:
+			var r wire.SetWatches
+			if err := wire.Unmarshal(body, &r); err != nil {
+				t.Error(err)
+			}
+			got <- sw{hdr.Op, wire.SetWatches2{RelativeZxid: r.RelativeZxid, DataWatches: r.DataWatches, ExistWatches: r.ExistWatches, ChildWatches: r.ChildWatches}}
+		case wire.OpSetWatches2:
+			var r wire.SetWatches2
+			if err := wire.Unmarshal(body, &r); err != nil {
+				t.Error(err)
+			}
+			got <- sw{hdr.Op, r}
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c := dialFake(t, []*fakeServer{s}, WithDialer(nil))
+	ctx := bg(t)
+	states := c.States(ctx)
+	waitState(t, states, StateConnected)
+	s.nextConn(t)
+	if _, _, _, err := c.GetW(ctx, "/d"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := c.ChildrenW(ctx, "/c"); err != nil {
+		t.Fatal(err)
+	}
+	s.dropAll()
+	waitState(t, states, StateDisconnected)
+	waitState(t, states, StateConnected)
+	r := <-got
+	if r.op != wire.OpSetWatches || r.rec.RelativeZxid != 777 || !slices.Equal(r.rec.DataWatches, []string{"/d"}) ||
+		!slices.Equal(r.rec.ChildWatches, []string{"/c"}) || len(r.rec.ExistWatches) != 0 {
+		t.Fatalf("SetWatches = %v %+v", r.op, r.rec)
+	}
+	if _, err := c.AddWatch(ctx, "/p", AddWatchPersistentRecursive); err != nil {
+		t.Fatal(err)
+	}
+	s.dropAll()
+	waitState(t, states, StateDisconnected)
+	waitState(t, states, StateConnected)
+	r = <-got
+	if r.op != wire.OpSetWatches2 || !slices.Equal(r.rec.PersistentRecursiveWatches, []string{"/p"}) ||
+		!slices.Equal(r.rec.DataWatches, []string{"/d"}) {
+		t.Fatalf("SetWatches2 = %v %+v", r.op, r.rec)
+	}
+}
+
+func TestSetWatchesBatching(t *testing.T) {
+	m := newWatchManager()
+	long := strings.Repeat("x", 1000)
+	for i := range 400 {
+		m.register(&watchReg{kind: watchData, path: fmt.Sprintf("/%s/%d", long, i), ch: make(chan Event, 1)}, wire.CodeOK)
+	}
+	pkts := m.snapshot().packets(42)
+	if len(pkts) < 3 {
+		t.Fatalf("%d packets for 400 KB of paths, want at least 3", len(pkts))
+	}
+	total := 0
+	for _, p := range pkts {
+		var r wire.SetWatches
+		if err := wire.Unmarshal(p.body, &r); err != nil {
+			t.Fatal(err)
+		}
+		size := 0
+		for _, s := range r.DataWatches {
+			size += len(s)
+		}
+		if size > setWatchesMaxLength || r.RelativeZxid != 42 || p.op != wire.OpSetWatches || p.xid != wire.XidSetWatches {
+			t.Fatalf("packet with %d bytes of paths, zxid %d, op %v", size, r.RelativeZxid, p.op)
+		}
+		total += len(r.DataWatches)
+	}
+	if total != 400 {
+		t.Fatalf("%d watches re-registered, want 400", total)
+	}
+}
+
+func TestCloseSendsCloseSession(t *testing.T) {
+	s := newFakeServer(t)
+	closed := make(chan struct{}, 1)
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpCloseSession {
+			closed <- struct{}{}
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	ctx := bg(t)
+	c, err := Dial(ctx, s.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := c.States(ctx)
+	w, err := c.AddWatch(ctx, "/p", AddWatchPersistent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-closed:
+	default:
+		t.Fatal("Close returned before the server saw closeSession")
+	}
+	for range w.Events() {
+	}
+	for range states {
+	}
+	if c.State() != StateClosed || !errors.Is(c.Err(), ErrClosed) {
+		t.Fatalf("after Close: %v %v", c.State(), c.Err())
+	}
+	if _, err := c.Set(ctx, "/a", nil, AnyVersion); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Set after Close = %v", err)
+	}
+	select {
+	case <-c.Done():
+	default:
+		t.Fatal("Done not closed")
+	}
+}
+
+func TestCloseWhileDisconnected(t *testing.T) {
+	s := newFakeServer(t)
+	c := dialFake(t, []*fakeServer{s})
+	ctx := bg(t)
+	states := c.States(ctx)
+	waitState(t, states, StateConnected)
+	s.setOnConnect(func(*wire.ConnectRequest) *wire.ConnectResponse { return nil })
+	s.dropAll()
+	waitState(t, states, StateDisconnected)
+	pending := make(chan error, 1)
+	go func() {
+		_, _, err := c.Get(ctx, "/a")
+		pending <- err
+	}()
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-pending; !errors.Is(err, ErrClosed) {
+		t.Fatalf("request queued across Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestCanceledRequestReturnsContextError(t *testing.T) {
+	s := newFakeServer(t)
+	block := make(chan struct{})
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpGetData {
+			<-block
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c := dialFake(t, []*fakeServer{s})
+	ctx, cancel := context.WithCancel(bg(t))
+	done := make(chan error, 1)
+	go func() {
+		_, _, _, err := c.GetW(ctx, "/a")
+		done <- err
+	}()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("GetW = %v", err)
+	}
+	close(block)
+	// The late reply is matched and dropped; the connection stays usable
+	// and the abandoned watch was not registered.
+	if _, _, err := c.Get(bg(t), "/b"); err != nil {
+		t.Fatal(err)
+	}
+	if ws := c.watches.snapshot(); len(ws.data) != 0 {
+		t.Fatalf("abandoned GetW registered a watch: %+v", ws)
+	}
+}
