@@ -435,4 +435,3 @@ func appendRequest(dst []byte, xid int32, op wire.Op, body []byte) []byte {
 	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
 	return dst
 }
-
