@@ -15,6 +15,8 @@ var sessionChecks = []check{
 	{name: "ephemeral-gone-after-close", run: checkEphemeralClose},
 	{name: "reconnect-keeps-session-and-watches", run: checkReconnect},
 	{name: "session-expiry", run: checkExpiry},
+	{name: "session-resumed-and-closed-elsewhere", needs: []feature{featSessionResume}, run: checkSessionResume},
+	{name: "session-resume-wrong-password", needs: []feature{featSessionResume}, run: checkSessionBadPassword},
 	{name: "get-ephemerals", needs: []feature{featEphemerals}, run: checkGetEphemerals},
 	{name: "all-children-number", needs: []feature{featAllChildren}, run: checkAllChildren},
 	{name: "who-am-i", needs: []feature{featWhoAmI}, run: checkWhoAmI},
@@ -174,5 +176,72 @@ func checkWhoAmI(t *testing.T, e *env) {
 	}
 	if !found {
 		t.Errorf("whoAmI = %v, want %s among them", ids, want)
+	}
+}
+
+// checkSessionResume attaches a second connection to a live session (as a
+// client does after moving to another server), closes the session from
+// there, and checks that the first connection then finds it expired.
+func checkSessionResume(t *testing.T, e *env) {
+	var fd faultDialer
+	a := e.dial(withDialer(&fd), withTimeout(20*time.Second))
+	c := e.dial()
+	ctx := e.ctx()
+	eph := e.create(a, e.p("eph"), "", ModeEphemeral)
+	n := e.create(c, e.p("n"), "", ModePersistent)
+	e.sync(a)
+	_, _, watch, err := a.GetW(ctx, n)
+	e.must(err, "getW")
+
+	states := a.StateCount()
+	fd.Cut() // keep a away while b holds the session
+	_, err = a.WaitState(ctx, states, StateDisconnected)
+	e.must(err, "disconnect")
+	b, err := e.driver.Dial(ctx, e.servers, sessionConfig{timeout: 20 * time.Second,
+		resume: &resumeSession{a.SessionID(), a.SessionPassword()}})
+	e.must(err, "resume the session on a second connection")
+	if b.SessionID() != a.SessionID() {
+		t.Errorf("resumed session id = %#x, want %#x", b.SessionID(), a.SessionID())
+	}
+	e.sync(b)
+	if s := e.stat(b, eph); s.EphemeralOwner != a.SessionID() {
+		t.Errorf("ephemeral owner seen from the resumed connection = %#x, want %#x", s.EphemeralOwner, a.SessionID())
+	}
+	// b's writes belong to the same session: its ephemerals are a's too.
+	eph2 := e.create(b, e.p("eph2"), "", ModeEphemeral)
+	b.Close() // closes the session itself, not just the connection
+	e.must(e.waitGone(ctx, c, eph), "ephemeral of the closed session")
+	e.must(e.waitGone(ctx, c, eph2), "ephemeral created through the resumed connection")
+
+	fd.Heal()
+	_, err = a.WaitState(ctx, states, StateExpired)
+	e.must(err, "first connection sees its session expired")
+	ev, err := watch.Next(ctx)
+	e.must(err, "watch after expiry")
+	if ev.Type != EventNone || ev.End != StateExpired {
+		t.Errorf("watch of the closed session got %v, want its end with state Expired", ev)
+	}
+}
+
+// checkSessionBadPassword resumes a live session with a wrong password: the
+// server refuses it as expired (a zero timeout in the connect response).
+func checkSessionBadPassword(t *testing.T, e *env) {
+	a := e.dial()
+	ctx := e.ctx()
+	bad := a.SessionPassword()
+	if len(bad) == 0 {
+		t.Fatal("client reported an empty session password")
+	}
+	bad[0] ^= 0xff
+	b, err := e.driver.Dial(ctx, e.servers, sessionConfig{timeout: 10 * time.Second,
+		resume: &resumeSession{a.SessionID(), bad}})
+	if err == nil {
+		b.Close()
+		t.Fatal("resuming a session with a wrong password succeeded")
+	}
+	e.code(err, CodeSessionExpired, "resume with a wrong password")
+	// The real owner is unaffected.
+	if _, _, err := a.Exists(ctx, e.root); err != nil {
+		t.Errorf("owner after a failed resume: %v", err)
 	}
 }

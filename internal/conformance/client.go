@@ -210,6 +210,12 @@ type sessionConfig struct {
 	timeout time.Duration
 	dialer  func(ctx context.Context, network, addr string) (net.Conn, error)
 	auth    []authPair
+	resume  *resumeSession // attach to this existing session instead of creating one
+}
+
+type resumeSession struct {
+	id     int64
+	passwd []byte
 }
 
 type authPair struct {
@@ -221,6 +227,9 @@ type authPair struct {
 // clients to it; an operation a client does not have returns errUnsupported.
 type Client interface {
 	SessionID() int64
+	// SessionPassword returns the session password (nil if the client
+	// does not expose it; such drivers lack featSessionResume).
+	SessionPassword() []byte
 	Create(ctx context.Context, path string, data []byte, mode Mode, acl []ACL, ttl time.Duration) (string, error)
 	Delete(ctx context.Context, path string, version int32) error
 	Exists(ctx context.Context, path string) (bool, Stat, error)
@@ -272,6 +281,7 @@ const (
 	featServerPaths                        // invalid paths reach the server
 	featEventLog                           // one ordered log of every watch event
 	featMulti                              // multi
+	featSessionResume                      // attach a second connection to a session
 )
 
 func (f feature) String() string {
@@ -292,6 +302,8 @@ func (f feature) String() string {
 		return "a connection-wide event order"
 	case featMulti:
 		return "multi"
+	case featSessionResume:
+		return "resuming a session by id and password"
 	}
 	return fmt.Sprintf("feature(%d)", int(f))
 }

@@ -21,8 +21,8 @@ func (goZK) Name() string { return "go-zookeeper" }
 
 func (goZK) Lacks(f feature) string {
 	switch f {
-	case featPersistentWatch, featEphemerals, featAllChildren, featWhoAmI, featCreateStat:
-		return "go-zookeeper/zk v1.0.4 has no " + f.String()
+	case featPersistentWatch, featEphemerals, featAllChildren, featWhoAmI, featCreateStat, featSessionResume:
+		return "go-zookeeper/zk v1.0.4 lacks " + f.String()
 	case featServerPaths:
 		return "go-zookeeper/zk validates paths before sending them"
 	}
@@ -48,6 +48,9 @@ func (goZK) Dial(ctx context.Context, servers string, cfg sessionConfig) (Client
 			defer cancel()
 			return dial(dctx, network, addr)
 		}
+	}
+	if cfg.resume != nil {
+		return nil, errUnsupported
 	}
 	c, _, err := zk.Connect(strings.Split(servers, ","), cfg.timeout,
 		zk.WithLogger(nopLogger{}),
@@ -156,6 +159,8 @@ func (g *goZKConn) WaitEvents(ctx context.Context, from, n int) ([]Event, error)
 }
 
 func (g *goZKConn) SessionID() int64 { return g.c.SessionID() }
+
+func (g *goZKConn) SessionPassword() []byte { return nil }
 
 func (g *goZKConn) Close() { g.c.Close() }
 

@@ -46,6 +46,9 @@ func (zabkitClient) Dial(ctx context.Context, servers string, cfg sessionConfig)
 	for _, a := range cfg.auth {
 		opts = append(opts, client.WithAuth(a.scheme, a.auth))
 	}
+	if cfg.resume != nil {
+		opts = append(opts, client.WithSession(cfg.resume.id, cfg.resume.passwd))
+	}
 	c, err := client.Dial(ctx, servers, opts...)
 	if err != nil {
 		return nil, zabkitErr(err)
@@ -110,6 +113,8 @@ func (z *zabkitConn) WaitState(ctx context.Context, from int, s State) (int, err
 }
 
 func (z *zabkitConn) SessionID() int64 { return z.c.SessionID() }
+
+func (z *zabkitConn) SessionPassword() []byte { return z.c.SessionPassword() }
 
 func (z *zabkitConn) Close() {
 	_ = z.c.Close(context.Background())
