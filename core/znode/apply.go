@@ -241,6 +241,10 @@ func (t *Tree) applyMulti(h wire.TxnHeader, m *wire.MultiTxn, evs *[]Event) (Res
 }
 
 func (t *Tree) createNode(path string, data []byte, acl []wire.ACL, owner int64, parentCVersion int32, zxid, time int64, evs *[]Event) (*wire.Stat, wire.Code) {
+	if !validPath(path) {
+		// Prep never produces this; refusing keeps the tree consistent.
+		return nil, wire.CodeBadArguments
+	}
 	ppath, name, ok := splitPath(path)
 	if !ok {
 		return nil, wire.CodeNoNode
@@ -278,7 +282,7 @@ func (t *Tree) createNode(path string, data []byte, acl []wire.ACL, owner int64,
 
 func (t *Tree) deleteNode(path string, zxid int64, evs *[]Event) wire.Code {
 	ppath, name, ok := splitPath(path)
-	if !ok {
+	if !ok || !validPath(path) {
 		return wire.CodeNoNode
 	}
 	parent := t.lookup(ppath)
@@ -318,6 +322,7 @@ func (t *Tree) removeSubtree(path string, n *node) {
 }
 
 func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64, evs *[]Event) (*wire.Stat, wire.Code) {
+	path = normPath(path)
 	n := t.lookup(path)
 	if n == nil {
 		return nil, wire.CodeNoNode
@@ -337,6 +342,7 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 }
 
 func (t *Tree) setACL(path string, acl []wire.ACL, version int32) (*wire.Stat, wire.Code) {
+	path = normPath(path)
 	n := t.lookup(path)
 	if n == nil {
 		return nil, wire.CodeNoNode
@@ -352,6 +358,7 @@ func (t *Tree) setACL(path string, acl []wire.ACL, version int32) (*wire.Stat, w
 }
 
 func (t *Tree) setCversionPzxid(path string, cversion int32, zxid int64) {
+	path = normPath(path)
 	n := t.lookup(path)
 	if n == nil {
 		return
