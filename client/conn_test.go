@@ -594,3 +594,46 @@ func TestCanceledRequestReturnsContextError(t *testing.T) {
 		t.Fatalf("abandoned GetW registered a watch: %+v", ws)
 	}
 }
+
+func TestCloseWhenServerDropsCloseSession(t *testing.T) {
+	s := newFakeServer(t)
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpCloseSession {
+			fc.nc.Close() // no answer
+			return
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c, err := Dial(bg(t), s.addr(), WithReconnectBackOff(zeroBackOff))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c.State() != StateClosed {
+		t.Fatalf("state %v", c.State())
+	}
+}
+
+func TestCloseBoundedByContext(t *testing.T) {
+	s := newFakeServer(t)
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpCloseSession {
+			return // never answers
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	c, err := Dial(bg(t), s.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.Close(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close with a canceled ctx = %v", err)
+	}
+	if c.State() != StateClosed {
+		t.Fatalf("state %v", c.State())
+	}
+}

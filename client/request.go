@@ -120,7 +120,7 @@ func (c *Conn) roundTrip(ctx context.Context, r *request) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if len(r.body)+wire.MultiHeaderSize > c.opts.maxPacket && c.opts.maxPacket > 0 {
+	if len(r.body)+requestHeaderSize > c.opts.maxPacket {
 		return 0, fmt.Errorf("zk: request of %d bytes exceeds the max packet size %d: %w", len(r.body), c.opts.maxPacket, ErrBadArguments)
 	}
 	c.enqueue(r)
@@ -134,6 +134,9 @@ func (c *Conn) roundTrip(ctx context.Context, r *request) (int64, error) {
 	}
 	return r.zxid, r.err
 }
+
+// requestHeaderSize is the size of an encoded RequestHeader (xid, op).
+const requestHeaderSize = 8
 
 // pendingQueue is the FIFO of requests sent on one connection and waiting
 // for their replies, which ZooKeeper sends in request order.

@@ -71,6 +71,9 @@ func (c *Conn) run() {
 			return
 		}
 		if closing {
+			// Close is in progress: its closeSession (if not yet answered)
+			// and every queued request fail now; do not reconnect.
+			c.closeQueue(ErrClosed)
 			<-c.closeCtx.Done()
 			continue
 		}
@@ -182,6 +185,8 @@ func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error
 	lossErr := error(ErrConnectionLoss)
 	if err := c.Err(); err != nil {
 		lossErr = err
+	} else if c.closeCtx.Err() != nil {
+		lossErr = ErrClosed
 	}
 	cn.pending.failAll(lossErr)
 	cn.auths.failAll(lossErr)
