@@ -304,6 +304,14 @@ func (n *Node) stepLeader(m Message) error {
 		if observer != n.isObserverID(m.From) {
 			return n.unexpected(m, "role does not match the configuration")
 		}
+		if !observer && ld.epoch != 0 && m.Epoch > ld.epoch {
+			// The voter promised a later epoch to a leader that never got
+			// established; it can never join this epoch. Step down so that
+			// a new election picks an epoch above every promise (ZooKeeper
+			// would leave the voter out until the next election).
+			n.becomeLooking()
+			return n.unexpected(m, fmt.Sprintf("accepted epoch %d > leader epoch %d", m.Epoch, ld.epoch))
+		}
 		n.dropLearner(m.From)
 		h := &handler{id: m.From, observer: observer, acceptedEpoch: m.Epoch, lastZxid: m.Zxid, lastHeard: n.now, started: n.now}
 		ld.learners[m.From] = h

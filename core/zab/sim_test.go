@@ -57,6 +57,7 @@ type sim struct {
 	obs      []uint64
 	nodes    map[uint64]*simNode
 	links    []*simLink // sorted by (from, to)
+	busy     []*simLink
 	cut      map[[2]uint64]bool
 	step     int
 	calm     bool
@@ -234,7 +235,7 @@ func (s *sim) pump() {
 			}
 			sn.rd = &rd
 			sn.rdLeft = 0
-			if s.opts.slowDisk && (rd.hasLog || rd.HardState != nil) && s.rng.IntN(3) == 0 {
+			if s.opts.slowDisk && (rd.hasLog || rd.HardState != nil) && s.rng.IntN(2) == 0 {
 				sn.rdLeft = 1 + s.rng.IntN(6)
 				break
 			}
@@ -491,14 +492,18 @@ func (s *sim) randomStep() {
 	up := s.upNodes()
 	switch {
 	case r < 700:
-		var busy []*simLink
+		busy := s.busy[:0]
 		for _, l := range s.links {
 			if len(l.q) > 0 {
 				busy = append(busy, l)
 			}
 		}
-		if len(busy) > 0 {
-			s.deliver(busy[s.rng.IntN(len(busy))])
+		s.busy = busy
+		for k := 1 + s.rng.IntN(4); k > 0 && len(busy) > 0; k-- {
+			l := busy[s.rng.IntN(len(busy))]
+			if len(l.q) > 0 {
+				s.deliver(l)
+			}
 		}
 	case r < 770:
 		if len(up) > 0 {
@@ -535,8 +540,21 @@ func (s *sim) randomStep() {
 		}
 	case !s.opts.faults:
 	case r < 925:
-		if len(up) > 0 {
-			s.crash(up[s.rng.IntN(len(up))], s.rng.IntN(2) == 0)
+		victims := up
+		if s.rng.IntN(2) == 0 {
+			// Prefer a peer whose disk has not yet acknowledged its writes.
+			var pending []*simNode
+			for _, sn := range up {
+				if sn.rd != nil {
+					pending = append(pending, sn)
+				}
+			}
+			if len(pending) > 0 {
+				victims = pending
+			}
+		}
+		if len(victims) > 0 {
+			s.crash(victims[s.rng.IntN(len(victims))], s.rng.IntN(2) == 0)
 		}
 	case r < 960:
 		for _, id := range s.ids {
