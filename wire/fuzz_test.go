@@ -2,10 +2,14 @@ package wire
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -221,4 +225,67 @@ func TestDecodeAllocationBoundedOnWorstCases(t *testing.T) {
 
 func setBE32(b []byte, v int32) {
 	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}
+
+// FuzzFrames decodes arbitrary frame payloads the way a server reads
+// requests (RequestHeader, then the body NewRequest picks) and the way a
+// client reads replies (ReplyHeader, then a WatcherEvent or each possible
+// response body). Seeds are the frames recorded from real ZooKeeper.
+func FuzzFrames(f *testing.F) {
+	for _, name := range []string{"java-session.txt", "gozk-session.txt"} {
+		for _, conn := range loadGoldenForFuzz(f, name) {
+			for _, fr := range conn {
+				f.Add(fr.b)
+			}
+		}
+	}
+	var respOps []Op
+	for op := range opNames {
+		if _, err := NewResponse(op); err == nil {
+			respOps = append(respOps, op)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var rh RequestHeader
+		if rest, err := UnmarshalPrefix(data, &rh); err == nil {
+			if _, err := NewRequest(rh.Op); err == nil {
+				checkDecoded(t, rest, func() Record { r, _ := NewRequest(rh.Op); return r })
+			}
+		}
+		var ph ReplyHeader
+		rest, err := UnmarshalPrefix(data, &ph)
+		if err != nil {
+			return
+		}
+		if ph.Xid == XidNotification {
+			checkDecoded(t, rest, func() Record { return &WatcherEvent{} })
+			return
+		}
+		for _, op := range respOps {
+			checkDecoded(t, rest, func() Record { r, _ := NewResponse(op); return r })
+		}
+	})
+}
+
+// loadGoldenForFuzz is loadGolden for a fuzz target's seed corpus.
+func loadGoldenForFuzz(f *testing.F, name string) [][]goldenFrame {
+	var conns [][]goldenFrame
+	f.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "golden", name))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(line, "conn "):
+			conns = append(conns, nil)
+		case strings.HasPrefix(line, "> "), strings.HasPrefix(line, "< "):
+			b, err := hex.DecodeString(line[2:])
+			if err != nil || len(conns) == 0 {
+				f.Fatalf("%s: bad line %q", name, line)
+			}
+			conns[len(conns)-1] = append(conns[len(conns)-1], goldenFrame{fromClient: line[0] == '>', b: b})
+		}
+	}
+	return conns
 }

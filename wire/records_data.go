@@ -89,6 +89,11 @@ func readACLs(d *Decoder, what string) []ACL {
 const StatSize = 68
 
 // Stat is the metadata of a znode (jute org.apache.zookeeper.data.Stat).
+//
+// ZooKeeper stores a marker in the owner of container and TTL nodes (see
+// EphemeralOwnerContainer, TTLEphemeralOwner) but reports EphemeralOwner 0
+// for them to clients; and it reports Cversion as twice the stored cversion
+// minus NumChildren (DataNode.copyStat).
 type Stat struct {
 	Czxid          int64 // zxid of the create
 	Mzxid          int64 // zxid of the last data change
@@ -97,7 +102,7 @@ type Stat struct {
 	Version        int32 // number of data changes
 	Cversion       int32 // number of child changes
 	Aversion       int32 // number of ACL changes
-	EphemeralOwner int64 // owning session id if ephemeral; 0, or a container/TTL marker, otherwise
+	EphemeralOwner int64 // owning session id if ephemeral, else 0 (see below)
 	DataLength     int32 // length of the data
 	NumChildren    int32 // number of children
 	Pzxid          int64 // zxid of the last child change
