@@ -1,0 +1,147 @@
+package znode
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/zabkit/zabkit/wire"
+)
+
+// Benchmarks at ZooKeeper scale: 1,000,000 empty znodes with 13-character
+// names under 1,000 parents (also 13-character names).
+const (
+	benchParents  = 1000
+	benchChildren = 1000
+)
+
+func benchParent(i int) string   { return fmt.Sprintf("/p%012d", i) }
+func benchChild(i, j int) string { return fmt.Sprintf("%s/n%012d", benchParent(i), j) }
+
+// buildBenchTree applies the creates of the benchmark tree directly (as a
+// follower would) and returns it.
+func buildBenchTree(tb testing.TB) *Tree {
+	tr := New(Config{})
+	zxid := int64(0)
+	apply := func(path string) {
+		zxid++
+		_, err := tr.Apply(Txn{
+			Header: wire.TxnHeader{ClientID: 1, Zxid: zxid, Time: 1_700_000_000_000 + zxid, Type: wire.OpCreate},
+			Record: &wire.CreateTxn{Path: path, ACL: OpenACLUnsafe, ParentCVersion: -1},
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for i := 0; i < benchParents; i++ {
+		apply(benchParent(i))
+		for j := 0; j < benchChildren; j++ {
+			apply(benchChild(i, j))
+		}
+	}
+	return tr
+}
+
+var (
+	benchOnce sync.Once
+	benchTree *Tree
+)
+
+func sharedBenchTree(b *testing.B) *Tree {
+	benchOnce.Do(func() { benchTree = buildBenchTree(b) })
+	return benchTree
+}
+
+func heapInUse() uint64 {
+	var ms runtime.MemStats
+	for i := 0; i < 3; i++ {
+		runtime.GC()
+	}
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// BenchmarkMemoryPerZnode reports the live heap per empty znode of a
+// 1,001,004-node tree (the 1,000 parents, their 1,000,000 children, and the
+// four nodes of an empty tree). Requirement: at most 250 bytes.
+func BenchmarkMemoryPerZnode(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		before := heapInUse()
+		tr := buildBenchTree(b)
+		after := heapInUse()
+		nodes := tr.NodeCount()
+		b.ReportMetric(float64(after-before)/float64(nodes), "bytes/znode")
+		b.ReportMetric(float64(nodes), "znodes")
+		runtime.KeepAlive(tr)
+	}
+}
+
+// BenchmarkCreate measures Prep+Apply of a create into the 1M-node tree.
+func BenchmarkCreate(b *testing.B) {
+	tr := sharedBenchTree(b)
+	zxid := tr.LastZxid()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		zxid++
+		path := fmt.Sprintf("%s/c%012d", benchParent(i%benchParents), zxid)
+		txn, err := tr.Prep(Request{Session: 1, Op: wire.OpCreate, Record: &wire.CreateRequest{Path: path, ACL: OpenACLUnsafe}}, zxid, zxid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tr.Apply(txn); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGetData measures a getData (with ACL check) in the 1M-node tree.
+func BenchmarkGetData(b *testing.B) {
+	tr := sharedBenchTree(b)
+	paths := make([]string, 1024)
+	for i := range paths {
+		paths[i] = benchChild(i*7%benchParents, i*13%benchChildren)
+	}
+	auth := []wire.ID{IPAuth("127.0.0.1")}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := tr.GetData(paths[i%len(paths)], auth, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSetData measures Prep+Apply of a setData in the 1M-node tree.
+func BenchmarkSetData(b *testing.B) {
+	tr := sharedBenchTree(b)
+	paths := make([]string, 1024)
+	for i := range paths {
+		paths[i] = benchChild(i*7%benchParents, i*13%benchChildren)
+	}
+	data := []byte("0123456789abcdef")
+	zxid := tr.LastZxid()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		zxid++
+		txn, err := tr.Prep(Request{Session: 1, Op: wire.OpSetData, Record: &wire.SetDataRequest{Path: paths[i%len(paths)], Data: data, Version: -1}}, zxid, zxid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tr.Apply(txn); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGetChildren measures getChildren of a 1,000-child parent
+// (sorted names) in the 1M-node tree.
+func BenchmarkGetChildren(b *testing.B) {
+	tr := sharedBenchTree(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		names, _, err := tr.Children(benchParent(i%benchParents), nil, nil)
+		if err != nil || len(names) < benchChildren {
+			b.Fatal(err, len(names))
+		}
+	}
+}
