@@ -275,7 +275,7 @@ func (t *Tree) createNode(path string, data []byte, acl []wire.ACL, owner int64,
 		n.data = slices.Clone(data)
 	}
 	t.addChild(parent, ppath, name, n)
-	*evs = t.watches.triggerEvents(*evs, wire.EventNodeCreated, path)
+	*evs = t.watches.triggerEvents(*evs, wire.EventNodeCreated, path, t.acls.get(n.acl), t.acls.get(parent.acl))
 	st := n.stat(t.cfg.ExtendedTypes)
 	return &st, wire.CodeOK
 }
@@ -304,8 +304,9 @@ func (t *Tree) deleteNode(path string, zxid int64, evs *[]Event) wire.Code {
 	if n == nil {
 		return wire.CodeNoNode
 	}
+	acl := t.acls.get(n.acl)
 	t.removeSubtree(path, n)
-	*evs = t.watches.triggerEvents(*evs, wire.EventNodeDeleted, path)
+	*evs = t.watches.triggerEvents(*evs, wire.EventNodeDeleted, path, acl, t.acls.get(parent.acl))
 	return wire.CodeOK
 }
 
@@ -336,7 +337,7 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	n.mzxid = zxid
 	n.version = version
 	t.nodeDigest += t.nodeHash(path, n)
-	*evs = t.watches.triggerEvents(*evs, wire.EventNodeDataChanged, path)
+	*evs = t.watches.triggerEvents(*evs, wire.EventNodeDataChanged, path, t.acls.get(n.acl), nil)
 	st := n.stat(t.cfg.ExtendedTypes)
 	return &st, wire.CodeOK
 }

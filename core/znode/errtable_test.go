@@ -592,15 +592,6 @@ func writeRecord(base string, s step) (wire.Op, wire.Record) {
 	return 0, nil
 }
 
-// multiResultType is the op type ZooKeeper reports for a successful multi
-// op (createTTL and createContainer answer as create2).
-func multiResultType(op wire.Op) wire.Op {
-	if op == wire.OpCreateTTL || op == wire.OpCreateContainer {
-		return wire.OpCreate2
-	}
-	return op
-}
-
 func (d *treeDriver) run(s step) []string {
 	p := expand(d.base, s.path)
 	var w Watcher
@@ -661,18 +652,12 @@ func (d *treeDriver) run(s step) []string {
 	}
 	op, rec := writeRecord(d.base, s)
 	res := d.write(op, rec)
-	out := d.events(res.Events)
-	if s.op == wire.OpMulti && res.Op == wire.OpMulti {
-		parts := make([]string, len(res.Multi))
-		for i, r := range res.Multi {
-			parts[i] = multiPart(multiResultType(r.Op), r.Err, r.Path, r.Stat, d.session)
-		}
-		return append(out, "MULTI ["+strings.Join(parts, ", ")+"]")
+	code, body := res.Reply()
+	var b []byte
+	if body != nil {
+		b = wire.Marshal(body)
 	}
-	if res.Err != wire.CodeOK {
-		return append(out, errLine(res.Err))
-	}
-	return append(out, okLine(s.op, res.Path, res.Stat, d.session))
+	return append(d.events(res.Events), describeReply(d.t, d.base, s, code, b, d.session))
 }
 
 func multiPart(op wire.Op, err wire.Code, path string, st *wire.Stat, self int64) string {
@@ -689,14 +674,3 @@ func multiPart(op wire.Op, err wire.Code, path string, st *wire.Stat, self int64
 	return op.String()
 }
 
-func okLine(op wire.Op, path string, st *wire.Stat, self int64) string {
-	switch op {
-	case wire.OpCreate:
-		return "OK " + path
-	case wire.OpCreate2, wire.OpCreateTTL, wire.OpCreateContainer:
-		return fmt.Sprintf("OK %s %s", path, statLine(*st, self))
-	case wire.OpSetData, wire.OpSetACL:
-		return "OK " + statLine(*st, self)
-	}
-	return "OK"
-}

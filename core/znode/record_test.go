@@ -196,26 +196,35 @@ func (d *zkDriver) run(s step) []string {
 	for _, e := range evs {
 		out = append(out, fmt.Sprintf("event %v %s", e.Type, e.Path))
 	}
+	return append(out, describeReply(d.t, d.base, s, code, body, d.z.session))
+}
+
+// describeReply decodes a reply body to the request of step s and
+// describes it; the tree driver feeds it Result.Reply encoded with wire, so
+// both drivers are compared at the level of the bytes a client receives.
+func describeReply(t *testing.T, base string, s step, code wire.Code, body []byte, self int64) string {
 	if code != wire.CodeOK {
-		return append(out, errLine(code))
+		return errLine(code)
 	}
-	self := d.z.session
 	must := func(r wire.Record) {
 		if err := wire.Unmarshal(body, r); err != nil {
-			d.t.Fatalf("%s: decode %T: %v", stepLine(d.base, s), r, err)
+			t.Fatalf("%s: decode %T: %v", stepLine(base, s), r, err)
 		}
 	}
 	switch s.op {
 	case wire.OpAuth, wire.OpAddWatch, wire.OpRemoveWatches, wire.OpCheckWatches, wire.OpDelete, wire.OpCheck:
-		return append(out, "OK")
+		if len(body) != 0 && s.op != wire.OpAddWatch {
+			t.Fatalf("%s: unexpected body %x", stepLine(base, s), body)
+		}
+		return "OK"
 	case wire.OpGetData:
 		var r wire.GetDataResponse
 		must(&r)
-		return append(out, fmt.Sprintf("OK data=%q %s", r.Data, statLine(r.Stat, self)))
+		return fmt.Sprintf("OK data=%q %s", r.Data, statLine(r.Stat, self))
 	case wire.OpExists:
 		var r wire.ExistsResponse
 		must(&r)
-		return append(out, "OK "+statLine(r.Stat, self))
+		return "OK " + statLine(r.Stat, self)
 	case wire.OpGetChildren2:
 		var r wire.GetChildren2Response
 		must(&r)
@@ -224,15 +233,15 @@ func (d *zkDriver) run(s step) []string {
 			names = []string{}
 		}
 		slices.Sort(names)
-		return append(out, fmt.Sprintf("OK %q %s", names, statLine(r.Stat, self)))
+		return fmt.Sprintf("OK %q %s", names, statLine(r.Stat, self))
 	case wire.OpGetACL:
 		var r wire.GetACLResponse
 		must(&r)
-		return append(out, fmt.Sprintf("OK %s av=%d", aclLine(r.ACL), r.Stat.Aversion))
+		return fmt.Sprintf("OK %s av=%d", aclLine(r.ACL), r.Stat.Aversion)
 	case wire.OpGetAllChildrenNumber:
 		var r wire.GetAllChildrenNumberResponse
 		must(&r)
-		return append(out, fmt.Sprintf("OK %d", r.TotalNumber))
+		return fmt.Sprintf("OK %d", r.TotalNumber)
 	case wire.OpGetEphemerals:
 		var r wire.GetEphemeralsResponse
 		must(&r)
@@ -241,23 +250,23 @@ func (d *zkDriver) run(s step) []string {
 			names = []string{}
 		}
 		slices.Sort(names)
-		return append(out, fmt.Sprintf("OK %q", names))
+		return fmt.Sprintf("OK %q", names)
 	case wire.OpCreate:
 		var r wire.CreateResponse
 		must(&r)
-		return append(out, "OK "+r.Path)
+		return "OK " + r.Path
 	case wire.OpCreate2, wire.OpCreateTTL, wire.OpCreateContainer:
 		var r wire.Create2Response
 		must(&r)
-		return append(out, fmt.Sprintf("OK %s %s", r.Path, statLine(r.Stat, self)))
+		return fmt.Sprintf("OK %s %s", r.Path, statLine(r.Stat, self))
 	case wire.OpSetData:
 		var r wire.SetDataResponse
 		must(&r)
-		return append(out, "OK "+statLine(r.Stat, self))
+		return "OK " + statLine(r.Stat, self)
 	case wire.OpSetACL:
 		var r wire.SetACLResponse
 		must(&r)
-		return append(out, "OK "+statLine(r.Stat, self))
+		return "OK " + statLine(r.Stat, self)
 	case wire.OpMulti:
 		var r wire.MultiResponse
 		must(&r)
@@ -275,7 +284,7 @@ func (d *zkDriver) run(s step) []string {
 			}
 			parts[i] = multiPart(res.Type, res.Err, path, st, self)
 		}
-		return append(out, "MULTI ["+strings.Join(parts, ", ")+"]")
+		return "MULTI [" + strings.Join(parts, ", ") + "]"
 	}
-	return append(out, "OK ?")
+	return "OK ?"
 }

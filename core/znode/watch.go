@@ -22,10 +22,17 @@ var ErrWatcherNotComparable = errors.New("znode: watcher is not comparable")
 // Event is one watch notification triggered by an applied txn: every
 // watcher listed gets a WatcherEvent with this type and path (state
 // SyncConnected). Watchers are listed in registration order.
+//
+// ACL is the ACL of the node the event is about (of the parent for
+// NodeChildrenChanged). ZooKeeper 3.8.4 delivers an event only to
+// connections that have READ on it (CheckACL(ev.ACL, wire.PermRead,
+// auth)); the watch is consumed either way. The slice is shared and must
+// not be modified.
 type Event struct {
 	Type     wire.EventType
 	Path     string
 	Watchers []Watcher
+	ACL      []wire.ACL
 }
 
 type watchMode uint8
@@ -225,26 +232,26 @@ func sortedHits(m map[Watcher]uint64) []Watcher {
 //	deleted:  NodeDeleted(path) on data then child watches (each watcher once),
 //	          NodeChildrenChanged(parent) on child watches
 //	changed:  NodeDataChanged(path) on data watches
-func (ws *watches) triggerEvents(evs []Event, typ wire.EventType, path string) []Event {
+func (ws *watches) triggerEvents(evs []Event, typ wire.EventType, path string, acl, parentACL []wire.ACL) []Event {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	if len(ws.data.byPath) == 0 && len(ws.child.byPath) == 0 {
 		return evs
 	}
 	parent, _, _ := splitPath(path)
-	emit := func(t wire.EventType, p string, m map[Watcher]uint64) {
+	emit := func(t wire.EventType, p string, m map[Watcher]uint64, a []wire.ACL) {
 		if len(m) > 0 {
-			evs = append(evs, Event{Type: t, Path: p, Watchers: sortedHits(m)})
+			evs = append(evs, Event{Type: t, Path: p, Watchers: sortedHits(m), ACL: a})
 		}
 	}
 	switch typ {
 	case wire.EventNodeCreated:
 		m := map[Watcher]uint64{}
 		ws.data.trigger(path, wire.EventNodeCreated, nil, m)
-		emit(wire.EventNodeCreated, path, m)
+		emit(wire.EventNodeCreated, path, m, acl)
 		m = map[Watcher]uint64{}
 		ws.child.trigger(parent, wire.EventNodeChildrenChanged, nil, m)
-		emit(wire.EventNodeChildrenChanged, parent, m)
+		emit(wire.EventNodeChildrenChanged, parent, m, parentACL)
 	case wire.EventNodeDeleted:
 		m := map[Watcher]uint64{}
 		ws.data.trigger(path, wire.EventNodeDeleted, nil, m)
@@ -257,15 +264,15 @@ func (ws *watches) triggerEvents(evs []Event, typ wire.EventType, path string) [
 		ws.child.trigger(path, wire.EventNodeDeleted, seen, m2)
 		all := append(first, sortedHits(m2)...)
 		if len(all) > 0 {
-			evs = append(evs, Event{Type: wire.EventNodeDeleted, Path: path, Watchers: all})
+			evs = append(evs, Event{Type: wire.EventNodeDeleted, Path: path, Watchers: all, ACL: acl})
 		}
 		m = map[Watcher]uint64{}
 		ws.child.trigger(parent, wire.EventNodeChildrenChanged, nil, m)
-		emit(wire.EventNodeChildrenChanged, parent, m)
+		emit(wire.EventNodeChildrenChanged, parent, m, parentACL)
 	case wire.EventNodeDataChanged:
 		m := map[Watcher]uint64{}
 		ws.data.trigger(path, wire.EventNodeDataChanged, nil, m)
-		emit(wire.EventNodeDataChanged, path, m)
+		emit(wire.EventNodeDataChanged, path, m, acl)
 	}
 	return evs
 }
