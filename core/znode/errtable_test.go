@@ -673,4 +673,3 @@ func multiPart(op wire.Op, err wire.Code, path string, st *wire.Stat, self int64
 	}
 	return op.String()
 }
-
