@@ -24,9 +24,10 @@ type simNode struct {
 	n        *Node
 	up       bool
 	disk     simDisk
-	sm       []Entry // applied state machine: every applied txn, in order
-	rd       *Ready  // Ready being persisted (slow disk)
-	rdLeft   int     // steps until the disk acknowledges rd
+	sm       []Entry           // applied state machine: every applied txn, in order
+	rd       *Ready            // Ready being persisted (slow disk)
+	rdLeft   int               // steps until the disk acknowledges rd
+	hold     func(*Ready) bool // scenario control: the disk stalls on matching Readys
 	nextRead uint64
 }
 
@@ -74,7 +75,8 @@ type sim struct {
 	nextSnap  uint64
 	nextData  uint64
 	failure   string
-	committed map[Zxid]bool // zxids acknowledged committed by a leader
+	delivered map[[2]uint64]int // scenario tests: (to, type) -> count accepted
+	committed map[Zxid]bool     // zxids acknowledged committed by a leader
 }
 
 func newSim(seed uint64, o simOpts) *sim {
@@ -235,6 +237,9 @@ func (s *sim) pump() {
 			}
 			sn.rd = &rd
 			sn.rdLeft = 0
+			if sn.hold != nil && sn.hold(&rd) {
+				break
+			}
 			if s.opts.slowDisk && (rd.hasLog || rd.HardState != nil) && s.rng.IntN(2) == 0 {
 				sn.rdLeft = 1 + s.rng.IntN(6)
 				break
@@ -411,6 +416,9 @@ func (s *sim) deliver(l *simLink) {
 		return
 	}
 	err := sn.n.Step(m)
+	if err == nil && s.delivered != nil {
+		s.delivered[[2]uint64{l.to, uint64(m.Type)}]++
+	}
 	if s.verbose || err != nil || m.Type != MsgPing && m.Type != MsgPingResp && m.Type != MsgNotification {
 		if err != nil {
 			s.logf("deliver %s: %v", m, err)

@@ -1,0 +1,352 @@
+package zab
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A txn logged only on an old leader that crashed is truncated when that
+// peer rejoins, and never becomes visible (ZOOKEEPER-1154, ZOOKEEPER-1156).
+func TestZK1154OrphanTxnOnOldLeaderIsTruncated(t *testing.T) {
+	s := newScenario(t, 3, 0)
+	require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) }), "initial election")
+	old := s.leader()
+	z1 := s.write(t, "committed-1")
+	require.True(t, s.runUntil(20, func() bool { return s.appliedAll(z1, 1, 2, 3) }))
+
+	// The leader is cut off, logs one more txn durably, and crashes.
+	s.isolate(old.id)
+	orphan := s.write(t, "orphan")
+	s.fairRound()
+	require.True(t, old.n.log.has(orphan), "orphan logged on the old leader")
+	s.crash(old, false)
+
+	// The others elect a new leader and commit new txns in a new epoch.
+	others := []uint64{}
+	for _, id := range s.ids {
+		if id != old.id {
+			others = append(others, id)
+		}
+	}
+	s.heal()
+	require.True(t, s.runUntil(100, func() bool { return s.allFollow(others...) }), "re-election")
+	z2 := s.write(t, "committed-2")
+	require.True(t, s.runUntil(20, func() bool { return s.appliedAll(z2, others...) }))
+
+	// The old leader restarts: it must be told to TRUNC its orphan.
+	s.start(old)
+	require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) && s.appliedAll(z2, 1, 2, 3) }))
+	s.mustOK(t)
+	require.Positive(t, s.delivered[[2]uint64{old.id, uint64(MsgTrunc)}], "old leader got TRUNC")
+	require.False(t, old.n.log.has(orphan), "orphan truncated")
+	for _, id := range s.ids {
+		require.False(t, s.applied(id, orphan), "orphan applied on %d", id)
+	}
+	require.NotContains(t, zxids(s.global), orphan.String())
+}
+
+// The whole quorum crashes right after UPTODATE, losing every write its
+// disks had not acknowledged: every committed txn survives (ZOOKEEPER-3911).
+func TestZK3911QuorumCrashRightAfterUpToDate(t *testing.T) {
+	for variant := 0; variant < 3; variant++ {
+		t.Run(fmt.Sprint("variant", variant), func(t *testing.T) {
+			s := newScenario(t, 3, 0)
+			require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) }))
+			var last Zxid
+			for i := 0; i < 5; i++ {
+				last = s.write(t, fmt.Sprintf("tx%d", i))
+			}
+			require.True(t, s.runUntil(20, func() bool { return s.appliedAll(last, 1, 2, 3) }))
+
+			// Depose the leader so that a new one syncs the others.
+			ld := s.leader()
+			s.crash(ld, true)
+			var rest []uint64
+			for _, id := range s.ids {
+				if id != ld.id {
+					rest = append(rest, id)
+				}
+			}
+			// Stall the disks of the survivors from the moment the new
+			// leader sends UPTODATE, then crash everyone.
+			sawUpToDate := func() bool {
+				for _, id := range rest {
+					if s.delivered[[2]uint64{id, uint64(MsgUpToDate)}] > 0 {
+						return true
+					}
+				}
+				return false
+			}
+			require.True(t, s.runUntil(100, sawUpToDate))
+			for _, id := range rest {
+				if variant > 0 {
+					s.nodes[id].hold = durableWrites
+				}
+			}
+			if variant == 2 {
+				// a few more writes that may or may not survive
+				if s.leader() != nil {
+					s.write(t, "maybe")
+					s.fairRound()
+				}
+			}
+			for _, id := range rest {
+				s.crash(s.nodes[id], false)
+			}
+			for _, id := range s.ids {
+				s.nodes[id].hold = nil
+				s.start(s.nodes[id])
+			}
+			require.True(t, s.runUntil(200, func() bool { return s.allFollow(1, 2, 3) }))
+			z := s.write(t, "after")
+			require.True(t, s.runUntil(50, func() bool { return s.appliedAll(z, 1, 2, 3) }))
+			s.mustOK(t)
+			for _, g := range s.global {
+				require.True(t, s.appliedAll(g.Zxid, 1, 2, 3), "committed %s lost", g.Zxid)
+			}
+		})
+	}
+}
+
+// A follower persisted the new epoch but not the synced txns, crashed, and
+// then wins the election: nothing committed may be truncated
+// (ZOOKEEPER-4643). Ready orders Entries before HardState before
+// Messages, so every crash point of the follower's sync write is tried.
+func TestZK4643EpochPersistedBeforeTxnsThenWins(t *testing.T) {
+	for k := 0; k <= 8; k++ {
+		t.Run(fmt.Sprint("crash-after-write-", k), func(t *testing.T) {
+			s := newScenario(t, 3, 0)
+			require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) }))
+			ld := s.leader()
+			// The follower with the highest id is the one that could win.
+			var lagger *simNode
+			for _, id := range []uint64{3, 2, 1} {
+				if id != ld.id {
+					lagger = s.nodes[id]
+					break
+				}
+			}
+			s.isolate(lagger.id)
+			var last Zxid
+			for i := 0; i < 4; i++ {
+				last = s.write(t, fmt.Sprintf("tx%d", i))
+			}
+			require.True(t, s.runUntil(20, func() bool { return s.leader().n.commit >= last }))
+			// A new epoch starts without the lagger.
+			s.crash(ld, true)
+			s.start(ld)
+			var pair []uint64
+			for _, id := range s.ids {
+				if id != lagger.id {
+					pair = append(pair, id)
+				}
+			}
+			require.True(t, s.runUntil(100, func() bool { return s.allFollow(pair...) && s.leader().n.ld.epoch == 2 }))
+			ld2 := s.leader()
+			// The lagger comes back and is synced (DIFF, txns, NEWLEADER of
+			// epoch 2), but its disk stalls on every write of that sync.
+			lagger.hold = func(rd *Ready) bool {
+				return durableWrites(rd) && lagger.n.ln != nil && lagger.n.ln.epoch == 2 && lagger.n.ln.phase >= lpSyncing
+			}
+			s.heal()
+			require.True(t, s.runUntil(60, func() bool {
+				return lagger.n.ln != nil && lagger.n.ln.phase >= lpWaitUpToDate
+			}), "lagger got NEWLEADER")
+			// Let the disk complete k writes in order, then crash.
+			budget := k
+			for lagger.rd != nil {
+				rd := lagger.rd
+				ops := len(rd.Entries)
+				if rd.Snapshot != nil {
+					ops++
+				}
+				if rd.Truncate {
+					ops++
+				}
+				if rd.HardState != nil {
+					ops++
+				}
+				if budget < ops {
+					s.persist(lagger, rd, budget)
+					break
+				}
+				budget -= ops
+				s.finishReady(lagger)
+				s.pump()
+			}
+			lagger.rd = nil
+			require.LessOrEqual(t, lagger.disk.hs.CurrentEpoch, uint32(2))
+			if lagger.disk.hs.CurrentEpoch == 2 {
+				require.Equal(t, last, lagger.disk.log[len(lagger.disk.log)-1].Zxid, "epoch durable only after the txns")
+			}
+			s.crash(lagger, false)
+			s.crash(ld2, false) // its leader is gone too: the lagger may win
+			lagger.hold = nil
+			s.start(lagger)
+			s.start(ld2)
+			require.True(t, s.runUntil(200, func() bool { return s.allFollow(1, 2, 3) }))
+			z := s.write(t, "after")
+			require.True(t, s.runUntil(50, func() bool { return s.appliedAll(z, 1, 2, 3) }))
+			s.mustOK(t)
+			require.True(t, s.appliedAll(last, 1, 2, 3), "committed %s lost", last)
+		})
+	}
+}
+
+// Arrival order DIFF, PROPOSAL, COMMIT, PROPOSAL, NEWLEADER, COMMIT,
+// UPTODATE: each committed txn is applied exactly once (ZOOKEEPER-4394).
+func TestZK4394CommitsInterleavedWithSync(t *testing.T) {
+	f := newFollowerOf(t, 3, 3)
+	e := f.epoch
+	p1 := Entry{Zxid: MakeZxid(e, 1), Data: []byte("p1")}
+	p2 := Entry{Zxid: MakeZxid(e, 2), Data: []byte("p2")}
+	f.step(Message{Type: MsgDiff, Zxid: 0})
+	f.step(Message{Type: MsgProposal, Zxid: p1.Zxid, Prev: 0, Data: p1.Data})
+	f.step(Message{Type: MsgCommit, Zxid: p1.Zxid})
+	f.step(Message{Type: MsgProposal, Zxid: p2.Zxid, Prev: p1.Zxid, Data: p2.Data})
+	f.step(Message{Type: MsgNewLeader, Zxid: p2.Zxid, Commit: p1.Zxid})
+	f.step(Message{Type: MsgCommit, Zxid: p2.Zxid})
+	f.step(Message{Type: MsgUpToDate, Commit: p2.Zxid})
+	f.drain()
+	require.Equal(t, []Entry{p1, p2}, f.applied)
+	require.Equal(t, []Entry{p1, p2}, f.logged)
+	// ACKNEWLEADER covers both proposals; no per-proposal ACK before it.
+	require.Equal(t, []MsgType{MsgAckEpoch, MsgAckNewLeader}, f.sentTypes())
+	require.Equal(t, p2.Zxid, f.sent[1].Zxid)
+	// Duplicates are tolerated: a repeated COMMIT changes nothing.
+	f.step(Message{Type: MsgCommit, Zxid: p1.Zxid})
+	f.drain()
+	require.Equal(t, []Entry{p1, p2}, f.applied)
+	st := f.n.Status()
+	require.True(t, st.Established)
+	require.Equal(t, p2.Zxid, st.Commit)
+}
+
+// A learner acks a proposal before acking NEWLEADER: the leader ignores
+// the early ACK (it must not count toward a quorum), does not step down,
+// and no new election starts (ZOOKEEPER-4685).
+func TestZK4685AckBeforeNewLeaderAck(t *testing.T) {
+	l := newEstablishedLeader(t, 3)
+	e := l.n.ld.epoch
+	// Peer 3 joins late and is being synced.
+	l.step(Message{Type: MsgFollowerInfo, From: 3, Epoch: 0})
+	l.step(Message{Type: MsgAckEpoch, From: 3, Epoch: e, PeerEpoch: 0, Zxid: 0})
+	l.drain()
+	require.Equal(t, hsSyncing, l.n.ld.learners[3].state)
+	z, err := l.n.Propose([]byte("x"))
+	require.NoError(t, err)
+	l.drain()
+	// Early ACK from 3.
+	err = l.n.Step(Message{Type: MsgAck, From: 3, To: 1, Epoch: e, Zxid: z})
+	require.ErrorIs(t, err, ErrUnexpectedMessage)
+	st := l.n.Status()
+	require.Equal(t, StateLeading, st.State)
+	require.True(t, st.Established)
+	require.Less(t, st.Commit, z, "an ACK before ACKNEWLEADER must not commit")
+	// 3 acks NEWLEADER (covering the proposal): now it commits.
+	l.step(Message{Type: MsgAckNewLeader, From: 3, Epoch: e, Zxid: z})
+	l.drain()
+	require.Equal(t, z, l.n.Status().Commit)
+	require.Equal(t, StateLeading, l.n.Status().State)
+	for i := 0; i < 3; i++ {
+		l.n.Tick()
+		l.step(Message{Type: MsgPingResp, From: 2, Epoch: e})
+		l.step(Message{Type: MsgPingResp, From: 3, Epoch: e})
+	}
+	require.Equal(t, StateLeading, l.n.Status().State, "no step-down, no election")
+}
+
+// Five peers with mixed epochs and zxids converge on the one leader with
+// the greatest (currentEpoch, zxid, id) (ZOOKEEPER-1419).
+func TestZK1419MixedEpochsConverge(t *testing.T) {
+	s := newScenario(t, 5, 0)
+	hist := []Entry{{MakeZxid(1, 1), []byte("a")}, {MakeZxid(1, 2), []byte("b")}, {MakeZxid(2, 1), []byte("c")},
+		{MakeZxid(2, 2), []byte("d")}, {MakeZxid(3, 1), []byte("e")}}
+	for _, id := range s.ids {
+		s.crash(s.nodes[id], false)
+	}
+	s.preload(1, HardState{AcceptedEpoch: 3, CurrentEpoch: 2}, hist[:4])
+	s.preload(2, HardState{AcceptedEpoch: 3, CurrentEpoch: 3}, hist[:5])
+	s.preload(3, HardState{AcceptedEpoch: 3, CurrentEpoch: 3}, hist[:2])
+	s.preload(4, HardState{AcceptedEpoch: 2, CurrentEpoch: 2}, hist[:4])
+	s.preload(5, HardState{AcceptedEpoch: 1, CurrentEpoch: 1}, hist[:2])
+	require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3, 4, 5) }))
+	require.Equal(t, uint64(2), s.leader().id, "(3, 3:1) is the best vote")
+	require.Len(t, s.leaders, 1, "one leader, no extra epochs")
+	for _, sn := range s.nodes {
+		require.Equal(t, MakeZxid(3, 1), sn.n.Status().Commit)
+	}
+	s.mustOK(t)
+}
+
+// The reachable majority elects a leader and commits while one or two
+// peers are blackholed (ZOOKEEPER-2930).
+func TestZK2930BlackholedPeers(t *testing.T) {
+	for _, dead := range [][]uint64{{1}, {5}, {4, 5}, {1, 5}} {
+		t.Run(fmt.Sprint(dead), func(t *testing.T) {
+			s := newScenario(t, 5, 0)
+			for _, id := range dead {
+				s.isolate(id)
+			}
+			var alive []uint64
+			for _, id := range s.ids {
+				if id != dead[0] && (len(dead) == 1 || id != dead[1]) {
+					alive = append(alive, id)
+				}
+			}
+			require.True(t, s.runUntil(100, func() bool { return s.allFollow(alive...) }))
+			z := s.write(t, "x")
+			require.True(t, s.runUntil(20, func() bool { return s.appliedAll(z, alive...) }))
+			for _, id := range dead {
+				require.Equal(t, StateLooking, s.nodes[id].n.Status().State)
+			}
+			// Healing lets the blackholed peers catch up.
+			s.heal()
+			require.True(t, s.runUntil(100, func() bool { return s.appliedAll(z, s.ids...) }))
+			s.mustOK(t)
+		})
+	}
+}
+
+// A follower restarted in the middle of a SNAP sync recovers to the
+// leader's state, whichever of its writes survived.
+func TestRestartMidSnap(t *testing.T) {
+	for k := 0; k <= 4; k++ {
+		t.Run(fmt.Sprint("persisted-", k), func(t *testing.T) {
+			s := newScenario(t, 3, 1)
+			require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3, 4) }))
+			ld := s.leader()
+			var f *simNode
+			for _, id := range s.ids {
+				if id != ld.id && id != 4 {
+					f = s.nodes[id]
+					break
+				}
+			}
+			s.isolate(f.id)
+			var last Zxid
+			for i := 0; i < 6; i++ {
+				last = s.write(t, fmt.Sprintf("tx%d", i))
+			}
+			require.True(t, s.runUntil(20, func() bool { return s.applied(ld.id, last) }))
+			// The leader compacts its log, so the follower needs a SNAP.
+			require.NoError(t, s.compact(ld))
+			f.hold = func(rd *Ready) bool { return rd.Snapshot != nil }
+			s.heal()
+			f.n.ReportUnreachable(ld.id)
+			require.True(t, s.runUntil(60, func() bool { return f.rd != nil && f.rd.Snapshot != nil }), "SNAP arrived")
+			s.persist(f, f.rd, k)
+			f.rd = nil
+			s.crash(f, true)
+			f.hold = nil
+			s.start(f)
+			z := s.write(t, "after")
+			require.True(t, s.runUntil(100, func() bool { return s.appliedAll(z, s.ids...) }))
+			s.mustOK(t)
+			require.Positive(t, s.delivered[[2]uint64{f.id, uint64(MsgSnap)}])
+			require.Equal(t, zxids(ld.sm), zxids(f.sm))
+		})
+	}
+}
