@@ -16,6 +16,7 @@ var aclChecks = []check{
 	{name: "acl-invalid", run: checkACLInvalid},
 	{name: "acl-set-get-aversion", run: checkACLVersion},
 	{name: "acl-super-digest", run: checkACLSuper},
+	{name: "auth-unknown-scheme-fails-session", run: checkAuthFailed},
 }
 
 // digestID is the id of a digest ACL for user:password: user:base64(sha1(user:password)).
@@ -203,5 +204,23 @@ func checkACLSuper(t *testing.T, e *env) {
 	}
 	if _, err := super.SetACL(ctx, p, OpenACL, -1); err != nil {
 		t.Errorf("super setACL: %v", err)
+	}
+}
+
+// checkAuthFailed adds credentials of a scheme the server has no provider
+// for: the server answers AuthFailed and drops the connection, and the
+// client's session ends in the AuthFailed state.
+func checkAuthFailed(t *testing.T, e *env) {
+	c := e.dial()
+	ctx := e.ctx()
+	n := c.StateCount()
+	err := c.AddAuth(ctx, "nosuchscheme", []byte("x"))
+	e.code(err, CodeAuthFailed, "addAuth with an unknown scheme")
+	if why := e.driver.Lacks(featAuthFailedState); why != "" {
+		t.Logf("not checking the session state: %s", why)
+		return
+	}
+	if _, err := c.WaitState(ctx, n, StateAuthFailed); err != nil {
+		t.Errorf("session state after a failed addAuth: %v", err)
 	}
 }

@@ -319,4 +319,9 @@ func checkSystemNodes(t *testing.T, e *env) {
 	if !found {
 		t.Errorf("children of /zookeeper = %v, want quota among them", kids)
 	}
+	// Neither the root nor /zookeeper can be deleted; the root exists.
+	e.code(c.Delete(ctx, "/", -1), CodeBadArguments, "delete /")
+	e.code(c.Delete(ctx, "/zookeeper", -1), CodeBadArguments, "delete /zookeeper")
+	_, err = c.Create(ctx, "/", nil, ModePersistent, OpenACL, 0)
+	e.code(err, CodeNodeExists, "create /")
 }

@@ -14,6 +14,7 @@ var sessionChecks = []check{
 	{name: "session-ids", run: checkSessionIDs},
 	{name: "ephemeral-gone-after-close", run: checkEphemeralClose},
 	{name: "reconnect-keeps-session-and-watches", run: checkReconnect},
+	{name: "reconnect-keeps-persistent-watches", needs: []feature{featPersistentWatch}, run: checkReconnectPersistent},
 	{name: "session-expiry", run: checkExpiry},
 	{name: "session-resumed-and-closed-elsewhere", needs: []feature{featSessionResume}, run: checkSessionResume},
 	{name: "session-resume-wrong-password", needs: []feature{featSessionResume}, run: checkSessionBadPassword},
@@ -61,6 +62,7 @@ func checkReconnect(t *testing.T, e *env) {
 	ctx := e.ctx()
 	data := e.create(c, e.p("data"), "", ModePersistent)
 	dir := e.create(c, e.p("dir"), "", ModePersistent)
+	gone := e.create(c, e.p("gone"), "", ModePersistent)
 	missing := e.p("later")
 	eph := e.create(w, e.p("eph"), "", ModeEphemeral)
 	id := w.SessionID()
@@ -74,6 +76,8 @@ func checkReconnect(t *testing.T, e *env) {
 	e.must(err, "childrenW")
 	_, _, quiet, err := w.GetW(ctx, eph)
 	e.must(err, "getW eph")
+	_, _, gw, err := w.GetW(ctx, gone)
+	e.must(err, "getW gone")
 
 	n := w.StateCount()
 	fd.Cut()
@@ -84,6 +88,7 @@ func checkReconnect(t *testing.T, e *env) {
 	e.must(err, "set")
 	e.create(c, missing, "", ModePersistent)
 	e.create(c, dir+"/k", "", ModePersistent)
+	e.must(c.Delete(ctx, gone, -1), "delete")
 	fd.Heal()
 	_, err = w.WaitState(ctx, n, StateConnected)
 	e.must(err, "reconnect")
@@ -93,6 +98,7 @@ func checkReconnect(t *testing.T, e *env) {
 	e.next(dw, EventDataChanged, data)
 	e.next(ew, EventCreated, missing)
 	e.next(cw, EventChildrenChanged, dir)
+	e.next(gw, EventDeleted, gone)
 	if w.SessionID() != id {
 		t.Errorf("session id changed across a reconnect: %#x → %#x", id, w.SessionID())
 	}
@@ -104,6 +110,46 @@ func checkReconnect(t *testing.T, e *env) {
 	_, err = c.Set(ctx, eph, []byte("y"), -1)
 	e.must(err, "set eph")
 	e.next(quiet, EventDataChanged, eph)
+}
+
+// checkReconnectPersistent checks that persistent watches survive a
+// reconnect (SetWatches2). Apache ZooKeeper 3.8 re-adds them without
+// catching up: changes made while the client was away are not delivered
+// (DataTree.setWatches); the check accepts a server that does deliver them.
+func checkReconnectPersistent(t *testing.T, e *env) {
+	var fd faultDialer
+	w := e.dial(withDialer(&fd), withTimeout(20*time.Second))
+	c := e.dial()
+	ctx := e.ctx()
+	dir := e.create(c, e.p("dir"), "", ModePersistent)
+	e.sync(w)
+	rw, err := w.AddWatch(ctx, dir, true)
+	e.must(err, "addWatch recursive")
+
+	n := w.StateCount()
+	fd.Cut()
+	n, err = w.WaitState(ctx, n, StateDisconnected)
+	e.must(err, "disconnect")
+	e.create(c, dir+"/while-away", "", ModePersistent)
+	fd.Heal()
+	_, err = w.WaitState(ctx, n, StateConnected)
+	e.must(err, "reconnect")
+	// Requests on one connection are handled in order, so once this sync
+	// returns the server has processed the SetWatches sent before it.
+	e.must(w.Sync(ctx, dir), "sync after reconnect")
+	after := e.create(c, dir+"/after", "", ModePersistent)
+	for {
+		ev, err := rw.Next(ctx)
+		e.must(err, "event after reconnect")
+		if ev == (Event{EventCreated, after, 0}) {
+			break
+		}
+		if ev == (Event{EventCreated, dir + "/while-away", 0}) {
+			t.Logf("server delivered a change made while the client was away (ZooKeeper 3.8 does not)")
+			continue
+		}
+		t.Fatalf("unexpected event %v on the persistent watch after reconnect", ev)
+	}
 }
 
 func checkExpiry(t *testing.T, e *env) {

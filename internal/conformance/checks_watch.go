@@ -17,6 +17,8 @@ var watchChecks = []check{
 	{name: "watch-child-ignores-data", needs: []feature{featEventLog}, run: checkWatchChildIgnoresData},
 	{name: "watch-multi-triggers", needs: []feature{featMulti}, run: checkWatchMulti},
 	{name: "watch-noauth-sets-nothing", needs: []feature{featEventLog}, run: checkWatchNoAuth},
+	{name: "watch-server-registry", needs: []feature{featRemoveWatches}, run: checkWatchRegistry},
+	{name: "watch-remove", needs: []feature{featRemoveWatches}, run: checkWatchRemove},
 	{name: "watch-persistent", needs: []feature{featPersistentWatch}, run: checkWatchPersistent},
 	{name: "watch-persistent-recursive", needs: []feature{featPersistentWatch}, run: checkWatchRecursive},
 }
@@ -292,4 +294,71 @@ func checkWatchRecursive(t *testing.T, e *env) {
 		Event{EventDataChanged, p, 0},
 		Event{EventDeleted, p + "/a", 0},
 	)
+}
+
+// checkWatchRegistry asks the server (checkWatches) which watches the
+// session holds: one-shot watches are forgotten once fired, refused reads
+// set none, and an exists watch on a missing node is a data watch.
+func checkWatchRegistry(t *testing.T, e *env) {
+	w := e.dial()
+	c := e.dial()
+	ctx := e.ctx()
+	p := e.create(c, e.p("n"), "", ModePersistent)
+	wo := e.p("write-only")
+	_, err := c.Create(ctx, wo, nil, ModePersistent, []ACL{{PermWrite, "world", "anyone"}}, 0)
+	e.must(err, "create")
+	e.sync(w)
+
+	e.code(w.CheckWatches(ctx, p, WatcherAny), CodeNoWatcher, "checkWatches with no watch")
+	_, _, dw, err := w.GetW(ctx, p)
+	e.must(err, "getW")
+	e.must(w.CheckWatches(ctx, p, WatcherData), "checkWatches data after getW")
+	e.code(w.CheckWatches(ctx, p, WatcherChildren), CodeNoWatcher, "checkWatches children after only getW")
+	_, err = c.Set(ctx, p, []byte("x"), -1)
+	e.must(err, "set")
+	e.next(dw, EventDataChanged, p)
+	e.code(w.CheckWatches(ctx, p, WatcherData), CodeNoWatcher, "checkWatches after the one-shot watch fired")
+
+	_, _, _, err = w.GetW(ctx, wo)
+	e.code(err, CodeNoAuth, "getW without READ")
+	e.code(w.CheckWatches(ctx, wo, WatcherAny), CodeNoWatcher, "checkWatches after a refused getW")
+
+	missing := e.p("missing")
+	_, _, _, err = w.ExistsW(ctx, missing)
+	e.must(err, "existsW")
+	e.must(w.CheckWatches(ctx, missing, WatcherData), "checkWatches data after existsW on a missing node")
+	_, _, _, err = w.ChildrenW(ctx, p)
+	e.must(err, "childrenW")
+	e.must(w.CheckWatches(ctx, p, WatcherChildren), "checkWatches children after childrenW")
+	e.must(w.CheckWatches(ctx, p, WatcherAny), "checkWatches any after childrenW")
+}
+
+// checkWatchRemove removes watches on the server: the removed one-shot
+// watch ends with a *WatchRemoved event and the server forgets it.
+func checkWatchRemove(t *testing.T, e *env) {
+	w := e.dial()
+	ctx := e.ctx()
+	p := e.create(w, e.p("n"), "", ModePersistent)
+
+	e.code(w.RemoveWatches(ctx, p, WatcherData), CodeNoWatcher, "removeWatches with no watch")
+	_, _, cw, err := w.ChildrenW(ctx, p)
+	e.must(err, "childrenW")
+	_, _, dw, err := w.GetW(ctx, p)
+	e.must(err, "getW")
+	e.must(w.RemoveWatches(ctx, p, WatcherChildren), "removeWatches children")
+	e.next(cw, EventChildWatchRemoved, p)
+	e.code(w.CheckWatches(ctx, p, WatcherChildren), CodeNoWatcher, "checkWatches children after removal")
+	e.must(w.CheckWatches(ctx, p, WatcherData), "the data watch is still there")
+	e.must(w.RemoveWatches(ctx, p, WatcherAny), "removeWatches any")
+	e.next(dw, EventDataWatchRemoved, p)
+	e.code(w.CheckWatches(ctx, p, WatcherAny), CodeNoWatcher, "checkWatches after removing all")
+
+	if e.driver.Lacks(featPersistentWatch) == "" {
+		pw, err := w.AddWatch(ctx, p, true)
+		e.must(err, "addWatch")
+		e.must(w.CheckWatches(ctx, p, WatcherAny), "checkWatches after addWatch")
+		e.must(w.RemoveWatches(ctx, p, WatcherAny), "removeWatches of a persistent watch")
+		e.next(pw, EventPersistentWatchRemoved, p)
+		e.code(w.CheckWatches(ctx, p, WatcherAny), CodeNoWatcher, "checkWatches after removing the persistent watch")
+	}
 }

@@ -70,6 +70,7 @@ const (
 	CodeSessionExpired         Code = -112
 	CodeInvalidACL             Code = -114
 	CodeAuthFailed             Code = -115
+	CodeNoWatcher              Code = -121
 )
 
 // CodeError is a server error reply as a driver reports it.
@@ -177,6 +178,17 @@ type Watch interface {
 	Next(ctx context.Context) (Event, error)
 }
 
+// WatcherKind selects watches for CheckWatches and RemoveWatches
+// (Watcher.WatcherType).
+type WatcherKind int32
+
+// The watcher kinds.
+const (
+	WatcherChildren WatcherKind = 1
+	WatcherData     WatcherKind = 2
+	WatcherAny      WatcherKind = 3
+)
+
 // Op is one operation of a multi.
 type Op struct {
 	Kind    OpKind
@@ -247,6 +259,10 @@ type Client interface {
 	ChildrenW(ctx context.Context, path string) ([]string, Stat, Watch, error)
 	// AddWatch adds a persistent (recursive=false) or persistent-recursive watch.
 	AddWatch(ctx context.Context, path string, recursive bool) (Watch, error)
+	// CheckWatches and RemoveWatches ask the server about / remove this
+	// session's watches of a kind on path (checkWatches, removeWatches).
+	CheckWatches(ctx context.Context, path string, kind WatcherKind) error
+	RemoveWatches(ctx context.Context, path string, kind WatcherKind) error
 
 	GetEphemerals(ctx context.Context, prefix string) ([]string, error)
 	AllChildrenNumber(ctx context.Context, path string) (int, error)
@@ -282,6 +298,8 @@ const (
 	featEventLog                           // one ordered log of every watch event
 	featMulti                              // multi
 	featSessionResume                      // attach a second connection to a session
+	featAuthFailedState                    // AuthFailed ends the session
+	featRemoveWatches                      // checkWatches and removeWatches
 )
 
 func (f feature) String() string {
@@ -302,6 +320,10 @@ func (f feature) String() string {
 		return "a connection-wide event order"
 	case featMulti:
 		return "multi"
+	case featRemoveWatches:
+		return "checkWatches/removeWatches"
+	case featAuthFailedState:
+		return "a terminal AuthFailed state"
 	case featSessionResume:
 		return "resuming a session by id and password"
 	}

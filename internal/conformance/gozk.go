@@ -21,10 +21,12 @@ func (goZK) Name() string { return "go-zookeeper" }
 
 func (goZK) Lacks(f feature) string {
 	switch f {
-	case featPersistentWatch, featEphemerals, featAllChildren, featWhoAmI, featCreateStat, featSessionResume:
+	case featPersistentWatch, featEphemerals, featAllChildren, featWhoAmI, featCreateStat, featSessionResume, featRemoveWatches:
 		return "go-zookeeper/zk v1.0.4 lacks " + f.String()
 	case featServerPaths:
 		return "go-zookeeper/zk validates paths before sending them"
+	case featAuthFailedState:
+		return "go-zookeeper/zk reconnects after AuthFailed instead of ending the session"
 	}
 	return ""
 }
@@ -401,6 +403,14 @@ func (g *goZKConn) ChildrenW(ctx context.Context, path string) ([]string, Stat, 
 
 func (g *goZKConn) AddWatch(context.Context, string, bool) (Watch, error) {
 	return nil, errUnsupported
+}
+
+func (g *goZKConn) CheckWatches(context.Context, string, WatcherKind) error {
+	return errUnsupported
+}
+
+func (g *goZKConn) RemoveWatches(context.Context, string, WatcherKind) error {
+	return errUnsupported
 }
 
 func (g *goZKConn) GetEphemerals(context.Context, string) ([]string, error) {

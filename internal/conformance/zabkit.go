@@ -294,6 +294,14 @@ func (z *zabkitConn) AddWatch(ctx context.Context, path string, recursive bool) 
 	return zabkitPersistent{z.c, w}, nil
 }
 
+func (z *zabkitConn) CheckWatches(ctx context.Context, path string, kind WatcherKind) error {
+	return zabkitErr(z.c.CheckWatches(ctx, path, client.WatcherType(kind)))
+}
+
+func (z *zabkitConn) RemoveWatches(ctx context.Context, path string, kind WatcherKind) error {
+	return zabkitErr(z.c.RemoveWatches(ctx, path, client.WatcherType(kind)))
+}
+
 func (z *zabkitConn) GetEphemerals(ctx context.Context, prefix string) ([]string, error) {
 	e, err := z.c.GetEphemerals(ctx, prefix)
 	return e, zabkitErr(err)
