@@ -339,65 +339,73 @@ func (cn *connection) recvLoop() {
 			return
 		}
 		buf = frame
-		var hdr wire.ReplyHeader
-		body, err := wire.UnmarshalPrefix(frame, &hdr)
-		if err != nil {
+		if err := cn.handleFrame(frame); err != nil {
 			cn.fail(err)
 			return
 		}
-		switch hdr.Xid {
-		case wire.XidNotification:
-			var ev wire.WatcherEvent
-			if err := decodeBody(body, &ev, c.opts.maxPacket); err != nil {
-				cn.fail(err)
-				return
-			}
-			c.watches.trigger(ev.Type, ev.Path, c.clientPath(ev.Path))
-		case wire.XidPing:
-		case wire.XidAuth:
-			req := cn.auths.pop()
-			if hdr.Err == wire.CodeAuthFailed {
-				if req != nil {
-					req.finish(fmt.Errorf("zk: auth: %w", ErrAuthFailed), hdr.Zxid, nil)
-				}
-				c.terminate(ErrAuthFailed, StateAuthFailed)
-				cn.fail(ErrAuthFailed)
-				return
-			}
+	}
+}
+
+// handleFrame processes one frame from the server: a watch event, a ping
+// or auth reply, or the reply to the oldest pending request. An error ends
+// the connection (a protocol violation, an authentication failure, or the
+// answer to closeSession).
+func (cn *connection) handleFrame(frame []byte) error {
+	c := cn.c
+	var hdr wire.ReplyHeader
+	body, err := wire.UnmarshalPrefix(frame, &hdr)
+	if err != nil {
+		return err
+	}
+	switch hdr.Xid {
+	case wire.XidNotification:
+		var ev wire.WatcherEvent
+		if err := decodeBody(body, &ev, c.opts.maxPacket); err != nil {
+			return err
+		}
+		c.watches.trigger(ev.Type, ev.Path, c.clientPath(ev.Path))
+	case wire.XidPing:
+	case wire.XidAuth:
+		req := cn.auths.pop()
+		if hdr.Err == wire.CodeAuthFailed {
 			if req != nil {
-				if hdr.Err == wire.CodeOK && req.auth != nil {
-					c.rememberAuth(*req.auth)
-				}
-				req.finish(hdr.Err.Err(), hdr.Zxid, nil)
+				req.finish(fmt.Errorf("zk: auth: %w", ErrAuthFailed), hdr.Zxid, nil)
 			}
-		default:
-			req := cn.pending.pop()
-			if req == nil || req.xid != hdr.Xid {
-				cn.fail(fmt.Errorf("zk: reply xid %d out of order (expected %v): %w", hdr.Xid, xidOf(req), wire.ErrMalformed))
-				if req != nil {
-					req.finish(ErrConnectionLoss, 0, nil)
-				}
-				return
+			c.terminate(ErrAuthFailed, StateAuthFailed)
+			return ErrAuthFailed
+		}
+		if req != nil {
+			if hdr.Err == wire.CodeOK && req.auth != nil {
+				c.rememberAuth(*req.auth)
 			}
-			if hdr.Zxid > 0 {
-				c.observeZxid(hdr.Zxid)
+			req.finish(hdr.Err.Err(), hdr.Zxid, nil)
+		}
+	default:
+		req := cn.pending.pop()
+		if req == nil || req.xid != hdr.Xid {
+			if req != nil {
+				req.finish(ErrConnectionLoss, 0, nil)
 			}
-			rerr := hdr.Err.Err()
-			if rerr == nil && req.resp != nil {
-				rerr = decodeBody(body, req.resp, c.opts.maxPacket)
-			}
-			var register func()
-			if w := req.watch; w != nil && (rerr == nil || hdr.Err != wire.CodeOK) {
-				code := hdr.Err
-				register = func() { c.watches.register(w, code) }
-			}
-			req.finish(rerr, hdr.Zxid, register)
-			if req.op == wire.OpCloseSession {
-				cn.fail(ErrClosed)
-				return
-			}
+			return fmt.Errorf("zk: reply xid %d out of order (expected %v): %w", hdr.Xid, xidOf(req), wire.ErrMalformed)
+		}
+		if hdr.Zxid > 0 {
+			c.observeZxid(hdr.Zxid)
+		}
+		rerr := hdr.Err.Err()
+		if rerr == nil && req.resp != nil {
+			rerr = decodeBody(body, req.resp, c.opts.maxPacket)
+		}
+		var register func()
+		if w := req.watch; w != nil && (rerr == nil || hdr.Err != wire.CodeOK) {
+			code := hdr.Err
+			register = func() { c.watches.register(w, code) }
+		}
+		req.finish(rerr, hdr.Zxid, register)
+		if req.op == wire.OpCloseSession {
+			return ErrClosed
 		}
 	}
+	return nil
 }
 
 func xidOf(r *request) any {
