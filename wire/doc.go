@@ -60,7 +60,17 @@
 //     Pings use XidPing, auth packets XidAuth and SetWatches XidSetWatches.
 //   - multi and multiRead use MultiRequest / MultiResponse, whose ops and
 //     results are each preceded by a MultiHeader and terminated by a header
-//     with Done set.
+//     with Done set. A failed multi has ReplyHeader.Err CodeOK; the failure
+//     is in its error results.
+//   - NewRequest and NewResponse map an op to the record of its request and
+//     reply body, following ZooKeeper 3.8's FinalRequestProcessor (for
+//     example addWatch is answered with an ErrorResponse{0} body, check with
+//     a SetDataResponse). A reply whose Err is not CodeOK has no body.
+//
+// The golden files under testdata/golden were recorded between ZooKeeper
+// 3.8's Java client, go-zookeeper and a ZooKeeper 3.8 server (see
+// internal/zkcapture); the tests decode every recorded frame and re-encode
+// it byte for byte.
 //
 // Decoding a reply frame:
 //

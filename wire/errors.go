@@ -47,6 +47,7 @@ type sentinel struct{ msg string }
 
 func wrapSentinel(msg string) error { return &sentinel{msg: "wire: " + msg} }
 
+// Error returns the message.
 func (s *sentinel) Error() string { return s.msg }
 
 // Unwrap makes every sentinel built by wrapSentinel match ErrMalformed.

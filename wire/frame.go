@@ -24,11 +24,18 @@ func ReadFrame(r io.Reader, buf []byte, max int) ([]byte, error) {
 	if max <= 0 {
 		max = DefaultMaxPacket
 	}
-	var hdr [FrameHeaderSize]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+	// The prefix is read into buf when it can hold it, so that reading into
+	// a reused buffer allocates nothing.
+	var hdr []byte
+	if cap(buf) >= FrameHeaderSize {
+		hdr = buf[:FrameHeaderSize]
+	} else {
+		hdr = make([]byte, FrameHeaderSize)
+	}
+	if _, err := io.ReadFull(r, hdr); err != nil {
 		return nil, err
 	}
-	n := int32(binary.BigEndian.Uint32(hdr[:]))
+	n := int32(binary.BigEndian.Uint32(hdr))
 	if err := CheckFrameLength(n, max); err != nil {
 		return nil, err
 	}

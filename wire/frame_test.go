@@ -90,3 +90,16 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("boom") }
 func TestWriteFrameError(t *testing.T) {
 	require.EqualError(t, WriteFrame(failWriter{}, &RequestHeader{}), "boom")
 }
+
+func TestReadFrameIntoReusedBufferDoesNotAllocate(t *testing.T) {
+	frame := AppendFrame(nil, &RequestHeader{Xid: 1, Op: OpGetData}, &GetDataRequest{Path: "/a/b", Watch: true})
+	rd := bytes.NewReader(frame)
+	buf := make([]byte, 0, 64)
+	allocs := testing.AllocsPerRun(100, func() {
+		rd.Reset(frame)
+		if _, err := ReadFrame(rd, buf, 0); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, allocs)
+}

@@ -221,7 +221,11 @@ func newMultiResultResponse(t Op) (Record, error) {
 	return nil, fmt.Errorf("%w: %v in multi response", ErrUnknownOp, t)
 }
 
-// MultiResponse is the body of the reply to OpMulti and OpMultiRead. Each
+// MultiResponse is the body of the reply to OpMulti and OpMultiRead. A
+// failed multi is still a successful reply: ZooKeeper sends ReplyHeader.Err
+// CodeOK and reports the failure in the error results (see MultiResult);
+// multiRead answers each op independently, failed reads as error results.
+// Each
 // result is encoded as a MultiHeader{Type, false, err} followed by its
 // response record (an ErrorResponse for error results), and the list ends
 // with MultiHeader{-1, true, -1}. An empty response decodes with a nil

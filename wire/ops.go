@@ -104,6 +104,10 @@ const (
 	XidPing = -2
 	// XidAuth is the xid of an AuthPacket and its reply.
 	XidAuth = -4
-	// XidSetWatches is the xid of SetWatches / SetWatches2 and their reply.
+	// XidSetWatches is the xid ZooKeeper's ClientCnxn assigns to SetWatches
+	// and SetWatches2. Note that the 3.8 Java client then overwrites it
+	// with an ordinary increasing xid when it sends the packet (only ping
+	// and auth keep their reserved xids), as the golden captures show; a
+	// server must accept SetWatches with any xid and echo it in the reply.
 	XidSetWatches = -8
 )
