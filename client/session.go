@@ -221,31 +221,27 @@ func (cn *connection) sendLoop(prime []*request) {
 	c := cn.c
 	w := bufio.NewWriterSize(cn.nc, 64<<10)
 	var buf []byte
+	// write registers r with the connection (so its reply always finds
+	// it) and writes it. It reports false, leaving r untouched, when the
+	// connection is already dead; a write error fails the connection and
+	// r with it (it is registered: its outcome is unknown).
 	write := func(r *request) bool {
+		q := &cn.pending
 		switch r.op {
 		case wire.OpAuth:
 			r.xid = wire.XidAuth
-			if !cn.auths.push(r) {
-				r.finish(ErrConnectionLoss, 0, nil)
-				return false
-			}
+			q = &cn.auths
 		case wire.OpSetWatches, wire.OpSetWatches2:
 			r.xid = wire.XidSetWatches
-			if !cn.pending.push(r) {
-				return false
-			}
 		default:
 			r.xid = c.nextXid()
-			// Registered before it is written, so the reply always finds it.
-			if !cn.pending.push(r) {
-				r.finish(ErrConnectionLoss, 0, nil)
-				return false
-			}
+		}
+		if !q.push(r) {
+			return false
 		}
 		buf = appendRequest(buf[:0], r.xid, r.op, r.body)
 		if _, err := w.Write(buf); err != nil {
 			cn.fail(err)
-			return false
 		}
 		return true
 	}
@@ -253,6 +249,11 @@ func (cn *connection) sendLoop(prime []*request) {
 		if !write(r) {
 			return
 		}
+	}
+	// Requests queued while no connection was up go out now.
+	select {
+	case c.qwake <- struct{}{}:
+	default:
 	}
 	pingEvery := cn.timeout / 3
 	ping := time.NewTimer(pingEvery)
@@ -267,16 +268,17 @@ func (cn *connection) sendLoop(prime []*request) {
 			return
 		case <-c.qwake:
 			sent := false
-			for _, r := range c.takeQueue() {
+			batch := c.takeQueue()
+			for i, r := range batch {
 				if r.isAbandoned() {
 					r.finish(context.Canceled, 0, nil)
 					continue
 				}
 				if !write(r) {
-					// The connection is gone: requests not yet written go
-					// back to wait for the next one.
-					c.requeue(r)
-					continue
+					// The connection is gone: the requests not yet sent go
+					// back, in order, to wait for the next one.
+					c.requeue(batch[i:])
+					return
 				}
 				sent = true
 			}
@@ -300,24 +302,19 @@ func (cn *connection) sendLoop(prime []*request) {
 	}
 }
 
-// requeue puts a request that was not written back at the head of the
-// queue (it keeps its order relative to later requests only roughly; a
-// request never goes out twice).
-func (c *Conn) requeue(r *request) {
-	r.mu.Lock()
-	finished := r.finished
-	r.mu.Unlock()
-	if finished {
-		return
-	}
+// requeue puts requests that were not sent back at the head of the queue,
+// in order, ahead of requests queued since.
+func (c *Conn) requeue(rs []*request) {
 	c.qmu.Lock()
 	if c.qerr != nil {
 		err := c.qerr
 		c.qmu.Unlock()
-		r.finish(err, 0, nil)
+		for _, r := range rs {
+			r.finish(err, 0, nil)
+		}
 		return
 	}
-	c.queue = append([]*request{r}, c.queue...)
+	c.queue = append(append([]*request(nil), rs...), c.queue...)
 	c.qmu.Unlock()
 	select {
 	case c.qwake <- struct{}{}:
