@@ -2,14 +2,17 @@ package conformance
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // Operations, their error codes and the Stat fields they leave behind.
 
 var opChecks = []check{
 	{name: "create-get-stat", run: checkCreateStat},
+	{name: "create2-returns-stat", needs: []feature{featCreateStat}, run: checkCreate2},
 	{name: "create-errors", run: checkCreateErrors},
 	{name: "set-stat-and-errors", run: checkSetData},
 	{name: "delete-stat-and-errors", run: checkDelete},
@@ -92,6 +95,35 @@ func checkCreateStat(t *testing.T, e *env) {
 	e.must(err, "get big")
 	if !bytes.Equal(data, big) || s.DataLength != int32(len(big)) {
 		t.Errorf("big node: got %d bytes (dataLength %d), want %d", len(data), s.DataLength, len(big))
+	}
+}
+
+// creator2 is implemented by drivers whose create returns the Stat
+// (create2, createContainer and createTTL replies carry it).
+type creator2 interface {
+	Create2(ctx context.Context, path string, data []byte, mode Mode, acl []ACL, ttl time.Duration) (string, Stat, error)
+}
+
+func checkCreate2(t *testing.T, e *env) {
+	c := e.dial()
+	ctx := e.ctx()
+	cc := c.(creator2)
+	for _, tc := range []struct {
+		name string
+		mode Mode
+		ttl  time.Duration
+	}{
+		{"persistent", ModePersistent, 0},
+		{"ephemeral", ModeEphemeral, 0},
+		{"sequential-", ModePersistentSequential, 0},
+		{"container", ModeContainer, 0},
+		{"ttl", ModeTTL, ttlForever},
+	} {
+		p, s, err := cc.Create2(ctx, e.p(tc.name), []byte("abc"), tc.mode, OpenACL, tc.ttl)
+		e.must(err, "create %s", tc.name)
+		if got := e.stat(c, p); got != s {
+			t.Errorf("%s: create returned stat %+v, exists says %+v", tc.name, s, got)
+		}
 	}
 }
 

@@ -176,6 +176,22 @@ func (z *zabkitConn) Create(ctx context.Context, path string, data []byte, mode 
 	return p, zabkitErr(err)
 }
 
+// Create2 is Create returning the new node's Stat (featCreateStat).
+func (z *zabkitConn) Create2(ctx context.Context, path string, data []byte, mode Mode, acl []ACL, ttl time.Duration) (string, Stat, error) {
+	var (
+		p   string
+		s   client.Stat
+		err error
+	)
+	switch mode {
+	case ModeTTL, ModeTTLSequential:
+		p, s, err = z.c.CreateTTL(ctx, path, data, client.CreateMode(mode), toClientACL(acl), ttl)
+	default:
+		p, s, err = z.c.Create(ctx, path, data, client.CreateMode(mode), toClientACL(acl))
+	}
+	return p, fromClientStat(s), zabkitErr(err)
+}
+
 func (z *zabkitConn) Delete(ctx context.Context, path string, version int32) error {
 	return zabkitErr(z.c.Delete(ctx, path, version))
 }
