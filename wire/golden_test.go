@@ -396,3 +396,39 @@ func TestGoldenReplies(t *testing.T) {
 	require.Len(t, noWatcher.raw, ReplyHeaderSize)
 	require.True(t, bytes.HasSuffix(noWatcher.raw, []byte{0xff, 0xff, 0xff, 0x87}))
 }
+
+// TestGoldenGoZookeeper checks the frames of a third-party client,
+// go-zookeeper, against our encoders: its multi and, after a reconnect, its
+// SetWatches (with an ordinary xid and empty, not null, vectors).
+func TestGoldenGoZookeeper(t *testing.T) {
+	conns := loadGolden(t, "gozk-session.txt")
+	require.Len(t, conns, 2)
+	c1 := decodeConn(t, conns[0])
+	c2 := decodeConn(t, conns[1])
+
+	multi := find(t, c1, "multi", requestOf(OpMulti))
+	require.Equal(t, multi.raw, Append(Marshal(&RequestHeader{Xid: multi.req.Xid, Op: OpMulti}), &MultiRequest{Ops: []MultiOp{
+		{Type: OpCreate, Request: &CreateRequest{Path: "/golden-gozk/m", Data: []byte("m"), ACL: OpenACLUnsafe}},
+		{Type: OpSetData, Request: &SetDataRequest{Path: "/golden-gozk", Data: []byte("go2"), Version: -1}},
+		{Type: OpCheck, Request: &CheckVersionRequest{Path: "/golden-gozk", Version: 1}},
+		{Type: OpDelete, Request: &DeleteRequest{Path: "/golden-gozk/m", Version: -1}},
+	}}))
+	res := find(t, c1, "multi reply", replyTo(OpMulti)).body.(*MultiResponse)
+	require.NoError(t, res.FirstError())
+	require.Equal(t, []Op{OpCreate, OpSetData, OpCheck, OpDelete},
+		[]Op{res.Results[0].Type, res.Results[1].Type, res.Results[2].Type, res.Results[3].Type})
+
+	var re ConnectRequest
+	require.NoError(t, Unmarshal(conns[1][0].b, &re))
+	require.True(t, re.OmitReadOnly)
+	require.NotZero(t, re.SessionID)
+
+	sw := find(t, c2, "setWatches", requestOf(OpSetWatches))
+	require.Equal(t, sw.raw, Append(Marshal(&RequestHeader{Xid: sw.req.Xid, Op: OpSetWatches}), &SetWatches{
+		RelativeZxid: sw.body.(*SetWatches).RelativeZxid,
+		DataWatches:  []string{"/golden-gozk"}, ExistWatches: []string{}, ChildWatches: []string{},
+	}))
+	require.Positive(t, sw.req.Xid, "go-zookeeper, too, sends SetWatches with an ordinary xid")
+	ev := find(t, c2, "event", func(f decodedFrame) bool { return f.op == OpNotification })
+	require.Equal(t, &WatcherEvent{Type: EventNodeDataChanged, State: StateSyncConnected, Path: "/golden-gozk"}, ev.body)
+}

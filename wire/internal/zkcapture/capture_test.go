@@ -91,6 +91,32 @@ the proxy cut conn 1 and 2 to make the client reconnect (SetWatches, SetWatches2
 		if _, _, err := c.Get("/golden-gozk"); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := c.Multi(
+			&zk.CreateRequest{Path: "/golden-gozk/m", Data: []byte("m"), Acl: zk.WorldACL(zk.PermAll)},
+			&zk.SetDataRequest{Path: "/golden-gozk", Data: []byte("go2"), Version: -1},
+			&zk.CheckVersionRequest{Path: "/golden-gozk", Version: 1},
+			&zk.DeleteRequest{Path: "/golden-gozk/m", Version: -1},
+		); err != nil {
+			t.Fatal(err)
+		}
+		_, _, watch, err := c.GetW("/golden-gozk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Cut the connection: go-zookeeper reconnects and re-registers the
+		// data watch with SetWatches.
+		p.Drop()
+		for ev := range events {
+			if ev.State == zk.StateHasSession {
+				break
+			}
+		}
+		if _, err := c.Set("/golden-gozk", []byte("go3"), -1); err != nil {
+			t.Fatal(err)
+		}
+		if ev := <-watch; ev.Type != zk.EventNodeDataChanged {
+			t.Fatalf("watch event %+v", ev)
+		}
 		if err := c.Delete("/golden-gozk", -1); err != nil {
 			t.Fatal(err)
 		}
@@ -100,6 +126,7 @@ the proxy cut conn 1 and 2 to make the client reconnect (SetWatches, SetWatches2
 		p.Close()
 		write(t, "gozk-session.txt", `go-zookeeper v1.0.4 client <-> ZooKeeper 3.8 server, recorded by wire/internal/zkcapture.
 go-zookeeper sends the 44-byte ConnectRequest (no readOnly byte); the server answers without it.
+The proxy cut conn 1 to make the client reconnect and send SetWatches.
 "> " client to server, "< " server to client; frame payloads without length prefix.`, sortByConn(p.Frames()))
 	})
 }
