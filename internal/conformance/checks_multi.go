@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"testing"
 )
 
@@ -9,6 +10,7 @@ import (
 var multiChecks = []check{
 	{name: "multi-success", needs: []feature{featMulti}, run: checkMultiSuccess},
 	{name: "multi-failure-atomic", needs: []feature{featMulti}, run: checkMultiFailure},
+	{name: "multi-read", needs: []feature{featMultiRead}, run: checkMultiRead},
 	{name: "multi-check-version", needs: []feature{featMulti}, run: checkMultiCheck},
 }
 
@@ -124,5 +126,41 @@ func checkMultiCheck(t *testing.T, e *env) {
 	}
 	if ok, _, _ := c.Exists(ctx, e.p("guarded")); !ok {
 		t.Errorf("guarded create did not happen")
+	}
+}
+
+// multiReader is implemented by drivers with multiRead (featMultiRead).
+type multiReader interface {
+	MultiRead(ctx context.Context, paths []string, children []bool) ([]ReadResult, error)
+}
+
+// checkMultiRead: unlike multi, multiRead is not atomic; each read
+// succeeds or fails on its own and the request as a whole succeeds.
+func checkMultiRead(t *testing.T, e *env) {
+	c := e.dial()
+	ctx := e.ctx()
+	a := e.create(c, e.p("a"), "A", ModePersistent)
+	e.create(c, a+"/x", "", ModePersistent)
+	wo := e.p("write-only")
+	_, err := c.Create(ctx, wo, nil, ModePersistent, []ACL{{PermWrite, "world", "anyone"}}, 0)
+	e.must(err, "create")
+	res, err := c.(multiReader).MultiRead(ctx,
+		[]string{a, e.p("missing"), a, wo},
+		[]bool{false, false, true, false})
+	e.must(err, "multiRead")
+	if len(res) != 4 {
+		t.Fatalf("multiRead returned %d results, want 4", len(res))
+	}
+	if res[0].Code != CodeOK || string(res[0].Data) != "A" || res[0].Stat != e.stat(c, a) {
+		t.Errorf("getData result = %+v", res[0])
+	}
+	if res[1].Code != CodeNoNode {
+		t.Errorf("getData of a missing node: code %d, want NoNode", res[1].Code)
+	}
+	if res[2].Code != CodeOK || len(res[2].Children) != 1 || res[2].Children[0] != "x" {
+		t.Errorf("getChildren result = %+v", res[2])
+	}
+	if res[3].Code != CodeNoAuth {
+		t.Errorf("getData without READ: code %d, want NoAuth", res[3].Code)
 	}
 }

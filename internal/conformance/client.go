@@ -217,6 +217,14 @@ type OpResult struct {
 	Stat *Stat  // for a setData (and create, if the client returns it)
 }
 
+// ReadResult is the result of one read of a multiRead.
+type ReadResult struct {
+	Code     Code
+	Data     []byte
+	Stat     Stat
+	Children []string
+}
+
 // Session parameters for Dial.
 type sessionConfig struct {
 	timeout time.Duration
@@ -300,6 +308,7 @@ const (
 	featSessionResume                      // attach a second connection to a session
 	featAuthFailedState                    // AuthFailed ends the session
 	featRemoveWatches                      // checkWatches and removeWatches
+	featMultiRead                          // multiRead
 )
 
 func (f feature) String() string {
@@ -320,6 +329,8 @@ func (f feature) String() string {
 		return "a connection-wide event order"
 	case featMulti:
 		return "multi"
+	case featMultiRead:
+		return "multiRead"
 	case featRemoveWatches:
 		return "checkWatches/removeWatches"
 	case featAuthFailedState:

@@ -21,7 +21,7 @@ func (goZK) Name() string { return "go-zookeeper" }
 
 func (goZK) Lacks(f feature) string {
 	switch f {
-	case featPersistentWatch, featEphemerals, featAllChildren, featWhoAmI, featCreateStat, featSessionResume, featRemoveWatches:
+	case featPersistentWatch, featEphemerals, featAllChildren, featWhoAmI, featCreateStat, featSessionResume, featRemoveWatches, featMultiRead:
 		return "go-zookeeper/zk v1.0.4 lacks " + f.String()
 	case featServerPaths:
 		return "go-zookeeper/zk validates paths before sending them"

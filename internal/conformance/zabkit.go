@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -22,8 +23,6 @@ func (zabkitClient) Lacks(f feature) string {
 		return "zabkit's client validates paths before sending them"
 	case featEventLog:
 		return "zabkit's client has no connection-wide event log (order is checked on persistent-recursive watches)"
-	case featMulti:
-		return "zabkit's client has no Multi yet"
 	}
 	return ""
 }
@@ -234,8 +233,32 @@ func (z *zabkitConn) AddAuth(ctx context.Context, scheme string, auth []byte) er
 	return zabkitErr(z.c.AddAuth(ctx, scheme, auth))
 }
 
-func (z *zabkitConn) Multi(context.Context, ...Op) ([]OpResult, error) {
-	return nil, errUnsupported
+func (z *zabkitConn) Multi(ctx context.Context, ops ...Op) ([]OpResult, error) {
+	cops := make([]client.Op, len(ops))
+	for i, op := range ops {
+		switch op.Kind {
+		case OpCreate:
+			cops[i] = client.CreateOp{Path: op.Path, Data: op.Data, Mode: client.CreateMode(op.Mode), ACL: toClientACL(op.ACL)}
+		case OpDelete:
+			cops[i] = client.DeleteOp{Path: op.Path, Version: op.Version}
+		case OpSetData:
+			cops[i] = client.SetOp{Path: op.Path, Data: op.Data, Version: op.Version}
+		case OpCheck:
+			cops[i] = client.CheckOp{Path: op.Path, Version: op.Version}
+		default:
+			return nil, fmt.Errorf("multi op %d: unknown kind %d", i, op.Kind)
+		}
+	}
+	rs, err := z.c.Multi(ctx, cops...)
+	out := make([]OpResult, len(rs))
+	for i, r := range rs {
+		out[i] = OpResult{Code: codeOf(zabkitErr(r.Err)), Path: r.Path}
+		if ops[i].Kind == OpSetData || r.Stat != (client.Stat{}) {
+			s := fromClientStat(r.Stat)
+			out[i].Stat = &s
+		}
+	}
+	return out, zabkitErr(err)
 }
 
 // zabkitWatch adapts a one-shot watch channel: one event, or closed when
@@ -338,4 +361,23 @@ func (z *zabkitConn) WhoAmI(ctx context.Context) ([]string, error) {
 		out[i] = ci.AuthScheme + ":" + ci.User
 	}
 	return out, nil
+}
+
+// MultiRead runs getData (children == false) or getChildren reads in one
+// multiRead request (featMultiRead).
+func (z *zabkitConn) MultiRead(ctx context.Context, paths []string, children []bool) ([]ReadResult, error) {
+	ops := make([]client.ReadOp, len(paths))
+	for i, p := range paths {
+		if children[i] {
+			ops[i] = client.ChildrenOp{Path: p}
+		} else {
+			ops[i] = client.GetOp{Path: p}
+		}
+	}
+	rs, err := z.c.MultiRead(ctx, ops...)
+	out := make([]ReadResult, len(rs))
+	for i, r := range rs {
+		out[i] = ReadResult{Code: codeOf(zabkitErr(r.Err)), Data: r.Data, Stat: fromClientStat(r.Stat), Children: r.Children}
+	}
+	return out, zabkitErr(err)
 }
