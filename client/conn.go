@@ -32,6 +32,8 @@ type Conn struct {
 	timeout   time.Duration // negotiated
 	server    string        // current server address
 	closing   bool          // Close is sending closeSession: do not reconnect
+	seenRW    bool          // the session has been on a read-write server
+	rwServer  string        // a read-write server found while read-only
 	auths     []authInfo    // replayed on every connection
 
 	lastZxid atomic.Int64
@@ -101,6 +103,7 @@ func Dial(ctx context.Context, connect string, opts ...Option) (*Conn, error) {
 		xid:     1,
 	}
 	if o.session != nil {
+		c.seenRW = true
 		c.sessionID = o.session.id
 		copy(c.passwd, o.session.passwd)
 		c.lastZxid.Store(o.session.lastZxid)

@@ -637,3 +637,32 @@ func TestCloseBoundedByContext(t *testing.T) {
 		t.Fatalf("state %v", c.State())
 	}
 }
+
+func TestReadOnlyThenReadWrite(t *testing.T) {
+	ro := newFakeServer(t)
+	rw := newFakeServer(t)
+	ro.sessionID = 0x77
+	ro.setOnConnect(func(req *wire.ConnectRequest) *wire.ConnectResponse {
+		if !req.ReadOnly {
+			t.Errorf("client without WithReadOnly reached the read-only server")
+			return nil
+		}
+		return &wire.ConnectResponse{TimeOut: 4000, SessionID: ro.sessionID, Passwd: ro.passwd, ReadOnly: true}
+	})
+	ro.isro = "ro"
+	rw.isro = "rw"
+	c := dialFake(t, []*fakeServer{ro, rw}, WithReadOnly())
+	ctx := bg(t)
+	states := c.States(ctx) // Dial returned on the read-only server
+	waitState(t, states, StateConnected)
+	if len(ro.handshakes()) == 0 {
+		t.Fatal("the read-only server was never tried")
+	}
+	if c.Server() != rw.addr() || c.SessionID() != rw.sessionID {
+		t.Fatalf("connected to %s session %x, want %s %x", c.Server(), c.SessionID(), rw.addr(), rw.sessionID)
+	}
+	// The read-only session is not presented to the read-write server.
+	if hs := rw.handshakes(); len(hs) != 1 || hs[0].SessionID != 0 {
+		t.Fatalf("read-write server handshakes %+v, want one asking for a new session", hs)
+	}
+}

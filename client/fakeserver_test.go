@@ -32,6 +32,7 @@ type fakeServer struct {
 	// handle answers one request; nil uses defaultHandle.
 	handle  func(fc *fakeConn, hdr wire.RequestHeader, body []byte)
 	conns   []*fakeConn
+	isro    string // answer to the "isro" four letter word
 	connect []wire.ConnectRequest // every handshake seen
 
 	accepted chan *fakeConn // every established connection
@@ -139,6 +140,13 @@ func (s *fakeServer) acceptLoop() {
 func (s *fakeServer) serve(nc net.Conn) {
 	defer nc.Close()
 	r := bufio.NewReader(nc)
+	if b, err := r.Peek(4); err == nil && string(b) == "isro" {
+		s.mu.Lock()
+		answer := s.isro
+		s.mu.Unlock()
+		_, _ = nc.Write([]byte(answer))
+		return
+	}
 	frame, err := wire.ReadFrame(r, nil, 0)
 	if err != nil {
 		return

@@ -48,7 +48,14 @@ func (c *Conn) run() {
 		}
 		wait = true
 		addr := c.servers[next%len(c.servers)]
-		next++
+		c.mu.Lock()
+		if c.rwServer != "" {
+			// Found while connected read-only: go there at once.
+			addr, c.rwServer, wait = c.rwServer, "", false
+		} else {
+			next++
+		}
+		c.mu.Unlock()
 		c.setState(StateConnecting)
 		nc, resp, err := c.connect(addr)
 		if err != nil {
@@ -86,11 +93,18 @@ func (c *Conn) run() {
 // connect dials addr and performs the session handshake.
 func (c *Conn) connect(addr string) (net.Conn, *wire.ConnectResponse, error) {
 	c.mu.Lock()
+	sid := c.sessionID
+	if !c.seenRW {
+		// A session made by a read-only server is not valid on the
+		// others: until one read-write server has accepted the session,
+		// ask for a new one (as ZooKeeper's client does).
+		sid = 0
+	}
 	req := wire.ConnectRequest{
 		ProtocolVersion: 0,
 		LastZxidSeen:    c.lastZxid.Load(),
 		TimeOut:         int32(c.opts.sessionTimeout / time.Millisecond),
-		SessionID:       c.sessionID,
+		SessionID:       sid,
 		Passwd:          append([]byte(nil), c.passwd...),
 		ReadOnly:        c.opts.readOnly,
 	}
@@ -153,6 +167,8 @@ func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error
 	st := StateConnected
 	if resp.ReadOnly {
 		st = StateConnectedReadOnly
+	} else {
+		c.seenRW = true
 	}
 	c.logger.Info("zk: connected", "server", addr, "session", c.sessionIDLocked(), "timeout", timeout, "readOnly", resp.ReadOnly)
 	c.mu.Unlock()
@@ -176,6 +192,10 @@ func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error
 	wg.Add(2)
 	go func() { defer wg.Done(); cn.sendLoop(prime) }()
 	go func() { defer wg.Done(); cn.recvLoop() }()
+	if resp.ReadOnly && len(c.servers) > 1 {
+		wg.Add(1)
+		go func() { defer wg.Done(); cn.seekReadWrite(addr) }()
+	}
 	select {
 	case <-cn.dead:
 	case <-c.closeCtx.Done():
@@ -191,6 +211,64 @@ func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error
 	cn.pending.failAll(lossErr)
 	cn.auths.failAll(lossErr)
 	return cn.err
+}
+
+// errReadWriteFound ends a read-only connection when a read-write server
+// has been found.
+var errReadWriteFound = errors.New("zk: found a read-write server")
+
+// seekReadWrite runs while the connection is to a read-only server: it asks
+// the other servers, one at a time and ever less often (100ms doubling to
+// 60s, as ZooKeeper's client), whether they are read-write ("isro" four
+// letter word), and on the first "rw" ends this connection so that the
+// session moves there.
+func (cn *connection) seekReadWrite(current string) {
+	c := cn.c
+	wait := 100 * time.Millisecond
+	i := 0
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-cn.dead:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, 60*time.Second)
+		addr := c.servers[i%len(c.servers)]
+		i++
+		if addr == current {
+			continue
+		}
+		if c.isReadWrite(addr) {
+			c.mu.Lock()
+			c.rwServer = addr
+			c.mu.Unlock()
+			c.logger.Info("zk: read-write server found", "server", addr)
+			cn.fail(errReadWriteFound)
+			return
+		}
+	}
+}
+
+// isReadWrite asks addr with the "isro" four letter word whether it serves
+// writes.
+func (c *Conn) isReadWrite(addr string) bool {
+	ctx, stop := context.WithTimeout(c.closeCtx, time.Second)
+	defer stop()
+	nc, err := c.opts.dial(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer nc.Close()
+	dl, _ := ctx.Deadline()
+	_ = nc.SetDeadline(dl)
+	if _, err := nc.Write([]byte("isro")); err != nil {
+		return false
+	}
+	var b [2]byte
+	_, err = io.ReadFull(nc, b[:])
+	return err == nil && string(b[:]) == "rw"
 }
 
 // connection is one TCP connection of the session.
