@@ -32,7 +32,7 @@ type fakeServer struct {
 	// handle answers one request; nil uses defaultHandle.
 	handle  func(fc *fakeConn, hdr wire.RequestHeader, body []byte)
 	conns   []*fakeConn
-	isro    string // answer to the "isro" four letter word
+	isro    string                // answer to the "isro" four letter word
 	connect []wire.ConnectRequest // every handshake seen
 
 	accepted chan *fakeConn // every established connection
