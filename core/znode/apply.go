@@ -275,6 +275,7 @@ func (t *Tree) createNode(path string, data []byte, acl []wire.ACL, owner int64,
 		n.data = slices.Clone(data)
 	}
 	t.addChild(parent, ppath, name, n)
+	t.quotaCreated(path, ppath, name, len(n.data))
 	*evs = t.watches.triggerEvents(*evs, wire.EventNodeCreated, path, t.acls.get(n.acl), t.acls.get(parent.acl))
 	st := n.stat(t.cfg.ExtendedTypes)
 	return &st, wire.CodeOK
@@ -306,6 +307,7 @@ func (t *Tree) deleteNode(path string, zxid int64, evs *[]Event) wire.Code {
 	}
 	acl := t.acls.get(n.acl)
 	t.removeSubtree(path, n)
+	t.quotaDeleted(path, ppath, name, len(n.data))
 	*evs = t.watches.triggerEvents(*evs, wire.EventNodeDeleted, path, acl, t.acls.get(parent.acl))
 	return wire.CodeOK
 }
@@ -332,11 +334,13 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	if len(data) == 0 {
 		data = nil
 	}
+	diff := len(data) - len(n.data)
 	n.data = slices.Clone(data)
 	n.mtime = time
 	n.mzxid = zxid
 	n.version = version
 	t.nodeDigest += t.nodeHash(path, n)
+	t.quotaDataChanged(path, diff)
 	*evs = t.watches.triggerEvents(*evs, wire.EventNodeDataChanged, path, t.acls.get(n.acl), nil)
 	st := n.stat(t.cfg.ExtendedTypes)
 	return &st, wire.CodeOK

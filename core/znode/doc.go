@@ -54,6 +54,14 @@
 // containers and expired TTL nodes the leader should delete with
 // OpDeleteContainer requests.
 //
+// # Quotas
+//
+// As ZooKeeper's DataTree, the tree keeps quota statistics: once
+// /zookeeper/quota/P/zookeeper_limits exists, creates, deletes and setData
+// below P update the count and bytes in /zookeeper/quota/P/zookeeper_stats
+// (without version change or watch event). Quotas are not enforced, as
+// ZooKeeper does by default.
+//
 // # Snapshots and digests
 //
 // WriteSnapshot and ReadSnapshot save and restore the whole replicated

@@ -167,3 +167,28 @@ func TestDigestCoversSessionsAndACLs(t *testing.T) {
 	apply(b, Txn{Header: wire.TxnHeader{Zxid: 2, Type: wire.OpSetACL}, Record: &wire.SetACLTxn{Path: "/zookeeper", ACL: CreatorAllACL, Version: 1}})
 	require.NotEqual(t, a.Digest(), b.Digest())
 }
+
+func TestQuotaGarbageStats(t *testing.T) {
+	h := newHarness(t)
+	for _, p := range []string{"/q", "/zookeeper/quota/q"} {
+		h.create(p, 0)
+	}
+	h.do(1, nil, wire.OpCreate, &wire.CreateRequest{Path: "/zookeeper/quota/q/zookeeper_limits", Data: []byte("count=5"), ACL: OpenACLUnsafe})
+	h.do(1, nil, wire.OpCreate, &wire.CreateRequest{Path: "/zookeeper/quota/q/zookeeper_stats", Data: []byte("garbage"), ACL: OpenACLUnsafe})
+	data, _, _ := h.tree.Node("/zookeeper/quota/q/zookeeper_stats")
+	require.Equal(t, "count=1,bytes=0", string(data), "recounted when the stats node is created")
+	h.do(1, nil, wire.OpSetData, &wire.SetDataRequest{Path: "/zookeeper/quota/q/zookeeper_stats", Data: []byte("count=x"), Version: -1})
+	h.create("/q/a", 0) // ZooKeeper 3.8 dies here; the tree leaves the stats alone
+	data, _, _ = h.tree.Node("/zookeeper/quota/q/zookeeper_stats")
+	require.Equal(t, "count=x", string(data))
+	// The quota survives a snapshot, and a restored tree keeps counting.
+	h.do(1, nil, wire.OpSetData, &wire.SetDataRequest{Path: "/zookeeper/quota/q/zookeeper_stats", Data: []byte("count=0,bytes=0"), Version: -1})
+	var buf bytes.Buffer
+	require.NoError(t, h.tree.WriteSnapshot(&buf))
+	back, err := ReadSnapshot(&buf, h.tree.Config())
+	require.NoError(t, err)
+	h.tree = back
+	h.do(1, nil, wire.OpCreate, &wire.CreateRequest{Path: "/q/b", Data: []byte("12"), ACL: OpenACLUnsafe})
+	data, _, _ = h.tree.Node("/zookeeper/quota/q/zookeeper_stats")
+	require.Equal(t, "count=1,bytes=2", string(data))
+}

@@ -62,7 +62,19 @@ func (g *gen) acl() []wire.ACL {
 
 func (g *gen) version() int32 { return int32(g.r.IntN(4)) - 1 }
 
+var quotaPaths = []string{
+	"/zookeeper/quota/a", "/zookeeper/quota/a/zookeeper_limits", "/zookeeper/quota/a/zookeeper_stats",
+	"/zookeeper/quota/a/b", "/zookeeper/quota/a/b/zookeeper_limits", "/zookeeper/quota/a/b/zookeeper_stats",
+}
+
 func (g *gen) writeOp() (wire.Op, wire.Record) {
+	if g.r.IntN(25) == 0 {
+		p := quotaPaths[g.r.IntN(len(quotaPaths))]
+		if g.r.IntN(3) == 0 {
+			return wire.OpDelete, &wire.DeleteRequest{Path: p, Version: -1}
+		}
+		return wire.OpCreate, &wire.CreateRequest{Path: p, Data: []byte("count=0,bytes=0"), ACL: OpenACLUnsafe}
+	}
 	switch g.r.IntN(10) {
 	case 0, 1, 2:
 		flags := wire.CreateMode(g.r.IntN(5))

@@ -122,6 +122,7 @@ func prepareZK(t *testing.T, addr string) {
 		z.do(wire.OpDelete, &wire.DeleteRequest{Path: p, Version: -1})
 	}
 	rm(tableRoot)
+	rm(QuotaPath + tableRoot)
 	for _, p := range []string{"/zookeeper/znt-x"} {
 		z.do(wire.OpDelete, &wire.DeleteRequest{Path: p, Version: -1})
 	}

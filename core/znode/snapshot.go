@@ -29,6 +29,7 @@ var ErrBadSnapshot = errors.New("znode: bad snapshot")
 //	nNodes     u64, then per node in pre-order (children in byte order):
 //	           path str, data buf, acl u32, czxid mzxid pzxid ctime mtime owner i64,
 //	           version cversion aversion i32
+//	nQuota     u32, then per path with a quota: path str
 //	digest     u64   (Tree.Digest of the written tree)
 //	crc        u32   (CRC-32C of everything before it)
 //
@@ -120,6 +121,11 @@ func (t *Tree) WriteSnapshot(w io.Writer) error {
 		s.u32(uint32(n.aversion))
 		return s.err == nil
 	})
+	qp := t.quota.paths()
+	s.u32(uint32(len(qp)))
+	for _, p := range qp {
+		s.str(p)
+	}
 	s.u64(t.Digest())
 	s.u32(s.crc.Sum32())
 	if s.err != nil {
@@ -320,6 +326,19 @@ func readSnapshot(r io.Reader, cfg Config) (*Tree, error) {
 			delete(t.acls.byRef, ref)
 			delete(t.acls.byKey, e.key)
 		}
+	}
+	nQuota := s.u32()
+	var last string
+	for i := uint32(0); i < nQuota && s.err == nil; i++ {
+		p := s.str("quota path")
+		if s.err == nil && (!validPath(p) || p == "/" || p <= last) {
+			s.fail("bad quota path %q", p)
+		}
+		t.quota.add(p)
+		last = p
+	}
+	if s.err != nil {
+		return nil, s.err
 	}
 	digest := s.u64()
 	sum := s.crc.Sum32()

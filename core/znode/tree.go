@@ -41,6 +41,7 @@ type Tree struct {
 	ttls       map[string]struct{}
 	nodeDigest uint64
 	lastZxid   int64
+	quota      quotaTrie
 	watches    *watches
 	pending    pending
 }
