@@ -1,6 +1,7 @@
 package znode
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"sync"
@@ -144,4 +145,27 @@ func BenchmarkGetChildren(b *testing.B) {
 			b.Fatal(err, len(names))
 		}
 	}
+}
+
+// BenchmarkSnapshot measures writing and reading a snapshot of the 1M-node
+// tree.
+func BenchmarkSnapshot(b *testing.B) {
+	tr := sharedBenchTree(b)
+	var buf bytes.Buffer
+	b.Run("write", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			buf.Reset()
+			if err := tr.WriteSnapshot(&buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(buf.Len())/float64(tr.NodeCount()), "bytes/znode")
+	})
+	b.Run("read", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := ReadSnapshot(bytes.NewReader(buf.Bytes()), tr.Config()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -84,4 +84,8 @@
 //	BenchmarkGetData          0.16 µs per getData with ACL check, 0 allocs
 //	BenchmarkSetData          1.7 µs per setData (Prep + Apply), 8 allocs
 //	BenchmarkGetChildren      290 µs per getChildren of a 1,000-child node (sorted)
+//	BenchmarkSnapshot         write 0.6 s, read 0.7 s for the whole tree (100 bytes/znode)
+//
+// WriteSnapshot needs the read lock for its whole run (Apply waits): about
+// 0.6 s per million znodes.
 package znode
