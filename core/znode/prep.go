@@ -1,6 +1,7 @@
 package znode
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,8 +17,8 @@ type Request struct {
 	Cxid int32
 	// Op is the request type. Prep accepts OpCreate, OpCreate2,
 	// OpCreateContainer, OpCreateTTL, OpDelete, OpDeleteContainer,
-	// OpSetData, OpSetACL, OpCheck, OpMulti, OpCreateSession and
-	// OpCloseSession.
+	// OpSetData, OpSetACL, OpCheck, OpMulti, OpCreateSession,
+	// OpCloseSession and OpReconfig (always ReconfigDisabled).
 	Op wire.Op
 	// Record is the request body:
 	//
@@ -39,7 +40,7 @@ type Request struct {
 
 // ErrBadRequest reports a Request whose Op and Record do not go together,
 // or an Op Prep does not handle. It is a server bug, not a client error.
-var ErrBadRequest = fmt.Errorf("znode: bad request")
+var ErrBadRequest = errors.New("znode: bad request")
 
 // Prep turns a write request into the txn to replicate, as ZooKeeper's
 // PrepRequestProcessor does on the leader: it checks paths, versions,
@@ -92,6 +93,11 @@ func (t *Tree) Prep(req Request, zxid, now int64) (Txn, error) {
 		rec = &wire.CreateSessionTxn{TimeOut: r.TimeOut}
 	case wire.OpCloseSession:
 		rec = t.prepCloseSession(&s, req.Session)
+	case wire.OpReconfig:
+		// Dynamic reconfiguration is off, as by default in ZooKeeper
+		// (reconfigEnabled=false).
+		h.Type = wire.OpError
+		return Txn{Header: h, Record: &wire.ErrorTxn{Err: wire.CodeReconfigDisabled}}, wire.CodeReconfigDisabled
 	default:
 		var typ wire.Op
 		typ, rec, err = t.prepOp(&s, req.Session, req.Auth, req.Op, req.Record)

@@ -192,3 +192,9 @@ func TestQuotaGarbageStats(t *testing.T) {
 	data, _, _ = h.tree.Node("/zookeeper/quota/q/zookeeper_stats")
 	require.Equal(t, "count=1,bytes=2", string(data))
 }
+
+func TestReconfigIsDisabled(t *testing.T) {
+	txn, err := New(Config{}).Prep(Request{Op: wire.OpReconfig}, 1, 1)
+	require.ErrorIs(t, err, wire.CodeReconfigDisabled)
+	require.Equal(t, wire.OpError, txn.Header.Type)
+}
