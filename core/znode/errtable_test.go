@@ -272,6 +272,7 @@ var errCases = []errCase{
 		multi(create("~/ok", 0), del("~/r", -1)),
 		children("~"),
 	}},
+	{"reconfig", []step{{op: wire.OpReconfig}}},
 	{"reads/errors", []step{
 		get("~/none"), exists("~/none"), children("~/none"), getACL("~/none"), allChildren("~/none"),
 		get("bad"), exists("bad"), children("bad"), getACL("bad"), allChildren("bad"),
@@ -614,6 +615,8 @@ func writeRecord(base string, s step) (wire.Op, wire.Record) {
 		return s.op, &wire.SetACLRequest{Path: p, ACL: s.acl, Version: s.version}
 	case wire.OpCheck:
 		return s.op, &wire.CheckVersionRequest{Path: p, Version: s.version}
+	case wire.OpReconfig:
+		return s.op, &wire.ReconfigRequest{LeavingServers: "2", CurConfigID: -1}
 	case wire.OpMulti:
 		m := &wire.MultiRequest{}
 		for _, o := range s.ops {
