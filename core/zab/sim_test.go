@@ -221,6 +221,13 @@ func (s *sim) send(m Message) {
 	if s.isCut(m.From, m.To) {
 		return
 	}
+	// Every message crosses the wire encoding.
+	var wire Message
+	if err := wire.Unmarshal(m.Marshal()); err != nil {
+		s.failf("encode %s: %v", m, err)
+		return
+	}
+	m = wire
 	l := s.link(m.From, m.To)
 	l.q = append(l.q, m)
 }

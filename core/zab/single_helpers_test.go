@@ -50,7 +50,10 @@ func (s *single) try(m Message) error {
 
 // drain fulfils every Ready like a driver with an instant disk.
 func (s *single) drain() {
-	for s.n.HasReady() {
+	for i := 0; s.n.HasReady(); i++ {
+		if i > 1000 {
+			s.t.Fatalf("HasReady never settles: %+v", s.n.Status())
+		}
 		rd, err := s.n.Ready()
 		require.NoError(s.t, err)
 		if rd.Snapshot != nil {
