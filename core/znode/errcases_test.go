@@ -312,4 +312,3 @@ var errCases = []errCase{
 		addWatch("~/a", wire.AddWatchPersistent), getW("~/a"), set("~/a", "1", -1), set("~/a", "2", -1), create("~/a/c", 0), create("~/a/d", 0),
 	}},
 }
-
