@@ -108,6 +108,14 @@ func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, 
 // WithReadOnly allows the client to connect to a server that is in
 // read-only mode (partitioned from its quorum). Such a connection reports
 // StateConnectedReadOnly and write requests fail with ErrNotReadOnly.
+// Meanwhile the client asks the other servers ("isro") whether they serve
+// writes again, backing off from 100ms to 60s, and moves to the first that
+// does. A session created on a read-only server is replaced by a new one on
+// the first read-write server, as in ZooKeeper's client.
+//
+// Apache ZooKeeper servers accept read-only clients only with
+// readonlymode.enabled=true, and give a new client a session while
+// read-only only with localSessionsEnabled=true.
 func WithReadOnly() Option {
 	return func(o *options) { o.readOnly = true }
 }
