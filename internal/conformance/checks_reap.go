@@ -14,7 +14,7 @@ import (
 
 var reapChecks = []check{
 	{name: "container-reaped-when-emptied", run: checkContainerReap},
-	{name: "ttl-reaped-when-expired", run: checkTTLReap},
+	{name: "ttl-reaped-when-expired", needs: []feature{featTTL}, run: checkTTLReap},
 }
 
 func (e *env) reapCtx() context.Context {
@@ -39,6 +39,7 @@ func checkContainerReap(t *testing.T, e *env) {
 	e.must(c.Delete(ctx, used+"/kid", -1), "delete the container's only child")
 
 	e.must(e.waitGone(e.reapCtx(), c, used), "reap of an emptied container")
+	ctx = e.ctx() // the wait may have outlived the first one
 	// The reaper pass that removed used also looked at the older containers
 	// and kept them: one never had a child, the other still has one.
 	for _, p := range []string{neverUsed, full} {
@@ -70,6 +71,7 @@ func checkTTLReap(t *testing.T, e *env) {
 	rctx := e.reapCtx()
 	e.must(e.waitGone(rctx, c, lone), "reap of an expired childless TTL node")
 	e.must(e.waitGone(rctx, c, seq), "reap of an expired sequential TTL node")
+	ctx = e.ctx() // the wait may have outlived the first one
 	// withKid expired before lone did but has a child, so it stays;
 	// forever has not expired.
 	for _, p := range []string{withKid, forever} {

@@ -12,6 +12,7 @@ import (
 var watchChecks = []check{
 	{name: "watch-data", run: checkWatchData},
 	{name: "watch-exists", run: checkWatchExists},
+	{name: "watch-event-before-own-reply", run: checkWatchBeforeReply},
 	{name: "watch-child", run: checkWatchChild},
 	{name: "watch-one-shot-and-order", needs: []feature{featEventLog}, run: checkWatchOrder},
 	{name: "watch-child-ignores-data", needs: []feature{featEventLog}, run: checkWatchChildIgnoresData},
@@ -58,6 +59,28 @@ func checkWatchData(t *testing.T, e *env) {
 	// getW on a missing node fails and sets no watch.
 	_, _, _, err = w.GetW(ctx, p)
 	e.code(err, CodeNoNode, "getW on a missing node")
+}
+
+// checkWatchBeforeReply: when a client changes a node it watches, the
+// server sends the watch event before the reply to the change, so the event
+// is already there when the call returns (no waiting).
+func checkWatchBeforeReply(t *testing.T, e *env) {
+	c := e.dial()
+	ctx := e.ctx()
+	p := e.create(c, e.p("n"), "", ModePersistent)
+	_, _, dw, err := c.GetW(ctx, p)
+	e.must(err, "getW")
+	_, _, cw, err := c.ChildrenW(ctx, p)
+	e.must(err, "childrenW")
+	_, err = c.Set(ctx, p, []byte("x"), -1)
+	e.must(err, "set")
+	if ev, ok := dw.TryNext(); !ok || ev != (Event{EventDataChanged, p, 0}) {
+		t.Errorf("after set returned: data watch has %v (delivered %v), want NodeDataChanged already delivered", ev, ok)
+	}
+	e.create(c, p+"/k", "", ModePersistent)
+	if ev, ok := cw.TryNext(); !ok || ev != (Event{EventChildrenChanged, p, 0}) {
+		t.Errorf("after create returned: child watch has %v (delivered %v), want NodeChildrenChanged already delivered", ev, ok)
+	}
 }
 
 func checkWatchExists(t *testing.T, e *env) {

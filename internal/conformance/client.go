@@ -176,6 +176,9 @@ func (s State) String() string {
 type Watch interface {
 	// Next returns the next event; for a one-shot watch, the single event.
 	Next(ctx context.Context) (Event, error)
+	// TryNext returns an event already delivered to the watch, without
+	// waiting.
+	TryNext() (Event, bool)
 }
 
 // WatcherKind selects watches for CheckWatches and RemoveWatches
@@ -309,6 +312,7 @@ const (
 	featAuthFailedState                    // AuthFailed ends the session
 	featRemoveWatches                      // checkWatches and removeWatches
 	featMultiRead                          // multiRead
+	featTTL                                // TTL nodes (a server option in ZooKeeper)
 )
 
 func (f feature) String() string {
@@ -329,6 +333,8 @@ func (f feature) String() string {
 		return "a connection-wide event order"
 	case featMulti:
 		return "multi"
+	case featTTL:
+		return "TTL nodes"
 	case featMultiRead:
 		return "multiRead"
 	case featRemoveWatches:

@@ -355,20 +355,36 @@ type goZKWatch struct{ ch <-chan zk.Event }
 func (w goZKWatch) Next(ctx context.Context) (Event, error) {
 	select {
 	case ev, ok := <-w.ch:
-		if !ok {
-			return Event{}, errors.New("one-shot watch already fired")
-		}
-		if ev.Type == zk.EventNotWatching {
-			end := StateClosed
-			if errors.Is(ev.Err, zk.ErrSessionExpired) {
-				end = StateExpired
-			}
-			return Event{Type: EventNone, Path: ev.Path, End: end}, nil
-		}
-		return Event{Type: EventType(ev.Type), Path: ev.Path}, nil
+		return goZKEvent(ev, ok)
 	case <-ctx.Done():
 		return Event{}, ctx.Err()
 	}
+}
+
+func (w goZKWatch) TryNext() (Event, bool) {
+	select {
+	case ev, ok := <-w.ch:
+		e, err := goZKEvent(ev, ok)
+		return e, err == nil
+	default:
+		return Event{}, false
+	}
+}
+
+// goZKEvent converts a received one-shot event; !ok means the channel was
+// already drained.
+func goZKEvent(ev zk.Event, ok bool) (Event, error) {
+	if !ok {
+		return Event{}, errors.New("one-shot watch already fired")
+	}
+	if ev.Type == zk.EventNotWatching {
+		end := StateClosed
+		if errors.Is(ev.Err, zk.ErrSessionExpired) {
+			end = StateExpired
+		}
+		return Event{Type: EventNone, Path: ev.Path, End: end}, nil
+	}
+	return Event{Type: EventType(ev.Type), Path: ev.Path}, nil
 }
 
 func (g *goZKConn) ExistsW(ctx context.Context, path string) (bool, Stat, Watch, error) {

@@ -34,7 +34,7 @@ func WithSuperDigest(user, password string) Option {
 }
 
 // WithReapDeadline bounds how long the suite waits for the server to reap an
-// empty container or an expired TTL node (default 60s; Apache ZooKeeper checks
+// empty container or an expired TTL node (default 90s; Apache ZooKeeper checks
 // every znode.container.checkIntervalMs, one minute unless configured, and
 // scripts/zk-ensemble.sh sets 200ms).
 func WithReapDeadline(d time.Duration) Option {
@@ -70,7 +70,7 @@ var checks = slices.Concat(opChecks, multiChecks, aclChecks, watchChecks, sessio
 func Run(t *testing.T, servers string, opts ...Option) {
 	o := options{
 		drivers:      defaultDrivers,
-		reapDeadline: 60 * time.Second,
+		reapDeadline: 90 * time.Second,
 		opTimeout:    30 * time.Second,
 		root:         "/zabkit-conformance",
 	}
@@ -134,7 +134,32 @@ func probeBackend(t *testing.T, servers string, o options) backend {
 		}
 		c.Close()
 	}
+	probeTTL(ctx, t, servers, o, b)
 	return b
+}
+
+// probeTTL creates and deletes a TTL node: Apache ZooKeeper refuses TTL
+// nodes (Unimplemented) unless started with extendedTypesEnabled=true.
+func probeTTL(ctx context.Context, t *testing.T, servers string, o options, b backend) {
+	t.Helper()
+	c, err := o.drivers[0].Dial(ctx, servers, sessionConfig{timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatalf("conformance: cannot reach %s: %v", servers, err)
+	}
+	defer c.Close()
+	_, err = c.Create(ctx, o.root, nil, ModePersistent, OpenACL, 0)
+	if err != nil && codeOf(err) != CodeNodeExists {
+		t.Fatalf("conformance: create %s: %v", o.root, err)
+	}
+	p, err := c.Create(ctx, o.root+"/ttl-probe-", nil, ModeTTLSequential, OpenACL, time.Minute)
+	switch codeOf(err) {
+	case CodeOK:
+		_ = c.Delete(ctx, p, -1)
+	case CodeUnimplemented:
+		b.lacks[featTTL] = "server has TTL nodes disabled (Apache ZooKeeper: extendedTypesEnabled=true enables them)"
+	default:
+		t.Fatalf("conformance: probing TTL nodes: %v", err)
+	}
 }
 
 // cleanup deletes the run's znodes, children first.
@@ -187,6 +212,14 @@ type env struct {
 	opts    options
 	backend backend
 	root    string
+}
+
+// lacks reports why the backend or the driver cannot do f ("" if both can).
+func (e *env) lacks(f feature) string {
+	if why := e.driver.Lacks(f); why != "" {
+		return why
+	}
+	return e.backend.lacks[f]
 }
 
 // ctx returns a context bounded by the suite's per-check operation timeout.

@@ -271,17 +271,32 @@ type zabkitWatch struct {
 func (w zabkitWatch) Next(ctx context.Context) (Event, error) {
 	select {
 	case ev, ok := <-w.ch:
-		if !ok {
-			end := StateClosed
-			if errors.Is(w.c.Err(), client.ErrSessionExpired) {
-				end = StateExpired
-			}
-			return Event{Type: EventNone, End: end}, nil
-		}
-		return Event{Type: EventType(ev.Type), Path: ev.Path}, nil
+		return zabkitEvent(w.c, ev, ok), nil
 	case <-ctx.Done():
 		return Event{}, ctx.Err()
 	}
+}
+
+func (w zabkitWatch) TryNext() (Event, bool) {
+	select {
+	case ev, ok := <-w.ch:
+		return zabkitEvent(w.c, ev, ok), true
+	default:
+		return Event{}, false
+	}
+}
+
+// zabkitEvent converts a received event; !ok means the channel closed
+// because the session ended.
+func zabkitEvent(c *client.Conn, ev client.Event, ok bool) Event {
+	if !ok {
+		end := StateClosed
+		if errors.Is(c.Err(), client.ErrSessionExpired) {
+			end = StateExpired
+		}
+		return Event{Type: EventNone, End: end}
+	}
+	return Event{Type: EventType(ev.Type), Path: ev.Path}
 }
 
 func (z *zabkitConn) ExistsW(ctx context.Context, path string) (bool, Stat, Watch, error) {
@@ -308,16 +323,18 @@ type zabkitPersistent struct {
 func (w zabkitPersistent) Next(ctx context.Context) (Event, error) {
 	select {
 	case ev, ok := <-w.w.Events():
-		if !ok {
-			end := StateClosed
-			if errors.Is(w.c.Err(), client.ErrSessionExpired) {
-				end = StateExpired
-			}
-			return Event{Type: EventNone, End: end}, nil
-		}
-		return Event{Type: EventType(ev.Type), Path: ev.Path}, nil
+		return zabkitEvent(w.c, ev, ok), nil
 	case <-ctx.Done():
 		return Event{}, ctx.Err()
+	}
+}
+
+func (w zabkitPersistent) TryNext() (Event, bool) {
+	select {
+	case ev, ok := <-w.w.Events():
+		return zabkitEvent(w.c, ev, ok), true
+	default:
+		return Event{}, false
 	}
 }
 
