@@ -18,7 +18,16 @@ type step struct {
 	mode    wire.AddWatchMode
 	creds   string
 	ops     []step
+	sess    int // the acting session (0 or 1)
 }
+
+// as makes session i perform the step.
+func as(i int, s step) step {
+	s.sess = i
+	return s
+}
+
+func closeSession() step { return step{op: wire.OpCloseSession} }
 
 var open = OpenACLUnsafe
 
@@ -271,6 +280,26 @@ var errCases = []errCase{
 		del("/zookeeper/quota~/q/zookeeper_limits", -1),
 		createData("~/q/e", "1"),
 		get("/zookeeper/quota~/q/zookeeper_stats"),
+	}},
+	{"sessions", []step{
+		create("~/p", 0), create("~/q", 0),
+		as(1, create("~/p/e1", wire.ModeEphemeral)),
+		as(1, create("~/q/s-", wire.ModeEphemeralSequential)),
+		create("~/p/e0", wire.ModeEphemeral),
+		exists("~/p/e1"), exists("~/p/e0"),
+		ephemerals("~"), as(1, ephemerals("~")), as(1, ephemerals("~/q")),
+		create("~/p/e1/x", 0), as(1, create("~/p/e0/x", 0)),
+		getW("~/p/e1"), childrenW("~/p"),
+		as(1, existsW("~/p/e0")), as(1, addWatch("~/q", wire.AddWatchPersistentRecursive)),
+		set("~/p/e1", "x", -1),
+		as(1, set("~/q", "y", -1)),
+		del("~/p/e0", -1),
+		as(1, del("~/p/e1", 5)),
+		// ZooKeeper deletes a closed session's ephemerals in HashSet order,
+		// the tree in byte order: only one of them is watched by session 0.
+		getW("~/p/e1"), childrenW("~/p"),
+		as(1, closeSession()),
+		children("~/p"), children("~/q"), ephemerals("~"),
 	}},
 	{"watches/one-shot", []step{
 		create("~/a", 0),

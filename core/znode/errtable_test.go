@@ -59,7 +59,7 @@ var deviations = []deviation{
 		"exists checks READ (3.8.4)"},
 	{"multi/all-or-nothing", `multi(create "~/b" flags=0; create "~/b/c" flags=0; setData "~/b" data="x" v=0; check "~/b" v=1; delete "~/b/c" v=-1; create2 "~/b/d" flags=1)`,
 		"  MULTI [create ~/b, create ~/b/c, setData {v=1 cv=1 av=0 dl=1 nc=1 eph=0 czxid=mzxid:true pzxid>=czxid:true}, check, delete, create ~/b/d]",
-		"  MULTI [create ~/b, create ~/b/c, setData {v=1 cv=1 av=0 dl=1 nc=1 eph=0 czxid=mzxid:true pzxid>=czxid:true}, check, delete, create2 ~/b/d {v=0 cv=0 av=0 dl=0 nc=0 eph=self czxid=mzxid:true pzxid>=czxid:true}]",
+		"  MULTI [create ~/b, create ~/b/c, setData {v=1 cv=1 av=0 dl=1 nc=1 eph=0 czxid=mzxid:true pzxid>=czxid:true}, check, delete, create2 ~/b/d {v=0 cv=0 av=0 dl=0 nc=0 eph=s0 czxid=mzxid:true pzxid>=czxid:true}]",
 		"3.8.4's MultiOperationRecord keeps a create2 op a create2 (answered with a Stat); 3.8.0 turned it into a create"},
 }
 
@@ -102,13 +102,19 @@ type driver interface {
 	end()
 }
 
-func statLine(st wire.Stat, self int64) string {
+// tableSessions is the number of sessions each case has; steps act as
+// session 0 unless they say otherwise.
+const tableSessions = 2
+
+func statLine(st wire.Stat, sess []int64) string {
 	eph := "0"
-	switch {
-	case st.EphemeralOwner == self:
-		eph = "self"
-	case st.EphemeralOwner != 0:
+	if st.EphemeralOwner != 0 {
 		eph = fmt.Sprintf("%#x", st.EphemeralOwner)
+		for i, id := range sess {
+			if id == st.EphemeralOwner {
+				eph = fmt.Sprintf("s%d", i)
+			}
+		}
 	}
 	return fmt.Sprintf("v=%d cv=%d av=%d dl=%d nc=%d eph=%s czxid=mzxid:%v pzxid>=czxid:%v", st.Version, st.Cversion, st.Aversion, st.DataLength, st.NumChildren, eph, st.Czxid == st.Mzxid, st.Pzxid >= st.Czxid)
 }
@@ -122,7 +128,14 @@ func aclLine(acl []wire.ACL) string {
 }
 
 func stepLine(base string, s step) string {
+	if s.sess != 0 {
+		o := s
+		o.sess = 0
+		return fmt.Sprintf("s%d: %s", s.sess, stepLine(base, o))
+	}
 	switch s.op {
+	case wire.OpCloseSession:
+		return "closeSession"
 	case wire.OpMulti:
 		parts := make([]string, len(s.ops))
 		for i, o := range s.ops {
@@ -233,28 +246,37 @@ func TestErrorTableMatchesZooKeeper(t *testing.T) {
 }
 
 // treeDriver runs the table against a Tree, as a one-replica server
-// would: Prep then Apply for writes, the read methods for reads.
+// would: Prep then Apply for writes, the read methods for reads. Each case
+// has two sessions; watches are keyed by session.
 type treeDriver struct {
-	t       *testing.T
-	tree    *Tree
-	zxid    int64
-	now     int64
-	session int64
-	auth    []wire.ID
-	base    string
+	t        *testing.T
+	tree     *Tree
+	zxid     int64
+	now      int64
+	sessions []int64
+	auth     [][]wire.ID
+	watchers []*sessWatcher
+	closed   []bool
+	base     string
 }
+
+type sessWatcher struct{ i int }
 
 const treeSession = 0x100000abc
 
 func (d *treeDriver) begin(base string) error {
 	d.tree = New(Config{ExtendedTypes: true})
 	d.now = 1_700_000_000_000
-	d.session = treeSession
-	d.auth = []wire.ID{IPAuth("127.0.0.1")}
 	d.base = base
-	d.write(wire.OpCreateSession, &wire.CreateSessionTxn{TimeOut: 10000})
+	for i := 0; i < tableSessions; i++ {
+		d.sessions = append(d.sessions, treeSession+int64(i))
+		d.auth = append(d.auth, []wire.ID{IPAuth("127.0.0.1")})
+		d.watchers = append(d.watchers, &sessWatcher{i})
+		d.closed = append(d.closed, false)
+		d.write(i, wire.OpCreateSession, &wire.CreateSessionTxn{TimeOut: 10000})
+	}
 	for _, p := range []string{tableRoot, base} {
-		if res := d.write(wire.OpCreate, &wire.CreateRequest{Path: p, ACL: open}); res.Err != wire.CodeOK {
+		if res := d.write(0, wire.OpCreate, &wire.CreateRequest{Path: p, ACL: open}); res.Err != wire.CodeOK {
 			return fmt.Errorf("create %s: %v", p, res.Err)
 		}
 	}
@@ -263,10 +285,10 @@ func (d *treeDriver) begin(base string) error {
 
 func (d *treeDriver) end() {}
 
-func (d *treeDriver) write(op wire.Op, rec wire.Record) Result {
+func (d *treeDriver) write(i int, op wire.Op, rec wire.Record) Result {
 	d.zxid++
 	d.now++
-	txn, err := d.tree.Prep(Request{Session: d.session, Op: op, Record: rec, Auth: d.auth}, d.zxid, d.now)
+	txn, err := d.tree.Prep(Request{Session: d.sessions[i], Op: op, Record: rec, Auth: d.auth[i]}, d.zxid, d.now)
 	if errors.Is(err, ErrBadRequest) {
 		d.t.Fatalf("prep: %v", err)
 	}
@@ -280,11 +302,23 @@ func (d *treeDriver) write(op wire.Op, rec wire.Record) Result {
 	return res
 }
 
-func (d *treeDriver) events(evs []Event) []string {
+// events describes the events session i receives, prefixed with the
+// session for sessions other than the acting one.
+func (d *treeDriver) events(evs []Event, i int, prefix string) []string {
 	var out []string
 	for _, e := range evs {
-		if slices.Contains(e.Watchers, Watcher(d)) {
-			out = append(out, fmt.Sprintf("event %v %s", e.Type, e.Path))
+		if slices.Contains(e.Watchers, Watcher(d.watchers[i])) {
+			out = append(out, fmt.Sprintf("%sevent %v %s", prefix, e.Type, e.Path))
+		}
+	}
+	return out
+}
+
+// withOthers appends what the other live sessions received.
+func (d *treeDriver) withOthers(out []string, evs []Event, acting int) []string {
+	for j := range d.sessions {
+		if j != acting && !d.closed[j] {
+			out = append(out, d.events(evs, j, fmt.Sprintf("s%d ", j))...)
 		}
 	}
 	return out
@@ -322,82 +356,92 @@ func writeRecord(base string, s step) (wire.Op, wire.Record) {
 
 func (d *treeDriver) run(s step) []string {
 	p := expand(d.base, s.path)
+	i := s.sess
+	auth := d.auth[i]
 	var w Watcher
 	if s.watch {
-		w = d
+		w = d.watchers[i]
 	}
+	one := func(l string) []string { return []string{l} }
 	switch s.op {
 	case wire.OpAuth:
-		d.auth = append(d.auth, DigestAuth(s.creds, DigestID(superCreds))...)
-		return []string{"OK"}
+		d.auth[i] = append(d.auth[i], DigestAuth(s.creds, DigestID(superCreds))...)
+		return one("OK")
 	case wire.OpGetData:
-		data, st, err := d.tree.GetData(p, d.auth, w)
+		data, st, err := d.tree.GetData(p, auth, w)
 		if err != nil {
-			return []string{errLine(err.(wire.Code))}
+			return one(errLine(err.(wire.Code)))
 		}
-		return []string{fmt.Sprintf("OK data=%q %s", data, statLine(st, d.session))}
+		return one(fmt.Sprintf("OK data=%q %s", data, statLine(st, d.sessions)))
 	case wire.OpExists:
-		st, err := d.tree.Exists(p, d.auth, w)
+		st, err := d.tree.Exists(p, auth, w)
 		if err != nil {
-			return []string{errLine(err.(wire.Code))}
+			return one(errLine(err.(wire.Code)))
 		}
-		return []string{"OK " + statLine(st, d.session)}
+		return one("OK " + statLine(st, d.sessions))
 	case wire.OpGetChildren2:
-		names, st, err := d.tree.Children(p, d.auth, w)
+		names, st, err := d.tree.Children(p, auth, w)
 		if err != nil {
-			return []string{errLine(err.(wire.Code))}
+			return one(errLine(err.(wire.Code)))
 		}
-		return []string{fmt.Sprintf("OK %q %s", names, statLine(st, d.session))}
+		return one(fmt.Sprintf("OK %q %s", names, statLine(st, d.sessions)))
 	case wire.OpGetACL:
-		acl, st, err := d.tree.GetACL(p, d.auth)
+		acl, st, err := d.tree.GetACL(p, auth)
 		if err != nil {
-			return []string{errLine(err.(wire.Code))}
+			return one(errLine(err.(wire.Code)))
 		}
-		return []string{fmt.Sprintf("OK %s av=%d", aclLine(acl), st.Aversion)}
+		return one(fmt.Sprintf("OK %s av=%d", aclLine(acl), st.Aversion))
 	case wire.OpGetAllChildrenNumber:
-		n, err := d.tree.AllChildrenNumber(p, d.auth)
+		n, err := d.tree.AllChildrenNumber(p, auth)
 		if err != nil {
-			return []string{errLine(err.(wire.Code))}
+			return one(errLine(err.(wire.Code)))
 		}
-		return []string{fmt.Sprintf("OK %d", n)}
+		return one(fmt.Sprintf("OK %d", n))
 	case wire.OpGetEphemerals:
-		return []string{fmt.Sprintf("OK %q", d.tree.Ephemerals(d.session, p))}
-	case wire.OpAddWatch:
-		if err := d.tree.AddWatch(p, s.mode, d); err != nil {
-			return []string{errLine(err.(wire.Code))}
+		return one(fmt.Sprintf("OK %q", d.tree.Ephemerals(d.sessions[i], p)))
+	case wire.OpAddWatch, wire.OpRemoveWatches, wire.OpCheckWatches:
+		var err error
+		switch s.op {
+		case wire.OpAddWatch:
+			err = d.tree.AddWatch(p, s.mode, d.watchers[i])
+		case wire.OpRemoveWatches:
+			err = d.tree.RemoveWatches(p, s.wtype, d.watchers[i])
+		default:
+			err = d.tree.CheckWatches(p, s.wtype, d.watchers[i])
 		}
-		return []string{"OK"}
-	case wire.OpRemoveWatches:
-		if err := d.tree.RemoveWatches(p, s.wtype, d); err != nil {
-			return []string{errLine(err.(wire.Code))}
+		if err != nil {
+			return one(errLine(err.(wire.Code)))
 		}
-		return []string{"OK"}
-	case wire.OpCheckWatches:
-		if err := d.tree.CheckWatches(p, s.wtype, d); err != nil {
-			return []string{errLine(err.(wire.Code))}
-		}
-		return []string{"OK"}
+		return one("OK")
+	case wire.OpCloseSession:
+		res := d.write(i, wire.OpCloseSession, nil)
+		d.closed[i] = true
+		d.tree.RemoveWatcher(d.watchers[i])
+		// The closing session still gets the events of its own close.
+		out := append(d.events(res.Events, i, ""), res.Err.String())
+		return d.withOthers(out, res.Events, i)
 	}
 	op, rec := writeRecord(d.base, s)
-	res := d.write(op, rec)
+	res := d.write(i, op, rec)
 	code, body := res.Reply()
 	var b []byte
 	if body != nil {
 		b = wire.Marshal(body)
 	}
-	return append(d.events(res.Events), describeReply(d.t, d.base, s, code, b, d.session))
+	out := append(d.events(res.Events, i, ""), describeReply(d.t, d.base, s, code, b, d.sessions))
+	return d.withOthers(out, res.Events, i)
 }
 
-func multiPart(op wire.Op, err wire.Code, path string, st *wire.Stat, self int64) string {
+func multiPart(op wire.Op, err wire.Code, path string, st *wire.Stat, sess []int64) string {
 	switch op {
 	case wire.OpError:
 		return "error " + err.String()
 	case wire.OpCreate:
 		return "create " + path
 	case wire.OpCreate2:
-		return fmt.Sprintf("create2 %s {%s}", path, statLine(*st, self))
+		return fmt.Sprintf("create2 %s {%s}", path, statLine(*st, sess))
 	case wire.OpSetData:
-		return fmt.Sprintf("setData {%s}", statLine(*st, self))
+		return fmt.Sprintf("setData {%s}", statLine(*st, sess))
 	}
 	return op.String()
 }

@@ -131,21 +131,29 @@ func prepareZK(t *testing.T, addr string) {
 	}
 }
 
-// zkDriver runs the table against a real ZooKeeper, one session per case.
+// zkDriver runs the table against a real ZooKeeper, with tableSessions
+// sessions per case. Events sent to the other sessions are collected by a
+// harmless request on each of them after every step: ZooKeeper queues an
+// event on a connection before it answers any later request there.
 type zkDriver struct {
-	t    *testing.T
-	addr string
-	z    *zkConn
-	base string
+	t      *testing.T
+	addr   string
+	conns  []*zkConn
+	closed []bool
+	base   string
 }
 
 func (d *zkDriver) begin(base string) error {
-	z, err := dialZK(d.addr)
-	if err != nil {
-		return err
+	d.base = base
+	for i := 0; i < tableSessions; i++ {
+		z, err := dialZK(d.addr)
+		if err != nil {
+			return err
+		}
+		d.conns = append(d.conns, z)
+		d.closed = append(d.closed, false)
 	}
-	d.z, d.base = z, base
-	_, code, _, err := z.do(wire.OpCreate, &wire.CreateRequest{Path: base, ACL: open})
+	_, code, _, err := d.conns[0].do(wire.OpCreate, &wire.CreateRequest{Path: base, ACL: open})
 	if err != nil {
 		return err
 	}
@@ -155,10 +163,25 @@ func (d *zkDriver) begin(base string) error {
 	return nil
 }
 
-func (d *zkDriver) end() { d.z.close() }
+func (d *zkDriver) end() {
+	for i, z := range d.conns {
+		if !d.closed[i] {
+			z.close()
+		}
+	}
+}
+
+func (d *zkDriver) sessions() []int64 {
+	ids := make([]int64, len(d.conns))
+	for i, z := range d.conns {
+		ids[i] = z.session
+	}
+	return ids
+}
 
 func (d *zkDriver) run(s step) []string {
 	p := expand(d.base, s.path)
+	z := d.conns[s.sess]
 	var (
 		evs  []wire.WatcherEvent
 		code wire.Code
@@ -167,28 +190,32 @@ func (d *zkDriver) run(s step) []string {
 	)
 	switch s.op {
 	case wire.OpAuth:
-		evs, code, _, err = d.z.call(wire.XidAuth, wire.OpAuth, &wire.AuthPacket{Scheme: "digest", Auth: []byte(s.creds)})
+		evs, code, _, err = z.call(wire.XidAuth, wire.OpAuth, &wire.AuthPacket{Scheme: "digest", Auth: []byte(s.creds)})
 	case wire.OpGetData:
-		evs, code, body, err = d.z.do(s.op, &wire.GetDataRequest{Path: p, Watch: s.watch})
+		evs, code, body, err = z.do(s.op, &wire.GetDataRequest{Path: p, Watch: s.watch})
 	case wire.OpExists:
-		evs, code, body, err = d.z.do(s.op, &wire.ExistsRequest{Path: p, Watch: s.watch})
+		evs, code, body, err = z.do(s.op, &wire.ExistsRequest{Path: p, Watch: s.watch})
 	case wire.OpGetChildren2:
-		evs, code, body, err = d.z.do(s.op, &wire.GetChildren2Request{Path: p, Watch: s.watch})
+		evs, code, body, err = z.do(s.op, &wire.GetChildren2Request{Path: p, Watch: s.watch})
 	case wire.OpGetACL:
-		evs, code, body, err = d.z.do(s.op, &wire.GetACLRequest{Path: p})
+		evs, code, body, err = z.do(s.op, &wire.GetACLRequest{Path: p})
 	case wire.OpGetAllChildrenNumber:
-		evs, code, body, err = d.z.do(s.op, &wire.GetAllChildrenNumberRequest{Path: p})
+		evs, code, body, err = z.do(s.op, &wire.GetAllChildrenNumberRequest{Path: p})
 	case wire.OpGetEphemerals:
-		evs, code, body, err = d.z.do(s.op, &wire.GetEphemeralsRequest{PrefixPath: p})
+		evs, code, body, err = z.do(s.op, &wire.GetEphemeralsRequest{PrefixPath: p})
 	case wire.OpAddWatch:
-		evs, code, body, err = d.z.do(s.op, &wire.AddWatchRequest{Path: p, Mode: int32(s.mode)})
+		evs, code, body, err = z.do(s.op, &wire.AddWatchRequest{Path: p, Mode: int32(s.mode)})
 	case wire.OpRemoveWatches:
-		evs, code, body, err = d.z.do(s.op, &wire.RemoveWatchesRequest{Path: p, Type: int32(s.wtype)})
+		evs, code, body, err = z.do(s.op, &wire.RemoveWatchesRequest{Path: p, Type: int32(s.wtype)})
 	case wire.OpCheckWatches:
-		evs, code, body, err = d.z.do(s.op, &wire.CheckWatchesRequest{Path: p, Type: int32(s.wtype)})
+		evs, code, body, err = z.do(s.op, &wire.CheckWatchesRequest{Path: p, Type: int32(s.wtype)})
+	case wire.OpCloseSession:
+		evs, code, _, err = z.do(s.op, nil)
+		z.c.Close()
+		d.closed[s.sess] = true
 	default:
 		op, rec := writeRecord(d.base, s)
-		evs, code, body, err = d.z.do(op, rec)
+		evs, code, body, err = z.do(op, rec)
 	}
 	if err != nil {
 		d.t.Fatalf("%s: %v", stepLine(d.base, s), err)
@@ -197,13 +224,30 @@ func (d *zkDriver) run(s step) []string {
 	for _, e := range evs {
 		out = append(out, fmt.Sprintf("event %v %s", e.Type, e.Path))
 	}
-	return append(out, describeReply(d.t, d.base, s, code, body, d.z.session))
+	if s.op == wire.OpCloseSession {
+		out = append(out, code.String())
+	} else {
+		out = append(out, describeReply(d.t, d.base, s, code, body, d.sessions()))
+	}
+	for j, other := range d.conns {
+		if j == s.sess || d.closed[j] {
+			continue
+		}
+		evs, _, _, err := other.do(wire.OpExists, &wire.ExistsRequest{Path: "/"})
+		if err != nil {
+			d.t.Fatalf("flush session %d: %v", j, err)
+		}
+		for _, e := range evs {
+			out = append(out, fmt.Sprintf("s%d event %v %s", j, e.Type, e.Path))
+		}
+	}
+	return out
 }
 
 // describeReply decodes a reply body to the request of step s and
 // describes it; the tree driver feeds it Result.Reply encoded with wire, so
 // both drivers are compared at the level of the bytes a client receives.
-func describeReply(t *testing.T, base string, s step, code wire.Code, body []byte, self int64) string {
+func describeReply(t *testing.T, base string, s step, code wire.Code, body []byte, sess []int64) string {
 	if code != wire.CodeOK {
 		return errLine(code)
 	}
@@ -221,11 +265,11 @@ func describeReply(t *testing.T, base string, s step, code wire.Code, body []byt
 	case wire.OpGetData:
 		var r wire.GetDataResponse
 		must(&r)
-		return fmt.Sprintf("OK data=%q %s", r.Data, statLine(r.Stat, self))
+		return fmt.Sprintf("OK data=%q %s", r.Data, statLine(r.Stat, sess))
 	case wire.OpExists:
 		var r wire.ExistsResponse
 		must(&r)
-		return "OK " + statLine(r.Stat, self)
+		return "OK " + statLine(r.Stat, sess)
 	case wire.OpGetChildren2:
 		var r wire.GetChildren2Response
 		must(&r)
@@ -234,7 +278,7 @@ func describeReply(t *testing.T, base string, s step, code wire.Code, body []byt
 			names = []string{}
 		}
 		slices.Sort(names)
-		return fmt.Sprintf("OK %q %s", names, statLine(r.Stat, self))
+		return fmt.Sprintf("OK %q %s", names, statLine(r.Stat, sess))
 	case wire.OpGetACL:
 		var r wire.GetACLResponse
 		must(&r)
@@ -259,15 +303,15 @@ func describeReply(t *testing.T, base string, s step, code wire.Code, body []byt
 	case wire.OpCreate2, wire.OpCreateTTL, wire.OpCreateContainer:
 		var r wire.Create2Response
 		must(&r)
-		return fmt.Sprintf("OK %s %s", r.Path, statLine(r.Stat, self))
+		return fmt.Sprintf("OK %s %s", r.Path, statLine(r.Stat, sess))
 	case wire.OpSetData:
 		var r wire.SetDataResponse
 		must(&r)
-		return "OK " + statLine(r.Stat, self)
+		return "OK " + statLine(r.Stat, sess)
 	case wire.OpSetACL:
 		var r wire.SetACLResponse
 		must(&r)
-		return "OK " + statLine(r.Stat, self)
+		return "OK " + statLine(r.Stat, sess)
 	case wire.OpMulti:
 		var r wire.MultiResponse
 		must(&r)
@@ -283,7 +327,7 @@ func describeReply(t *testing.T, base string, s step, code wire.Code, body []byt
 			case *wire.SetDataResponse:
 				st = &resp.Stat
 			}
-			parts[i] = multiPart(res.Type, res.Err, path, st, self)
+			parts[i] = multiPart(res.Type, res.Err, path, st, sess)
 		}
 		return "MULTI [" + strings.Join(parts, ", ") + "]"
 	}
