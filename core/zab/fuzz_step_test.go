@@ -61,6 +61,18 @@ func FuzzStep(f *testing.F) {
 				if st.Commit > st.LastZxid || st.Applied > st.Commit || st.CurrentEpoch > st.AcceptedEpoch {
 					t.Fatalf("inconsistent status after %s: %+v", m, st)
 				}
+				logged := map[Zxid]string{}
+				for _, e := range s.logged {
+					logged[e.Zxid] = string(e.Data)
+				}
+				for i, e := range s.applied {
+					if d, ok := logged[e.Zxid]; !ok || d != string(e.Data) {
+						t.Fatalf("applied %s which is not in the durable log", e.Zxid)
+					}
+					if i > 0 && e.Zxid <= s.applied[i-1].Zxid {
+						t.Fatalf("applied %s after %s", e.Zxid, s.applied[i-1].Zxid)
+					}
+				}
 				prev := s.n.log.base
 				for _, e := range s.n.log.entries {
 					if !follows(prev, e.Zxid) {

@@ -204,11 +204,12 @@ func (n *Node) maybeCommit() {
 		return
 	}
 	slices.Sort(matches)
-	c := matches[len(matches)-n.quorum]
-	if c <= n.commit {
+	old := n.commit
+	n.commitTo(matches[len(matches)-n.quorum])
+	c := n.commit
+	if c == old {
 		return
 	}
-	n.commit = c
 	for _, id := range n.sortedLearners() {
 		h := ld.learners[id]
 		if h.state != hsSyncing && h.state != hsSynced {
@@ -363,7 +364,7 @@ func (n *Node) stepLeader(m Message) error {
 		if h.state != hsSyncing {
 			return n.unexpected(m, "not syncing")
 		}
-		if m.Zxid < h.syncTarget || m.Zxid > h.sentUpTo {
+		if m.Zxid < h.syncTarget || m.Zxid > h.sentUpTo || !n.log.has(m.Zxid) {
 			return n.unexpected(m, fmt.Sprintf("acked %s, synced to %s", m.Zxid, h.syncTarget))
 		}
 		h.lastHeard = n.now
@@ -380,8 +381,8 @@ func (n *Node) stepLeader(m Message) error {
 			// ZOOKEEPER-4685: an ACK before ACKNEWLEADER does not count.
 			return n.unexpected(m, "ACK before NEWLEADER was acked")
 		}
-		if m.Zxid > h.sentUpTo {
-			return n.unexpected(m, fmt.Sprintf("ack %s beyond %s", m.Zxid, h.sentUpTo))
+		if m.Zxid > h.sentUpTo || !n.log.has(m.Zxid) && m.Zxid > n.log.base {
+			return n.unexpected(m, fmt.Sprintf("ack %s not in the history sent (up to %s)", m.Zxid, h.sentUpTo))
 		}
 		h.lastHeard = n.now
 		if m.Zxid > h.match {

@@ -1,6 +1,7 @@
 package zab
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"slices"
@@ -89,6 +90,13 @@ func (n *Node) stepLearner(m Message) error {
 		if n.isObserver && ln.phase != lpSyncing {
 			return n.fail(m, "observers get INFORM after the sync")
 		}
+		if m.Zxid <= n.log.last() {
+			// A duplicate of a proposal already logged is harmless.
+			if e, ok := n.log.entry(m.Zxid); !ok || !bytes.Equal(e.Data, m.Data) {
+				return n.fail(m, fmt.Sprintf("zxid %s conflicts with the log (last %s)", m.Zxid, n.log.last()))
+			}
+			return nil
+		}
 		if m.Prev != n.log.last() || !follows(m.Prev, m.Zxid) {
 			return n.fail(m, fmt.Sprintf("zxid %s (after %s) does not follow %s", m.Zxid, m.Prev, n.log.last()))
 		}
@@ -101,8 +109,8 @@ func (n *Node) stepLearner(m Message) error {
 			return n.fail(m, "followers get PROPOSAL")
 		}
 		if m.Zxid <= n.log.last() {
-			if !n.log.has(m.Zxid) {
-				return n.fail(m, fmt.Sprintf("zxid %s not in the log", m.Zxid))
+			if e, ok := n.log.entry(m.Zxid); m.Zxid > n.log.base && (!ok || !bytes.Equal(e.Data, m.Data)) {
+				return n.fail(m, fmt.Sprintf("zxid %s conflicts with the log", m.Zxid))
 			}
 		} else {
 			if m.Prev != n.log.last() || !follows(m.Prev, m.Zxid) {
@@ -149,9 +157,11 @@ func (n *Node) stepLearner(m Message) error {
 	return nil
 }
 
+// commitTo records that everything up to z is committed. The commit point
+// is always a zxid of the log (or its base), so z is rounded down to one.
 func (n *Node) commitTo(z Zxid) {
-	if z > n.commit {
-		n.commit = z
+	if f, ok := n.log.floor(min(z, n.log.last())); ok && f > n.commit {
+		n.commit = f
 	}
 }
 

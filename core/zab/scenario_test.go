@@ -215,12 +215,17 @@ func TestZK4394CommitsInterleavedWithSync(t *testing.T) {
 	// ACKNEWLEADER covers both proposals; no per-proposal ACK before it.
 	require.Equal(t, []MsgType{MsgAckEpoch, MsgAckNewLeader}, f.sentTypes())
 	require.Equal(t, p2.Zxid, f.sent[1].Zxid)
-	// Duplicates are tolerated: a repeated COMMIT changes nothing.
+	// Duplicates are tolerated: a repeated PROPOSAL or COMMIT changes nothing.
+	f.step(Message{Type: MsgProposal, Zxid: p2.Zxid, Prev: p1.Zxid, Data: p2.Data})
 	f.step(Message{Type: MsgCommit, Zxid: p1.Zxid})
 	f.drain()
 	require.Equal(t, []Entry{p1, p2}, f.applied)
+	require.Equal(t, []Entry{p1, p2}, f.logged)
+	require.Equal(t, StateFollowing, f.n.Status().State)
+	// A proposal that contradicts the log is not a duplicate.
+	require.ErrorIs(t, f.try(Message{Type: MsgProposal, Zxid: p2.Zxid, Prev: p1.Zxid, Data: []byte("other")}), ErrUnexpectedMessage)
 	st := f.n.Status()
-	require.True(t, st.Established)
+	require.Equal(t, StateLooking, st.State)
 	require.Equal(t, p2.Zxid, st.Commit)
 }
 

@@ -517,6 +517,11 @@ func (s *sim) randomStep() {
 		for k := 1 + s.rng.IntN(4); k > 0 && len(busy) > 0; k-- {
 			l := busy[s.rng.IntN(len(busy))]
 			if len(l.q) > 0 {
+				if !s.calm && s.rng.IntN(200) == 0 {
+					// A misbehaving transport delivers a message twice.
+					s.logf("duplicate %s", l.q[0])
+					l.q = append([]Message{l.q[0]}, l.q...)
+				}
 				s.deliver(l)
 			}
 		}

@@ -58,6 +58,7 @@ func (s *single) drain() {
 		require.NoError(s.t, err)
 		if rd.Snapshot != nil {
 			s.logged = nil
+			s.applied = nil // the state machine is replaced by the snapshot
 		}
 		if rd.Truncate {
 			i := len(s.logged)
