@@ -1,0 +1,132 @@
+// Package zktest holds the helpers the recipes' integration tests share:
+// the ensemble from ZABKIT_ZK_SERVERS, sessions, a fresh root per test,
+// session expiry, and killing and restarting the Apache ZooKeeper servers
+// started by scripts/zk-ensemble.sh.
+package zktest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zabkit/zabkit/client"
+)
+
+// ServersEnv names the environment variable with the ensemble's connect
+// string.
+const ServersEnv = "ZABKIT_ZK_SERVERS"
+
+// SessionTimeout is the session timeout the tests ask for.
+const SessionTimeout = 4 * time.Second
+
+// Servers returns the connect string, or skips the test.
+func Servers(t testing.TB) string {
+	t.Helper()
+	s := os.Getenv(ServersEnv)
+	if s == "" {
+		t.Skipf("integration test: set %s to a ZooKeeper connect string (start one with scripts/zk-ensemble.sh start) to run it", ServersEnv)
+	}
+	return s
+}
+
+// Ctx returns a context bounded for one test.
+func Ctx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Dial opens a session that is closed at cleanup.
+func Dial(t testing.TB, opts ...client.Option) *client.Conn {
+	t.Helper()
+	c, err := client.Dial(Ctx(t), Servers(t), append([]client.Option{client.WithSessionTimeout(SessionTimeout)}, opts...)...)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
+
+// Root returns a fresh, not yet existing path for one test; everything
+// below it is deleted at cleanup.
+func Root(t testing.TB) string {
+	t.Helper()
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
+	root := fmt.Sprintf("/zabkit-recipes-test/%s-%08x", name, rand.Uint32())
+	servers := Servers(t)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c, err := client.Dial(ctx, servers)
+		if err != nil {
+			t.Logf("cleanup: %v", err)
+			return
+		}
+		defer c.Close(context.Background())
+		if err := DeleteAll(ctx, c, root); err != nil {
+			t.Logf("cleanup %s: %v", root, err)
+		}
+	})
+	return root
+}
+
+// DeleteAll deletes path and its subtree.
+func DeleteAll(ctx context.Context, c *client.Conn, path string) error {
+	kids, _, err := c.Children(ctx, path)
+	if errors.Is(err, client.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, k := range kids {
+		if err := DeleteAll(ctx, c, path+"/"+k); err != nil {
+			return err
+		}
+	}
+	if err := c.Delete(ctx, path, client.AnyVersion); err != nil && !errors.Is(err, client.ErrNoNode) && !errors.Is(err, client.ErrNotEmpty) {
+		return err
+	}
+	return nil
+}
+
+// Expire ends c's session on the servers the way ZooKeeper's own tests do:
+// a second connection resumes the session with its id and password and
+// closes it. It returns once c has seen the session end.
+func Expire(t testing.TB, c *client.Conn) {
+	t.Helper()
+	ctx := Ctx(t)
+	other, err := client.Dial(ctx, Servers(t), client.WithSessionTimeout(SessionTimeout),
+		client.WithSession(c.SessionID(), c.SessionPassword()))
+	if err != nil {
+		t.Fatalf("Expire: resume session: %v", err)
+	}
+	if err := other.Close(ctx); err != nil {
+		t.Fatalf("Expire: close session: %v", err)
+	}
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatalf("Expire: the Conn did not see its session end")
+	}
+}
+
+// Wait waits for ch to close or deliver, failing the test after d.
+func Wait[T any](t testing.TB, ch <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-tm.C:
+		t.Fatalf("timed out after %v waiting for %s", d, what)
+	}
+	var zero T
+	return zero
+}
