@@ -75,6 +75,9 @@ func (g *gen) writeOp() (wire.Op, wire.Record) {
 		}
 		return wire.OpCreate, &wire.CreateRequest{Path: p, Data: []byte("count=0,bytes=0"), ACL: OpenACLUnsafe}
 	}
+	if g.r.IntN(30) == 0 {
+		return wire.OpDeleteContainer, &wire.DeleteRequest{Path: g.path(), Version: -1}
+	}
 	switch g.r.IntN(10) {
 	case 0, 1, 2:
 		flags := wire.CreateMode(g.r.IntN(5))
@@ -123,7 +126,7 @@ func (g *gen) request(now int64) Request {
 		m := &wire.MultiRequest{}
 		for i := g.r.IntN(4); i >= 0; i-- {
 			op, rec := g.writeOp()
-			if op == wire.OpSetACL {
+			if op == wire.OpSetACL || op == wire.OpDeleteContainer {
 				continue
 			}
 			m.Ops = append(m.Ops, wire.MultiOp{Type: op, Request: rec})
