@@ -39,7 +39,8 @@ type Conn struct {
 	lastZxid atomic.Int64
 
 	qmu   sync.Mutex
-	queue []*request
+	queue  []*request
+	qspare []*request // the previous queue slice, reused
 	qerr  error
 	qwake chan struct{}
 

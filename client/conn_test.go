@@ -666,3 +666,18 @@ func TestReadOnlyThenReadWrite(t *testing.T) {
 		t.Fatalf("read-write server handshakes %+v, want one asking for a new session", hs)
 	}
 }
+
+func TestOversizedRequestFailsAlone(t *testing.T) {
+	s := newFakeServer(t)
+	c := dialFake(t, []*fakeServer{s}, WithMaxPacketSize(256))
+	ctx := bg(t)
+	if _, err := c.Set(ctx, "/a", make([]byte, 300), AnyVersion); !errors.Is(err, ErrBadArguments) {
+		t.Fatalf("oversized Set = %v, want ErrBadArguments", err)
+	}
+	if _, err := c.Set(ctx, "/a", make([]byte, 100), AnyVersion); err != nil {
+		t.Fatalf("Set after an oversized one = %v", err)
+	}
+	if len(s.handshakes()) != 1 {
+		t.Fatalf("%d connections, want the first one kept", len(s.handshakes()))
+	}
+}

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/zabkit/zabkit/wire"
@@ -12,7 +11,8 @@ import (
 type request struct {
 	op    wire.Op
 	xid   int32  // assigned by the send loop; preset for SetWatches and auth
-	body  []byte // encoded request record (without the header)
+	rec   wire.Record // request record, encoded by the send loop...
+	body  []byte      // ...or its encoding (without the header)
 	resp  wire.Record
 	watch *watchReg
 	auth  *authInfo // for OpAuth: remembered for reconnects on success
@@ -79,13 +79,24 @@ func (c *Conn) enqueue(r *request) {
 	}
 }
 
-// takeQueue removes and returns every queued request.
+// takeQueue removes and returns every queued request. The send loop hands
+// the slice back with recycle, so that the queue reuses its memory.
 func (c *Conn) takeQueue() []*request {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	q := c.queue
-	c.queue = nil
+	c.queue, c.qspare = c.qspare[:0], nil
 	return q
+}
+
+// recycle returns a slice from takeQueue once its requests are handled.
+func (c *Conn) recycle(q []*request) {
+	clear(q)
+	c.qmu.Lock()
+	if c.qspare == nil {
+		c.qspare = q[:0]
+	}
+	c.qmu.Unlock()
 }
 
 // closeQueue fails every queued request and every later one with err.
@@ -109,19 +120,13 @@ func (c *Conn) closeQueue(err error) {
 // ctx's error. A request abandoned because ctx ended may still be applied
 // by the server.
 func (c *Conn) call(ctx context.Context, op wire.Op, req wire.Record, resp wire.Record, w *watchReg) (int64, error) {
-	r := &request{op: op, resp: resp, watch: w, done: make(chan struct{})}
-	if req != nil {
-		r.body = wire.Marshal(req)
-	}
+	r := &request{op: op, rec: req, resp: resp, watch: w, done: make(chan struct{})}
 	return c.roundTrip(ctx, r)
 }
 
 func (c *Conn) roundTrip(ctx context.Context, r *request) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
-	}
-	if len(r.body)+requestHeaderSize > c.opts.maxPacket {
-		return 0, fmt.Errorf("zk: request of %d bytes exceeds the max packet size %d: %w", len(r.body), c.opts.maxPacket, ErrBadArguments)
 	}
 	c.enqueue(r)
 	select {
@@ -135,14 +140,12 @@ func (c *Conn) roundTrip(ctx context.Context, r *request) (int64, error) {
 	return r.zxid, r.err
 }
 
-// requestHeaderSize is the size of an encoded RequestHeader (xid, op).
-const requestHeaderSize = 8
-
 // pendingQueue is the FIFO of requests sent on one connection and waiting
 // for their replies, which ZooKeeper sends in request order.
 type pendingQueue struct {
 	mu     sync.Mutex
 	items  []*request
+	head   int
 	closed error
 }
 
@@ -161,14 +164,14 @@ func (q *pendingQueue) push(r *request) bool {
 func (q *pendingQueue) pop() *request {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.items) == 0 {
+	if q.head == len(q.items) {
 		return nil
 	}
-	r := q.items[0]
-	q.items[0] = nil
-	q.items = q.items[1:]
-	if len(q.items) == 0 {
-		q.items = nil
+	r := q.items[q.head]
+	q.items[q.head] = nil
+	q.head++
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0 // keep the capacity
 	}
 	return r
 }
@@ -177,8 +180,8 @@ func (q *pendingQueue) pop() *request {
 func (q *pendingQueue) failAll(err error) {
 	q.mu.Lock()
 	q.closed = err
-	items := q.items
-	q.items = nil
+	items := q.items[q.head:]
+	q.items, q.head = nil, 0
 	q.mu.Unlock()
 	for _, r := range items {
 		r.finish(err, 0, nil)

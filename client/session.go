@@ -278,6 +278,7 @@ type connection struct {
 	timeout time.Duration
 	pending pendingQueue // numbered requests and SetWatches, in send order
 	auths   pendingQueue // auth packets, answered out of band
+	dec     wire.Decoder // used by the receive loop
 
 	once sync.Once
 	dead chan struct{}
@@ -304,6 +305,16 @@ func (cn *connection) sendLoop(prime []*request) {
 	// connection is already dead; a write error fails the connection and
 	// r with it (it is registered: its outcome is unknown).
 	write := func(r *request) bool {
+		buf = append(buf[:0], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) // length, xid, op
+		if r.rec != nil {
+			buf = wire.Append(buf, r.rec)
+		} else {
+			buf = append(buf, r.body...)
+		}
+		if n := len(buf) - wire.FrameHeaderSize; n > c.opts.maxPacket {
+			r.finish(fmt.Errorf("zk: %v request of %d bytes exceeds the max packet size %d: %w", r.op, n, c.opts.maxPacket, ErrBadArguments), 0, nil)
+			return true
+		}
 		q := &cn.pending
 		switch r.op {
 		case wire.OpAuth:
@@ -317,7 +328,9 @@ func (cn *connection) sendLoop(prime []*request) {
 		if !q.push(r) {
 			return false
 		}
-		buf = appendRequest(buf[:0], r.xid, r.op, r.body)
+		binary.BigEndian.PutUint32(buf[0:], uint32(len(buf)-wire.FrameHeaderSize))
+		binary.BigEndian.PutUint32(buf[4:], uint32(r.xid))
+		binary.BigEndian.PutUint32(buf[8:], uint32(r.op))
 		if _, err := w.Write(buf); err != nil {
 			cn.fail(err)
 		}
@@ -360,6 +373,7 @@ func (cn *connection) sendLoop(prime []*request) {
 				}
 				sent = true
 			}
+			c.recycle(batch)
 			if sent {
 				if !ping.Stop() {
 					select {
@@ -427,15 +441,21 @@ func (cn *connection) recvLoop() {
 // answer to closeSession).
 func (cn *connection) handleFrame(frame []byte) error {
 	c := cn.c
-	var hdr wire.ReplyHeader
-	body, err := wire.UnmarshalPrefix(frame, &hdr)
-	if err != nil {
-		return err
+	// The header is decoded by hand: it is on every reply's path and
+	// this way costs no allocation.
+	if len(frame) < replyHeaderSize {
+		return fmt.Errorf("zk: reply of %d bytes, shorter than its header: %w", len(frame), wire.ErrTruncated)
 	}
+	hdr := wire.ReplyHeader{
+		Xid:  int32(binary.BigEndian.Uint32(frame[0:])),
+		Zxid: int64(binary.BigEndian.Uint64(frame[4:])),
+		Err:  wire.Code(int32(binary.BigEndian.Uint32(frame[12:]))),
+	}
+	body := frame[replyHeaderSize:]
 	switch hdr.Xid {
 	case wire.XidNotification:
 		var ev wire.WatcherEvent
-		if err := decodeBody(body, &ev, c.opts.maxPacket); err != nil {
+		if err := cn.decode(body, &ev); err != nil {
 			return err
 		}
 		c.watches.trigger(ev.Type, ev.Path, c.clientPath(ev.Path))
@@ -468,7 +488,7 @@ func (cn *connection) handleFrame(frame []byte) error {
 		}
 		rerr := hdr.Err.Err()
 		if rerr == nil && req.resp != nil {
-			rerr = decodeBody(body, req.resp, c.opts.maxPacket)
+			rerr = cn.decode(body, req.resp)
 		}
 		var register func()
 		if w := req.watch; w != nil && (rerr == nil || hdr.Err != wire.CodeOK) {
@@ -501,9 +521,14 @@ func (c *Conn) rememberAuth(a authInfo) {
 	c.auths = append(c.auths, a)
 }
 
-// decodeBody decodes exactly one record from b.
-func decodeBody(b []byte, r wire.Record, max int) error {
-	d := wire.NewDecoder(b, max)
+// replyHeaderSize is the encoded size of a ReplyHeader.
+const replyHeaderSize = 16
+
+// decode decodes exactly one record from b, reusing the connection's
+// Decoder (only the receive loop calls it).
+func (cn *connection) decode(b []byte, r wire.Record) error {
+	d := &cn.dec
+	d.Reset(b, cn.c.opts.maxPacket)
 	if err := r.Decode(d); err != nil {
 		return fmt.Errorf("zk: decode %T: %w", r, err)
 	}
