@@ -69,6 +69,7 @@ var msgNames = [...]string{
 	MsgReadResponse: "READRESPONSE",
 }
 
+// String returns the packet name, as in ZooKeeper where one exists.
 func (t MsgType) String() string {
 	if t.valid() {
 		return msgNames[t]
@@ -105,6 +106,7 @@ type Message struct {
 	State         State
 }
 
+// String formats m for logs and simulator traces.
 func (m Message) String() string {
 	switch m.Type {
 	case MsgNotification:

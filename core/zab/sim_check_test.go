@@ -147,14 +147,17 @@ func (s *sim) checkLeaderHasCommitted(sn *simNode) {
 // settle heals the network, restarts every peer and runs a fair schedule;
 // it then requires a leader, one more committed proposal on every peer, and
 // a completed read barrier, within a bounded number of ticks.
-func (s *sim) settle(maxTicks int) {
+func (s *sim) settle(maxTicks int, keepDown ...uint64) {
 	s.heal()
 	for _, id := range s.ids {
 		if sn := s.nodes[id]; !sn.up {
 			s.start(sn)
 		}
 	}
-	s.logf("settle: network healed, all peers up")
+	for _, id := range keepDown {
+		s.crash(s.nodes[id], s.rng.IntN(2) == 0)
+	}
+	s.logf("settle: network healed, all peers up but %v", keepDown)
 	var target []byte
 	var targetZ Zxid
 	for tick := 0; tick < maxTicks && s.failure == ""; tick++ {

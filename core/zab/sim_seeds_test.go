@@ -22,7 +22,15 @@ func runSeed(t *testing.T, seed uint64, steps int) bool {
 		s.randomStep()
 	}
 	if s.failure == "" {
-		s.settle(200)
+		// Liveness with every peer healthy, or (one seed in four) with
+		// only a bare quorum of voters up.
+		var down []uint64
+		if seed%4 == 3 {
+			for _, i := range s.rng.Perm(len(s.voters))[:(len(s.voters)-1)/2] {
+				down = append(down, s.voters[i])
+			}
+		}
+		s.settle(200, down...)
 	}
 	if s.failure != "" {
 		t.Errorf("%s", s.report())

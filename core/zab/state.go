@@ -11,6 +11,7 @@ const (
 	StateObserving
 )
 
+// String returns the ZooKeeper name of the state.
 func (s State) String() string {
 	switch s {
 	case StateLooking:
@@ -29,8 +30,8 @@ func (s State) valid() bool { return s >= StateLooking && s <= StateObserving }
 
 // Status is a read-only summary of a peer, for drivers, tests and metrics.
 type Status struct {
-	ID            uint64
-	State         State
+	ID            uint64 // this peer
+	State         State  // its role
 	Leader        uint64 // the leader followed or led; 0 when LOOKING
 	Epoch         uint32 // the epoch of the current session with the leader; 0 if none
 	Established   bool   // leader: a quorum acked NEWLEADER; learner: UPTODATE received
