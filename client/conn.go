@@ -38,11 +38,11 @@ type Conn struct {
 
 	lastZxid atomic.Int64
 
-	qmu   sync.Mutex
+	qmu    sync.Mutex
 	queue  []*request
 	qspare []*request // the previous queue slice, reused
-	qerr  error
-	qwake chan struct{}
+	qerr   error
+	qwake  chan struct{}
 
 	watches *watchManager
 

@@ -10,7 +10,7 @@ import (
 // request is one packet to send and, for most ops, a reply to wait for.
 type request struct {
 	op    wire.Op
-	xid   int32  // assigned by the send loop; preset for SetWatches and auth
+	xid   int32       // assigned by the send loop; preset for SetWatches and auth
 	rec   wire.Record // request record, encoded by the send loop...
 	body  []byte      // ...or its encoding (without the header)
 	resp  wire.Record
