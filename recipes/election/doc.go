@@ -1,0 +1,32 @@
+// Package election provides leader election on ZooKeeper, interoperable
+// with Apache Curator's LeaderLatch: every candidate creates a protected
+// ephemeral-sequential node dir/_c_<uuid>-latch-NNNNNNNNNN holding its
+// value (Curator's participant id), and the candidate with the lowest
+// sequence number leads. The directory and its missing parents are created
+// as container nodes.
+//
+//	e := election.New(conn, "/app/election/scheduler")
+//	err := e.Run(ctx, "host-a:8080", func(ctx context.Context) error {
+//		// lead until ctx is cancelled
+//		<-ctx.Done()
+//		return nil
+//	})
+//
+// Campaign blocks until the candidate leads; each candidate watches only
+// the candidate just before it. Resign gives leadership (or the place in
+// the queue) up. Leader and Observe tell anyone who leads. Run is Curator's
+// LeaderSelector with auto-requeue: it campaigns, calls fn with a context
+// that is cancelled as soon as leadership may have been lost, resigns when
+// fn returns, and campaigns again until its ctx ends.
+//
+// # Faults
+//
+// A leader learns that it may no longer lead through Lost / Context: the
+// session expired or was closed, or the client stayed without a connection
+// for longer than the grace period (WithSuspendGrace, default zero: at
+// once). Leadership is never granted on a node that is not an ephemeral of
+// the current session (CURATOR-696). The Token of a term (its node's
+// czxid) increases from each leader to the next, so storage can fence off
+// a deposed leader. A session that expired cannot campaign again: Campaign
+// and Run return ErrSessionLost and the caller dials a new session.
+package election
