@@ -93,6 +93,12 @@ func (s *sim) check() {
 		if st.CurrentEpoch > st.AcceptedEpoch {
 			s.failf("node %d currentEpoch %d > acceptedEpoch %d", sn.id, st.CurrentEpoch, st.AcceptedEpoch)
 		}
+		if n.ln != nil && st.Established {
+			if l, ok := s.leaders[st.Epoch]; !ok || l != st.Leader {
+				s.failf("node %d is up to date with leader %d in epoch %d, whose established leader is %d (%v)",
+					sn.id, st.Leader, st.Epoch, l, ok)
+			}
+		}
 		if n.ld != nil && n.ld.established {
 			if l, ok := s.leaders[n.ld.epoch]; !ok {
 				s.leaders[n.ld.epoch] = sn.id

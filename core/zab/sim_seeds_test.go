@@ -58,7 +58,7 @@ func TestSimSeeds(t *testing.T) {
 		}
 	}
 	failures := 0
-	for seed := 1; seed <= seeds && failures < 3; seed++ {
+	for seed := *flagFrom; seed < *flagFrom+seeds && failures < 3; seed++ {
 		if !runSeed(t, uint64(seed), steps) {
 			failures++
 		}
