@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"net"
 	"testing"
 
 	"github.com/zabkit/zabkit/wire"
@@ -54,7 +55,10 @@ func FuzzHandleFrame(f *testing.F) {
 	f.Fuzz(func(t *testing.T, kind byte, frame []byte) {
 		c := newOfflineConn()
 		defer c.closeNow()
-		cn := &connection{c: c, dead: make(chan struct{})}
+		a, b := net.Pipe()
+		defer a.Close()
+		defer b.Close()
+		cn := &connection{c: c, nc: a, dead: make(chan struct{})}
 		r := &request{xid: 1, done: make(chan struct{})}
 		switch kind % 5 {
 		case 0:

@@ -325,6 +325,13 @@ func (cn *connection) sendLoop(prime []*request) {
 		default:
 			r.xid = c.nextXid()
 		}
+		select {
+		case <-cn.dead:
+			// A request may be queued because an earlier one just failed
+			// with this connection: it must wait for the next one.
+			return false
+		default:
+		}
 		if !q.push(r) {
 			return false
 		}
@@ -478,10 +485,12 @@ func (cn *connection) handleFrame(frame []byte) error {
 	default:
 		req := cn.pending.pop()
 		if req == nil || req.xid != hdr.Xid {
+			err := fmt.Errorf("zk: reply xid %d out of order (expected %v): %w", hdr.Xid, xidOf(req), wire.ErrMalformed)
+			cn.fail(err) // first, so that no request issued after req fails goes out here
 			if req != nil {
 				req.finish(ErrConnectionLoss, 0, nil)
 			}
-			return fmt.Errorf("zk: reply xid %d out of order (expected %v): %w", hdr.Xid, xidOf(req), wire.ErrMalformed)
+			return err
 		}
 		if hdr.Zxid > 0 {
 			c.observeZxid(hdr.Zxid)
