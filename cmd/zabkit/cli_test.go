@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// runCmd runs the binary's command line in process with stdin and returns
+// stdout, stderr and the error.
+func runCmd(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	env := &environ{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut}
+	err := run(ctx, env, args)
+	return out.String(), errOut.String(), err
+}
+
+func TestCLIScript(t *testing.T) {
+	servers := cliServers(t)
+	root := fmt.Sprintf("/zabkit-cli-test-%08x", rand.Uint32())
+	script := strings.ReplaceAll(`# a scripted session
+create ROOT
+create ROOT/a "hello world"
+create -e ROOT/eph
+create -s ROOT/seq- one
+create -e -s ROOT/eseq- two
+get ROOT/a
+set ROOT/a 'new data'
+get ROOT/a
+set ROOT/a stale 0
+ls ROOT
+stat ROOT/a
+sync ROOT
+delete ROOT/a 5
+delete ROOT/a
+get ROOT/a
+ls ROOT/missing
+bogus
+create -x ROOT/b
+create ROOT/unterminated "oops
+
+quit
+ls ROOT
+`, "ROOT", root)
+	out, errOut, err := runCmd(t, script, "cli", "-server", servers)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "7 command(s) failed")
+
+	// The Stat block has times that differ per run; check its shape apart.
+	statRe := regexp.MustCompile(`(?s)cZxid = 0x[0-9a-f]+\nctime = .*?\nmZxid = 0x[0-9a-f]+\nmtime = .*?\npZxid = 0x[0-9a-f]+\n` +
+		`cversion = 0\ndataVersion = 1\naclVersion = 0\nephemeralOwner = 0x0\ndataLength = 8\nnumChildren = 0\n`)
+	require.Regexp(t, statRe, out)
+	out = statRe.ReplaceAllString(out, "STAT\n")
+	want := strings.ReplaceAll(`Created ROOT
+Created ROOT/a
+Created ROOT/eph
+Created ROOT/seq-0000000002
+Created ROOT/eseq-0000000003
+hello world
+new data
+[a, eph, eseq-0000000003, seq-0000000002]
+STAT
+Sync is OK
+`, "ROOT", root)
+	assert.Equal(t, want, out)
+
+	errLines := strings.Split(strings.TrimSpace(errOut), "\n")
+	require.Len(t, errLines, 7, errOut)
+	for i, want := range []string{
+		"line 10: set " + root + "/a: zk: bad version",
+		"line 14: delete " + root + "/a: zk: bad version",
+		"line 16: get " + root + "/a: zk: no node",
+		"line 17: children " + root + "/missing: zk: no node",
+		`line 18: unknown command "bogus"`,
+		"line 19: create: unknown flag -x",
+		"line 20: unterminated \" quote",
+	} {
+		assert.Contains(t, errLines[i], want)
+	}
+
+	// The session ended with the script: its ephemerals are gone.
+	out, _, err = runCmd(t, "", "cli", "-server", servers, "ls", root)
+	require.NoError(t, err)
+	assert.Equal(t, "[seq-0000000002]\n", out)
+	_, _, err = runCmd(t, "delete "+root+"/seq-0000000002\ndelete "+root+"\n", "cli", "-server", servers)
+	require.NoError(t, err)
+}
+
+func TestCLIOneShot(t *testing.T) {
+	servers := cliServers(t)
+	root := fmt.Sprintf("/zabkit-cli-oneshot-%08x", rand.Uint32())
+	out, _, err := runCmd(t, "", "cli", "-server", servers, "create", root, "x y")
+	require.NoError(t, err)
+	assert.Equal(t, "Created "+root+"\n", out)
+	out, _, err = runCmd(t, "", "cli", "-server", servers, "get", root)
+	require.NoError(t, err)
+	assert.Equal(t, "x y\n", out)
+	_, _, err = runCmd(t, "", "cli", "-server", servers, "create", root)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "node already exists")
+	_, _, err = runCmd(t, "", "cli", "-server", servers, "delete", root)
+	require.NoError(t, err)
+}
+
+func TestSplitWords(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+		err  bool
+	}{
+		{"ls /", []string{"ls", "/"}, false},
+		{"  set\t/a   b  ", []string{"set", "/a", "b"}, false},
+		{`set /a "x y"`, []string{"set", "/a", "x y"}, false},
+		{`set /a 'x "y"'`, []string{"set", "/a", `x "y"`}, false},
+		{`set /a "x \"y\""`, []string{"set", "/a", `x "y"`}, false},
+		{`set /a x\ y`, []string{"set", "/a", "x y"}, false},
+		{`set /a ''`, []string{"set", "/a", ""}, false},
+		{`set /a 'a\b'`, []string{"set", "/a", `a\b`}, false},
+		{`set /a "x`, nil, true},
+		{"", nil, false},
+	}
+	for _, tt := range tests {
+		got, err := splitWords(tt.in)
+		if tt.err {
+			assert.Error(t, err, tt.in)
+			continue
+		}
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	_, errOut, err := runCmd(t, "")
+	assert.ErrorIs(t, err, errUsage)
+	assert.Contains(t, errOut, "usage: zabkit <command>")
+	_, errOut, err = runCmd(t, "", "frobnicate")
+	assert.ErrorIs(t, err, errUsage)
+	assert.Contains(t, errOut, `unknown command "frobnicate"`)
+	out, _, err := runCmd(t, "", "help")
+	assert.NoError(t, err)
+	for _, c := range []string{"server", "cli", "bench"} {
+		assert.Contains(t, out, "  "+c+" ")
+	}
+	_, _, err = runCmd(t, "", "server")
+	assert.ErrorIs(t, err, errUsage)
+	_, _, err = runCmd(t, "", "server", "-h")
+	assert.ErrorIs(t, err, errHelp)
+	_, _, err = runCmd(t, "", "bench")
+	assert.ErrorIs(t, err, errUsage, "bench needs -server")
+}
