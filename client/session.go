@@ -27,7 +27,7 @@ func (c *Conn) run() {
 	defer close(c.runDone)
 	bo := c.opts.reconnect()
 	next := 0
-	wait := false
+	wait := false // no wait before the very first attempt
 	for {
 		if c.closeCtx.Err() != nil {
 			c.terminate(ErrClosed, StateClosed)
@@ -68,8 +68,14 @@ func (c *Conn) run() {
 			}
 			continue
 		}
-		bo.Reset()
+		start := time.Now()
 		err = c.serve(nc, addr, resp)
+		if time.Since(start) >= time.Duration(resp.TimeOut)*time.Millisecond/3 {
+			// The connection was good for a while: start the backoff
+			// afresh. A server that accepts and at once drops the client
+			// keeps it growing instead.
+			bo.Reset()
+		}
 		c.mu.Lock()
 		c.server = ""
 		closing, terminal := c.closing, c.err != nil
@@ -86,7 +92,6 @@ func (c *Conn) run() {
 		}
 		c.logger.Info("zk: disconnected", "server", addr, "err", err)
 		c.setState(StateDisconnected)
-		wait = false // first retry goes out at once, to the next server
 	}
 }
 
