@@ -257,3 +257,48 @@ func TestObserverSyncAndInform(t *testing.T) {
 	}
 	require.Equal(t, uint32(1), s.n.Status().CurrentEpoch)
 }
+
+// The leader counts itself toward the epoch quorum and the NEWLEADER
+// quorum only once its own acceptedEpoch, currentEpoch and initial history
+// are durable (acknowledged with Advance).
+func TestLeaderCountsItselfOnlyWhenDurable(t *testing.T) {
+	s := newSingle(t, 1, []uint64{1, 2, 3}, nil)
+	s.peer = 2
+	s.step(Message{Type: MsgNotification, Leader: 1, ElectionEpoch: 1, State: StateLooking})
+	s.n.Tick()
+	s.n.Tick()
+	require.Equal(t, StateLeading, s.n.Status().State)
+	s.step(Message{Type: MsgFollowerInfo})
+	s.epoch = 1
+	rd, err := s.n.Ready() // holds acceptedEpoch = 1, not yet durable
+	require.NoError(t, err)
+	require.Equal(t, &HardState{AcceptedEpoch: 1}, rd.HardState)
+	s.step(Message{Type: MsgAckEpoch})
+	require.Equal(t, ldDiscovery, s.n.ld.phase, "own acceptedEpoch not durable: no epoch quorum")
+	s.n.Advance(rd)
+	require.Equal(t, ldSync, s.n.ld.phase)
+
+	rd, err = s.n.Ready() // holds currentEpoch = 1
+	require.NoError(t, err)
+	require.Equal(t, uint32(1), rd.HardState.CurrentEpoch)
+	s.step(Message{Type: MsgAckNewLeader})
+	require.False(t, s.n.Status().Established, "own currentEpoch not durable: not established")
+	s.n.Advance(rd)
+	require.True(t, s.n.Status().Established)
+
+	// Proposals: the leader's own ack also waits for its disk.
+	z, err := s.n.Propose([]byte("x"))
+	require.NoError(t, err)
+	s.drain()
+	rd, err = s.n.Ready()
+	require.ErrorIs(t, err, nil)
+	s.n.Advance(rd)
+	z2, err := s.n.Propose([]byte("y"))
+	require.NoError(t, err)
+	rd, err = s.n.Ready()
+	require.NoError(t, err)
+	s.step(Message{Type: MsgAck, Zxid: z2})
+	require.Equal(t, z, s.n.Status().Commit, "z2 is durable on one voter only")
+	s.n.Advance(rd)
+	require.Equal(t, z2, s.n.Status().Commit)
+}
