@@ -28,19 +28,16 @@ const (
 
 // handler is the leader's view of one learner session.
 type handler struct {
-	id            uint64
-	observer      bool
-	state         handlerState
-	acceptedEpoch uint32
-	currentEpoch  uint32
-	lastZxid      Zxid
-	match         Zxid // durable on the learner (cumulative ACK)
-	sentUpTo      Zxid // history sent to it (observers: committed history sent)
-	syncTarget    Zxid // NEWLEADER zxid
-	round         uint64
-	lastHeard     int64
-	started       int64
-	upToDate      bool
+	id         uint64
+	observer   bool
+	state      handlerState
+	lastZxid   Zxid
+	match      Zxid // durable on the learner (cumulative ACK)
+	sentUpTo   Zxid // history sent to it (observers: committed history sent)
+	syncTarget Zxid // NEWLEADER zxid
+	round      uint64
+	lastHeard  int64
+	started    int64
 }
 
 type pendingRead struct {
@@ -178,7 +175,6 @@ func (n *Node) maybeEstablish() {
 }
 
 func (n *Node) sendUpToDate(h *handler) {
-	h.upToDate = true
 	c := n.commit
 	if h.observer {
 		c = min(c, h.sentUpTo)
@@ -314,7 +310,7 @@ func (n *Node) stepLeader(m Message) error {
 			return n.unexpected(m, fmt.Sprintf("accepted epoch %d > leader epoch %d", m.Epoch, ld.epoch))
 		}
 		n.dropLearner(m.From)
-		h := &handler{id: m.From, observer: observer, acceptedEpoch: m.Epoch, lastZxid: m.Zxid, lastHeard: n.now, started: n.now}
+		h := &handler{id: m.From, observer: observer, lastZxid: m.Zxid, lastHeard: n.now, started: n.now}
 		ld.learners[m.From] = h
 		if !observer && ld.epoch == 0 {
 			ld.infoEpochs[m.From] = m.Epoch
@@ -350,7 +346,7 @@ func (n *Node) stepLeader(m Message) error {
 			return n.unexpected(m, "learner is ahead of the established leader")
 		}
 		h.lastHeard = n.now
-		h.currentEpoch, h.lastZxid = m.PeerEpoch, m.Zxid
+		h.lastZxid = m.Zxid
 		h.state = hsWaitSync
 		if !h.observer && !m.Reject {
 			ld.epochAckers[h.id] = true

@@ -281,7 +281,6 @@ func (n *Node) Ready() (Ready, error) {
 			n.applied = n.commit
 		}
 	}
-	rd.committed = n.applied
 	n.collectReads()
 	rd.ReadStates, n.readStates = n.readStates, nil
 	rd.SnapshotRequests, n.snapReqs = n.snapReqs, nil

@@ -83,9 +83,8 @@ type Ready struct {
 	// Status is the node's status when the Ready was taken.
 	Status Status
 
-	lastZxid  Zxid // log end once this Ready is persisted
-	hasLog    bool
-	committed Zxid
+	lastZxid Zxid // log end once this Ready is persisted
+	hasLog   bool
 }
 
 // containsUpdates reports whether rd holds any obligation.
