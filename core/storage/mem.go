@@ -50,7 +50,12 @@ func (m *Mem) Crash() {
 func (m *Mem) CrashRandom(r *rand.Rand) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	keep := m.synced + r.IntN(len(m.entries)-m.synced+1)
+	m.crashKeepingLocked(r.IntN(len(m.entries) - m.synced + 1))
+}
+
+// crashKeepingLocked crashes keeping n of the unsynced entries.
+func (m *Mem) crashKeepingLocked(n int) {
+	keep := m.synced + n
 	m.entries = m.entries[:keep]
 	m.synced = keep
 	m.closed = false
