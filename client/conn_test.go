@@ -681,3 +681,42 @@ func TestOversizedRequestFailsAlone(t *testing.T) {
 		t.Fatalf("%d connections, want the first one kept", len(s.handshakes()))
 	}
 }
+
+// TestServerBehindIsLeftEvenIfItAccepts: a server that accepts the
+// handshake although it is behind the client's last zxid (ZooKeeper would
+// refuse) is detected from its first reply and left; the stale answer is
+// not delivered.
+func TestServerBehindIsLeftEvenIfItAccepts(t *testing.T) {
+	ahead := newFakeServer(t)
+	behind := newFakeServer(t)
+	ahead.zxid.Store(500)
+	behind.zxid.Store(200)
+	c := dialFake(t, []*fakeServer{ahead, behind})
+	ctx := bg(t)
+	if _, _, err := c.Get(ctx, "/x"); err != nil {
+		t.Fatal(err)
+	}
+	states := c.States(ctx)
+	waitState(t, states, StateConnected)
+	ahead.nextConn(t)
+	ahead.dropAll() // the client moves on to the stale server first
+	waitState(t, states, StateDisconnected)
+	for {
+		d, _, err := c.Get(ctx, "/y")
+		if err == nil {
+			if string(d) != "/y" || c.Server() != ahead.addr() {
+				t.Fatalf("Get = %q from %s, want an answer from %s", d, c.Server(), ahead.addr())
+			}
+			break
+		}
+		if !errors.Is(err, ErrConnectionLoss) {
+			t.Fatal(err)
+		}
+	}
+	if c.LastZxid() != 500 {
+		t.Fatalf("LastZxid = %d", c.LastZxid())
+	}
+	if len(behind.handshakes()) == 0 {
+		t.Fatal("the stale server was never tried")
+	}
+}

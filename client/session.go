@@ -20,6 +20,10 @@ import (
 // a newer zxid than the server (and how it sheds load).
 var errServerRefused = errors.New("zk: server closed the connection during the handshake")
 
+// errServerBehind ends a connection to a server whose replies show it has
+// not yet applied transactions the client has already seen.
+var errServerBehind = errors.New("zk: server behind the client's last zxid")
+
 // run is the session goroutine: connect, serve, reconnect, until the
 // session ends or Close.
 func (c *Conn) run() {
@@ -182,6 +186,7 @@ func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error
 		c:       c,
 		nc:      nc,
 		timeout: timeout,
+		minZxid: c.lastZxid.Load(),
 		dead:    make(chan struct{}),
 	}
 	// Priming packets go first: watches to re-register, then credentials.
@@ -283,6 +288,7 @@ type connection struct {
 	timeout time.Duration
 	pending pendingQueue // numbered requests and SetWatches, in send order
 	auths   pendingQueue // auth packets, answered out of band
+	minZxid int64        // the client's last zxid when it connected
 	dec     wire.Decoder // used by the receive loop
 
 	once sync.Once
@@ -464,6 +470,20 @@ func (cn *connection) handleFrame(frame []byte) error {
 		Err:  wire.Code(int32(binary.BigEndian.Uint32(frame[12:]))),
 	}
 	body := frame[replyHeaderSize:]
+	if hdr.Xid != wire.XidNotification && hdr.Zxid > 0 && hdr.Zxid < cn.minZxid {
+		// Every reply carries the server's last applied zxid. A server
+		// should refuse a client that has seen more than it has (ZooKeeper
+		// does, at the handshake); if one did not, its answers could be
+		// older than what the client already read: leave it.
+		err := fmt.Errorf("zk: server is behind the client (reply zxid 0x%x, client has seen 0x%x): %w", hdr.Zxid, cn.minZxid, errServerBehind)
+		cn.fail(err)
+		if hdr.Xid != wire.XidPing && hdr.Xid != wire.XidAuth {
+			if req := cn.pending.pop(); req != nil {
+				req.finish(ErrConnectionLoss, 0, nil)
+			}
+		}
+		return err
+	}
 	switch hdr.Xid {
 	case wire.XidNotification:
 		var ev wire.WatcherEvent
