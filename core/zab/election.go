@@ -180,13 +180,16 @@ func (n *Node) stepNotification(m Message) error {
 				e.vote = init
 			}
 			e.recv[n.id] = e.vote
+			e.finalizeAt = noTick
 			n.broadcastNotification()
 		case m.ElectionEpoch < e.clock:
 			n.send(n.notification(m.From))
 			return nil
 		case theirs.betterThan(e.vote):
+			// A better vote: adopt it and restart any finalize wait.
 			e.vote = theirs
 			e.recv[n.id] = e.vote
+			e.finalizeAt = noTick
 			n.broadcastNotification()
 		}
 		e.recv[m.From] = theirs

@@ -142,3 +142,15 @@ func newEstablishedLeader(t *testing.T, n int) *single {
 	require.True(t, s.n.Status().Established)
 	return s
 }
+
+// drainAll is drain that returns every message sent, notifications included.
+func (s *single) drainAll() []Message {
+	var out []Message
+	for s.n.HasReady() {
+		rd, err := s.n.Ready()
+		require.NoError(s.t, err)
+		out = append(out, rd.Messages...)
+		s.n.Advance(rd)
+	}
+	return out
+}
