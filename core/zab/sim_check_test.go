@@ -200,6 +200,7 @@ func (s *sim) settle(maxTicks int, keepDown ...uint64) {
 			}
 		}
 		if target != nil && s.allApplied(targetZ) {
+			s.settledAt = tick
 			return
 		}
 		s.step++

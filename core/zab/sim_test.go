@@ -75,6 +75,7 @@ type sim struct {
 	nextSnap  uint64
 	nextData  uint64
 	failure   string
+	settledAt int               // ticks the liveness phase needed
 	delivered map[[2]uint64]int // scenario tests: (to, type) -> count accepted
 	committed map[Zxid]bool     // zxids acknowledged committed by a leader
 }
