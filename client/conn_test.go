@@ -720,3 +720,31 @@ func TestServerBehindIsLeftEvenIfItAccepts(t *testing.T) {
 		t.Fatal("the stale server was never tried")
 	}
 }
+
+// TestCanceledCallReleasesData: once a call returns because its ctx ended,
+// the client never reads the caller's data again (the race detector checks
+// the writes below against the send loop's encoding).
+func TestCanceledCallReleasesData(t *testing.T) {
+	s := newFakeServer(t)
+	c := dialFake(t, []*fakeServer{s})
+	for i := range 200 {
+		buf := make([]byte, 512)
+		ctx, cancel := context.WithCancel(bg(t))
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Set(ctx, "/a", buf, AnyVersion)
+			done <- err
+		}()
+		if i%2 == 0 {
+			cancel()
+		}
+		err := <-done
+		cancel()
+		for j := range buf {
+			buf[j] = byte(i)
+		}
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatal(err)
+		}
+	}
+}

@@ -30,6 +30,9 @@
 // A request whose connection breaks before its reply arrives fails with
 // ErrConnectionLoss: it may or may not have been applied. Requests issued
 // while no connection is up wait (bounded by their ctx) for the next one.
+// A call that returns because its ctx ended may still have been sent and
+// applied (its outcome is unknown, as with ErrConnectionLoss); in any case
+// the client no longer reads the data passed to it once the call returns.
 // After the session ends, every call fails with ErrSessionExpired,
 // ErrAuthFailed or ErrClosed. Retry runs an idempotent operation again
 // after transient failures; CreateProtected makes a sequential ephemeral

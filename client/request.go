@@ -55,12 +55,6 @@ func (r *request) abandon() bool {
 	return true
 }
 
-func (r *request) isAbandoned() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.abandoned
-}
-
 // enqueue adds r to the outgoing queue, or fails it at once if the session
 // is over.
 func (c *Conn) enqueue(r *request) {

@@ -316,12 +316,22 @@ func (cn *connection) sendLoop(prime []*request) {
 	// connection is already dead; a write error fails the connection and
 	// r with it (it is registered: its outcome is unknown).
 	write := func(r *request) bool {
+		// Encoding holds r's lock: once a caller's abandon returns, its
+		// request is either encoded already or never will be, so the
+		// caller may reuse the data it passed.
+		r.mu.Lock()
+		if r.abandoned {
+			r.mu.Unlock()
+			r.finish(context.Canceled, 0, nil)
+			return true
+		}
 		buf = append(buf[:0], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) // length, xid, op
 		if r.rec != nil {
 			buf = wire.Append(buf, r.rec)
 		} else {
 			buf = append(buf, r.body...)
 		}
+		r.mu.Unlock()
 		if n := len(buf) - wire.FrameHeaderSize; n > c.opts.maxPacket {
 			r.finish(fmt.Errorf("zk: %v request of %d bytes exceeds the max packet size %d: %w", r.op, n, c.opts.maxPacket, ErrBadArguments), 0, nil)
 			return true
@@ -379,10 +389,6 @@ func (cn *connection) sendLoop(prime []*request) {
 			sent := false
 			batch := c.takeQueue()
 			for i, r := range batch {
-				if r.isAbandoned() {
-					r.finish(context.Canceled, 0, nil)
-					continue
-				}
 				if !write(r) {
 					// The connection is gone: the requests not yet sent go
 					// back, in order, to wait for the next one.
