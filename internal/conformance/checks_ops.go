@@ -22,6 +22,7 @@ var opChecks = []check{
 	{name: "sync", run: checkSync},
 	{name: "invalid-paths", needs: []feature{featServerPaths}, run: checkInvalidPaths},
 	{name: "system-nodes", run: checkSystemNodes},
+	{name: "reconfig-disabled", needs: []feature{featReconfig}, run: checkReconfigDisabled},
 }
 
 func checkCreateStat(t *testing.T, e *env) {
@@ -367,4 +368,18 @@ func checkSystemNodes(t *testing.T, e *env) {
 	e.code(c.Delete(ctx, "/zookeeper", -1), CodeBadArguments, "delete /zookeeper")
 	_, err = c.Create(ctx, "/", nil, ModePersistent, OpenACL, 0)
 	e.code(err, CodeNodeExists, "create /")
+}
+
+// reconfigurer is implemented by drivers that can send reconfig.
+type reconfigurer interface {
+	Reconfig(ctx context.Context) error
+}
+
+// checkReconfigDisabled: dynamic reconfiguration is off unless a server
+// sets reconfigEnabled=true (off in scripts/zk-ensemble.sh and in zabkit),
+// and a reconfig request is refused with ReconfigDisabled.
+func checkReconfigDisabled(t *testing.T, e *env) {
+	c := e.dial()
+	err := c.(reconfigurer).Reconfig(e.ctx())
+	e.code(err, CodeReconfigDisabled, "reconfig")
 }

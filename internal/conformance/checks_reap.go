@@ -14,6 +14,7 @@ import (
 
 var reapChecks = []check{
 	{name: "container-reaped-when-emptied", run: checkContainerReap},
+	{name: "container-reaped-after-ephemeral-session", run: checkContainerEphemeral},
 	{name: "ttl-reaped-when-expired", needs: []feature{featTTL}, run: checkTTLReap},
 }
 
@@ -52,6 +53,19 @@ func checkContainerReap(t *testing.T, e *env) {
 	if s := e.stat(c, full); s.NumChildren != 2 {
 		t.Errorf("container numChildren = %d, want 2", s.NumChildren)
 	}
+}
+
+// checkContainerEphemeral: the recipes' pattern. A container whose only
+// child is an ephemeral node is reaped once the owning session closes.
+func checkContainerEphemeral(t *testing.T, e *env) {
+	c := e.dial()
+	owner := e.dial()
+	ctx := e.ctx()
+	dir, err := c.Create(ctx, e.p("lock-dir"), nil, ModeContainer, OpenACL, 0)
+	e.must(err, "create container")
+	e.create(owner, dir+"/lock-", "", ModeEphemeralSequential)
+	owner.Close()
+	e.must(e.waitGone(e.reapCtx(), c, dir), "reap of a container emptied by a session close")
 }
 
 func checkTTLReap(t *testing.T, e *env) {

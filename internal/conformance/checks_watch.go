@@ -16,6 +16,7 @@ var watchChecks = []check{
 	{name: "watch-child", run: checkWatchChild},
 	{name: "watch-one-shot-and-order", needs: []feature{featEventLog}, run: checkWatchOrder},
 	{name: "watch-child-ignores-data", needs: []feature{featEventLog}, run: checkWatchChildIgnoresData},
+	{name: "watch-setacl-fires-nothing", needs: []feature{featEventLog}, run: checkWatchSetACL},
 	{name: "watch-multi-triggers", needs: []feature{featMulti}, run: checkWatchMulti},
 	{name: "watch-noauth-sets-nothing", needs: []feature{featEventLog}, run: checkWatchNoAuth},
 	{name: "watch-server-registry", needs: []feature{featRemoveWatches}, run: checkWatchRegistry},
@@ -197,6 +198,29 @@ func checkWatchChildIgnoresData(t *testing.T, e *env) {
 	e.must(err, "events")
 	if want := (Event{EventCreated, e.p("marker"), 0}); got[0] != want {
 		t.Errorf("first event after data changes = %v, want only the marker %v", got[0], want)
+	}
+}
+
+// checkWatchSetACL: an ACL change is not a data change; it fires no watch.
+func checkWatchSetACL(t *testing.T, e *env) {
+	w := e.dial()
+	c := e.dial()
+	ctx := e.ctx()
+	log := w.(eventLog)
+	p := e.create(c, e.p("n"), "", ModePersistent)
+	e.sync(w)
+	_, _, _, err := w.GetW(ctx, p)
+	e.must(err, "getW")
+	_, _, _, err = w.ChildrenW(ctx, p)
+	e.must(err, "childrenW")
+	from := log.EventCount()
+	_, err = c.SetACL(ctx, p, []ACL{{PermAll &^ PermAdmin, "world", "anyone"}}, -1)
+	e.must(err, "setACL")
+	e.marker(w, c, "marker")
+	got, err := log.WaitEvents(ctx, from, 1)
+	e.must(err, "events")
+	if want := (Event{EventCreated, e.p("marker"), 0}); got[0] != want {
+		t.Errorf("first event after setACL = %v, want only the marker %v", got[0], want)
 	}
 }
 

@@ -71,6 +71,7 @@ const (
 	CodeInvalidACL             Code = -114
 	CodeAuthFailed             Code = -115
 	CodeNoWatcher              Code = -121
+	CodeReconfigDisabled       Code = -123
 )
 
 // CodeError is a server error reply as a driver reports it.
@@ -313,6 +314,7 @@ const (
 	featRemoveWatches                      // checkWatches and removeWatches
 	featMultiRead                          // multiRead
 	featTTL                                // TTL nodes (a server option in ZooKeeper)
+	featReconfig                           // reconfig
 )
 
 func (f feature) String() string {
@@ -333,6 +335,8 @@ func (f feature) String() string {
 		return "a connection-wide event order"
 	case featMulti:
 		return "multi"
+	case featReconfig:
+		return "reconfig"
 	case featTTL:
 		return "TTL nodes"
 	case featMultiRead:

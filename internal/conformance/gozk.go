@@ -199,6 +199,11 @@ var goZKCodes = map[error]Code{
 	zk.ErrAuthFailed:              CodeAuthFailed,
 	zk.ErrBadArguments:            CodeBadArguments,
 	zk.ErrConnectionClosed:        CodeConnectionLoss,
+	zk.ErrReconfigDisabled:        CodeReconfigDisabled,
+	zk.ErrSessionMoved:            -118,
+	zk.ErrClosing:                 -116,
+	zk.ErrNothing:                 -117,
+	zk.ErrAPIError:                -100,
 }
 
 // goZKErr turns a go-zookeeper error into a *CodeError when it maps to a
@@ -438,3 +443,9 @@ func (g *goZKConn) AllChildrenNumber(context.Context, string) (int, error) {
 }
 
 func (g *goZKConn) WhoAmI(context.Context) ([]string, error) { return nil, errUnsupported }
+
+// Reconfig sends a reconfig request with an empty change (featReconfig).
+func (g *goZKConn) Reconfig(ctx context.Context) error {
+	_, err := call(ctx, func() (*zk.Stat, error) { return g.c.IncrementalReconfig(nil, nil, -1) })
+	return err
+}

@@ -21,6 +21,8 @@ func (zabkitClient) Lacks(f feature) string {
 	switch f {
 	case featServerPaths:
 		return "zabkit's client validates paths before sending them"
+	case featReconfig:
+		return "zabkit's client has no reconfig"
 	case featEventLog:
 		return "zabkit's client has no connection-wide event log (order is checked on persistent-recursive watches)"
 	}
