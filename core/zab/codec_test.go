@@ -60,6 +60,9 @@ func TestMessageStrings(t *testing.T) {
 		require.NotEmpty(t, m.String())
 	}
 	require.Equal(t, "MsgType(99)", MsgType(99).String())
+	require.True(t, MsgProposal.LeaderToLearner())
+	require.False(t, MsgAck.LeaderToLearner())
+	require.False(t, MsgNotification.LeaderToLearner())
 	require.Equal(t, "State(?)", State(9).String())
 	require.Equal(t, "5:2", MakeZxid(5, 2).String())
 	for s := StateLooking; s <= StateObserving; s++ {

@@ -77,6 +77,19 @@ func (t MsgType) String() string {
 	return fmt.Sprintf("MsgType(%d)", uint8(t))
 }
 
+// LeaderToLearner reports whether t is sent by a leader to a learner
+// (LEADERINFO, DIFF, TRUNC, SNAP, PROPOSAL, COMMIT, INFORM, NEWLEADER,
+// UPTODATE, PING, READRESPONSE). Such messages acknowledge nothing, so a
+// driver may send them before the Ready that carries them is persisted.
+func (t MsgType) LeaderToLearner() bool {
+	switch t {
+	case MsgLeaderInfo, MsgDiff, MsgTrunc, MsgSnap, MsgProposal, MsgCommit, MsgInform,
+		MsgNewLeader, MsgUpToDate, MsgPing, MsgReadResponse:
+		return true
+	}
+	return false
+}
+
 func (t MsgType) valid() bool { return t >= MsgNotification && t < msgTypeEnd }
 
 // Message is one packet between two peers. The driver delivers messages from

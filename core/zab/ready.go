@@ -58,8 +58,13 @@ type Ready struct {
 
 	// Messages are to be sent once everything above is durable (fsynced):
 	// an ACKEPOCH depends on acceptedEpoch, an ACK on its proposals, an
-	// ACKNEWLEADER on the synced history and currentEpoch. Messages to the
-	// same peer must be sent in order, on one FIFO connection.
+	// ACKNEWLEADER on the synced history and currentEpoch, a notification
+	// carries the last zxid. The exception: messages whose
+	// Type.LeaderToLearner() is true acknowledge nothing (the leader counts
+	// itself only once Advance reports its own writes durable), so a driver
+	// may send them before or while it persists, as ZooKeeper's leader
+	// sends a proposal while logging it. Messages to the same peer must be
+	// sent in order, on one FIFO connection.
 	Messages []Message
 
 	// CommittedEntries are to be applied to the state machine, in order,

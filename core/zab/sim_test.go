@@ -46,6 +46,7 @@ type simOpts struct {
 	steps             int
 	maxCounter        uint32
 	slowDisk          bool
+	leaderSendsEarly  bool
 	faults            bool
 }
 
@@ -245,6 +246,21 @@ func (s *sim) pump() {
 			}
 			sn.rd = &rd
 			sn.rdLeft = 0
+			if s.opts.leaderSendsEarly {
+				// Ready.Messages allows leader-to-learner messages to leave
+				// before the Ready is persisted; the rest keep their order
+				// after them (per-peer FIFO is preserved since a leader
+				// sends nothing else to a learner).
+				var later []Message
+				for _, m := range rd.Messages {
+					if m.Type.LeaderToLearner() {
+						s.send(m)
+					} else {
+						later = append(later, m)
+					}
+				}
+				sn.rd.Messages = later
+			}
 			if sn.hold != nil && sn.hold(&rd) {
 				break
 			}
