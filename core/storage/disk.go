@@ -14,8 +14,9 @@ import (
 
 // Default sizes.
 const (
-	// DefaultSegmentSize is the preallocation, and the size at which a new
-	// segment starts (ZooKeeper's preAllocSize is also 64 MiB).
+	// DefaultSegmentSize is the size at which a new segment starts.
+	// Segments are preallocated with zeros 4 MiB (or the segment size, if
+	// smaller) ahead of their data.
 	DefaultSegmentSize = 64 << 20
 	// DefaultMaxEntrySize bounds one entry's data.
 	DefaultMaxEntrySize = 16 << 20
@@ -39,7 +40,8 @@ func WithFS(fsys FS) Option { return func(o *options) { o.fs = fsys } }
 // (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithSegmentSize sets the segment preallocation and roll size in bytes.
+// WithSegmentSize sets the size in bytes at which a new segment starts
+// (and the preallocation step, if below 4 MiB).
 func WithSegmentSize(n int64) Option { return func(o *options) { o.segSize = n } }
 
 // WithMaxEntrySize bounds the data of one entry; larger ones are refused

@@ -138,8 +138,10 @@ func (l *fileLog) flushLocked() error {
 	a := l.active()
 	need := a.end + int64(len(l.pending))
 	if need > a.size {
-		size := max(need, a.size+l.segSize)
-		if err := a.f.Truncate(size); err != nil {
+		// Preallocate the next step with real zeros (not a sparse hole):
+		// overwriting allocated blocks makes the fdatasync cheaper.
+		size := need + l.preallocStep()
+		if err := zeroFill(a.f, a.size, size); err != nil {
 			return l.fail(err)
 		}
 		a.size = size
@@ -289,11 +291,11 @@ func (l *fileLog) createSegment(prev int64) (*segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &segment{path: path, f: f, prev: prev, last: prev, end: segHeaderSize, size: l.segSize}
+	s := &segment{path: path, f: f, prev: prev, last: prev, end: segHeaderSize, size: segHeaderSize + l.preallocStep()}
 	if _, err := f.WriteAt(encodeSegHeader(prev), 0); err != nil {
 		return nil, errors.Join(err, f.Close())
 	}
-	if err := f.Truncate(l.segSize); err != nil {
+	if err := zeroFill(f, segHeaderSize, s.size); err != nil {
 		return nil, errors.Join(err, f.Close())
 	}
 	if err := f.Sync(); err != nil {
@@ -364,12 +366,13 @@ func (l *fileLog) TruncateAfter(zxid int64) error {
 			if err != nil && !errors.Is(err, errStop) {
 				return false, l.fail(err)
 			}
-			// Cut, then grow back: the tail becomes zero preallocation.
-			if err := errors.Join(s.f.Truncate(end), s.f.Truncate(max(s.size, l.segSize)), s.f.Sync()); err != nil {
+			// Cut, then preallocate again: the tail becomes zeros.
+			size := end + l.preallocStep()
+			if err := errors.Join(s.f.Truncate(end), zeroFill(s.f, end, size), s.f.Sync()); err != nil {
 				return false, l.fail(err)
 			}
 			l.fsyncs.Add(1)
-			s.size = max(s.size, l.segSize)
+			s.size = size
 			s.end, s.count, s.last = end, n, lastKept
 			if n == 0 {
 				s.first = 0
@@ -529,6 +532,26 @@ func (l *fileLog) close() error {
 		return false, nil
 	})
 	return err
+}
+
+// preallocStep is how far ahead of the data a segment is zero-filled.
+func (l *fileLog) preallocStep() int64 { return min(l.segSize, preallocMax) }
+
+// preallocMax bounds one preallocation step.
+const preallocMax = 4 << 20
+
+var zeros = make([]byte, 1<<20)
+
+// zeroFill writes zeros to [from, to) of f.
+func zeroFill(f File, from, to int64) error {
+	for from < to {
+		n := min(int64(len(zeros)), to-from)
+		if _, err := f.WriteAt(zeros[:n], from); err != nil {
+			return err
+		}
+		from += n
+	}
+	return nil
 }
 
 func firstZxidOf(records []byte) int64 {

@@ -69,7 +69,7 @@ func openLog(fsys FS, dir string, logger *slog.Logger, segSize int64, maxEntry i
 				return nil, errors.Join(fmt.Errorf("%w: sealed segment %s: %s at offset %d", ErrCorrupt, path, sc.reason, sc.end), f.Close())
 			}
 			logger.Warn("storage: truncating torn log tail", "file", path, "offset", sc.end, "reason", sc.reason, "last_zxid", sc.last)
-			if err := errors.Join(f.Truncate(sc.end), f.Truncate(size), f.Sync()); err != nil {
+			if err := errors.Join(f.Truncate(sc.end), zeroFill(f, sc.end, size), f.Sync()); err != nil {
 				return nil, errors.Join(err, f.Close())
 			}
 		}
