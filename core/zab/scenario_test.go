@@ -355,3 +355,35 @@ func TestRestartMidSnap(t *testing.T) {
 		})
 	}
 }
+
+// Observers never vote and never count toward a quorum: one voter and two
+// observers cannot elect or commit; with a voter quorum back, the
+// observers learn every committed txn through INFORM.
+func TestObserversNeverFormQuorum(t *testing.T) {
+	s := newScenario(t, 3, 2)
+	require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3, 4, 5) }))
+	z := s.write(t, "before")
+	require.True(t, s.runUntil(20, func() bool { return s.appliedAll(z, s.ids...) }))
+	ld := s.leader()
+	// Cut the leader off with the observers only.
+	for _, id := range s.voters {
+		if id != ld.id {
+			s.isolate(id)
+		}
+	}
+	orphan := s.write(t, "orphan")
+	require.False(t, s.runUntil(50, func() bool { return s.applied(ld.id, orphan) }), "no quorum, no commit")
+	for _, id := range s.ids {
+		st := s.nodes[id].n.Status()
+		require.False(t, st.State == StateLeading && st.Established, "node %d leads without a voter quorum", id)
+	}
+	s.heal()
+	require.True(t, s.runUntil(100, func() bool { return s.allFollow(s.ids...) }))
+	z2 := s.write(t, "after")
+	require.True(t, s.runUntil(50, func() bool { return s.appliedAll(z2, s.ids...) }))
+	require.Positive(t, s.delivered[[2]uint64{4, uint64(MsgInform)}])
+	for _, id := range s.obs {
+		require.Equal(t, zxids(s.nodes[s.leader().id].sm), zxids(s.nodes[id].sm))
+	}
+	s.mustOK(t)
+}

@@ -19,6 +19,8 @@ func simOptsFor(seed uint64, steps int) simOpts {
 func runSeed(t *testing.T, seed uint64, steps int) bool {
 	t.Helper()
 	s := newSim(seed, simOptsFor(seed, steps))
+	single := *flagSeed >= 0
+	s.verbose = single && testing.Verbose()
 	for i := 0; i < steps && s.failure == ""; i++ {
 		s.randomStep()
 	}
@@ -36,6 +38,10 @@ func runSeed(t *testing.T, seed uint64, steps int) bool {
 	if s.failure != "" {
 		t.Errorf("%s", s.report())
 		return false
+	}
+	if single && testing.Verbose() {
+		s.failure = "none (passed); trace follows"
+		t.Log(s.report())
 	}
 	return true
 }

@@ -129,6 +129,9 @@ func (s *sim) report() string {
 	fmt.Fprintf(&b, "seed %d (%d voters, %d observers): %s\nrerun: go test ./core/zab -run TestSimSeeds -seed %d -v\n",
 		s.seed, s.opts.voters, s.opts.observers, s.failure, s.seed)
 	from := max(0, len(s.trace)-400)
+	if s.verbose {
+		from = 0
+	}
 	for _, e := range s.trace[from:] {
 		fmt.Fprintf(&b, "%6d %s\n", e.step, e.text)
 	}
