@@ -15,6 +15,7 @@ var sessionChecks = []check{
 	{name: "ephemeral-gone-after-close", run: checkEphemeralClose},
 	{name: "reconnect-keeps-session-and-watches", run: checkReconnect},
 	{name: "reconnect-keeps-persistent-watches", needs: []feature{featPersistentWatch}, run: checkReconnectPersistent},
+	{name: "session-moves-between-servers", run: checkSessionMove},
 	{name: "session-expiry", run: checkExpiry},
 	{name: "session-resumed-and-closed-elsewhere", needs: []feature{featSessionResume}, run: checkSessionResume},
 	{name: "session-resume-wrong-password", needs: []feature{featSessionResume}, run: checkSessionBadPassword},
@@ -149,6 +150,53 @@ func checkReconnectPersistent(t *testing.T, e *env) {
 			continue
 		}
 		t.Fatalf("unexpected event %v on the persistent watch after reconnect", ev)
+	}
+}
+
+// checkSessionMove moves a session from one server to another: the second
+// server takes the session (same id, ephemerals kept) and the watches set on
+// the first, and delivers what changed in between.
+func checkSessionMove(t *testing.T, e *env) {
+	servers := e.serverList()
+	if len(servers) < 2 {
+		t.Skip("needs at least two servers in the connect string")
+	}
+	w, fd := e.dialServer(servers[0], withTimeout(20*time.Second))
+	c := e.dial()
+	ctx := e.ctx()
+	n := e.create(c, e.p("n"), "", ModePersistent)
+	eph := e.create(w, e.p("eph"), "", ModeEphemeral)
+	id := w.SessionID()
+	e.sync(w)
+	_, _, dw, err := w.GetW(ctx, n)
+	e.must(err, "getW")
+
+	states := w.StateCount()
+	fd.Cut()
+	states, err = w.WaitState(ctx, states, StateDisconnected)
+	e.must(err, "disconnect")
+	_, err = c.Set(ctx, n, []byte("moved"), -1)
+	e.must(err, "set")
+	fd.Only(servers[1])
+	fd.Heal()
+	_, err = w.WaitState(ctx, states, StateConnected)
+	e.must(err, "reconnect to %s", servers[1])
+	e.next(dw, EventDataChanged, n)
+	if w.SessionID() != id {
+		t.Errorf("session id after moving = %#x, want %#x", w.SessionID(), id)
+	}
+	// The session works on the new server: reads see its own and others'
+	// writes, and its ephemeral is still its own.
+	data, _, err := w.Get(ctx, n)
+	if err != nil || string(data) != "moved" {
+		t.Errorf("get after moving = %q, %v; want moved", data, err)
+	}
+	if s := e.stat(w, eph); s.EphemeralOwner != id {
+		t.Errorf("ephemeral owner after moving = %#x, want %#x", s.EphemeralOwner, id)
+	}
+	eph2 := e.create(w, e.p("eph2"), "", ModeEphemeral)
+	if s := e.stat(w, eph2); s.EphemeralOwner != id {
+		t.Errorf("ephemeral created after moving: owner %#x, want %#x", s.EphemeralOwner, id)
 	}
 }
 

@@ -22,6 +22,7 @@ var watchChecks = []check{
 	{name: "watch-server-registry", needs: []feature{featRemoveWatches}, run: checkWatchRegistry},
 	{name: "watch-remove", needs: []feature{featRemoveWatches}, run: checkWatchRemove},
 	{name: "watch-persistent", needs: []feature{featPersistentWatch}, run: checkWatchPersistent},
+	{name: "watch-same-order-on-every-server", needs: []feature{featPersistentWatch}, run: checkWatchOrderAcrossServers},
 	{name: "watch-persistent-recursive", needs: []feature{featPersistentWatch}, run: checkWatchRecursive},
 }
 
@@ -407,5 +408,40 @@ func checkWatchRemove(t *testing.T, e *env) {
 		e.must(w.RemoveWatches(ctx, p, WatcherAny), "removeWatches of a persistent watch")
 		e.next(pw, EventPersistentWatchRemoved, p)
 		e.code(w.CheckWatches(ctx, p, WatcherAny), CodeNoWatcher, "checkWatches after removing the persistent watch")
+	}
+}
+
+// checkWatchOrderAcrossServers: a watcher on each server of the ensemble
+// sees the same changes in the same order (the order of the writes).
+func checkWatchOrderAcrossServers(t *testing.T, e *env) {
+	c := e.dial()
+	ctx := e.ctx()
+	tree := e.create(c, e.p("tree"), "", ModePersistent)
+	var watches []Watch
+	for _, addr := range e.serverList() {
+		w := e.dialTo(addr)
+		rw, err := w.AddWatch(ctx, tree, true)
+		e.must(err, "addWatch on %s", addr)
+		watches = append(watches, rw)
+	}
+	var want []Event
+	for i := 0; i < 5; i++ {
+		p := fmt.Sprintf("%s/n%d", tree, i)
+		e.create(c, p, "", ModePersistent)
+		want = append(want, Event{EventCreated, p, 0})
+		_, err := c.Set(ctx, p, []byte("x"), -1)
+		e.must(err, "set")
+		want = append(want, Event{EventDataChanged, p, 0})
+		if i%2 == 1 {
+			e.must(c.Delete(ctx, p, -1), "delete")
+			want = append(want, Event{EventDeleted, p, 0})
+		}
+	}
+	for i, w := range watches {
+		t.Run(e.serverList()[i], func(t *testing.T) {
+			ee := *e
+			ee.t = t
+			ee.expectEvents(w, want...)
+		})
 	}
 }

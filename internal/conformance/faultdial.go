@@ -16,13 +16,14 @@ var errCut = errors.New("conformance: connection cut by the test")
 type faultDialer struct {
 	mu    sync.Mutex
 	cut   bool
+	only  string // if set, the only server address the client may reach
 	conns []net.Conn
 }
 
 func (d *faultDialer) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.cut {
+	if d.cut || (d.only != "" && addr != d.only) {
 		return nil, errCut
 	}
 	var nd net.Dialer
@@ -50,4 +51,12 @@ func (d *faultDialer) Heal() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.cut = false
+}
+
+// Only restricts the client to the server at addr ("" lifts the limit).
+// It does not touch connections already open.
+func (d *faultDialer) Only(addr string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.only = addr
 }

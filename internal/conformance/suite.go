@@ -257,13 +257,19 @@ func withAuth(scheme, auth string) dialOpt {
 // dial opens a client of the driver under test, closed when the test ends.
 func (e *env) dial(opts ...dialOpt) Client {
 	e.t.Helper()
+	return e.dialTo(e.servers, opts...)
+}
+
+// dialTo is dial with another connect string.
+func (e *env) dialTo(servers string, opts ...dialOpt) Client {
+	e.t.Helper()
 	cfg := sessionConfig{timeout: 10 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	c, err := e.driver.Dial(e.ctx(), e.servers, cfg)
+	c, err := e.driver.Dial(e.ctx(), servers, cfg)
 	if err != nil {
-		e.t.Fatalf("dial %s: %v", e.servers, err)
+		e.t.Fatalf("dial %s: %v", servers, err)
 	}
 	e.t.Cleanup(c.Close)
 	e.sync(c)
@@ -277,6 +283,22 @@ func (e *env) dial(opts ...dialOpt) Client {
 func (e *env) sync(c Client) {
 	e.t.Helper()
 	e.must(c.Sync(e.ctx(), "/"), "sync")
+}
+
+// serverList returns the host:port entries of the connect string.
+func (e *env) serverList() []string {
+	s := e.servers
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		s = s[:i] // a chroot suffix
+	}
+	return strings.Split(s, ",")
+}
+
+// dialServer opens a client that talks to the one server addr only.
+func (e *env) dialServer(addr string, opts ...dialOpt) (Client, *faultDialer) {
+	e.t.Helper()
+	fd := &faultDialer{only: addr}
+	return e.dial(append([]dialOpt{withDialer(fd)}, opts...)...), fd
 }
 
 // p returns a path under the check's root.
