@@ -748,3 +748,40 @@ func TestCanceledCallReleasesData(t *testing.T) {
 		}
 	}
 }
+
+func TestCloseDuringTraffic(t *testing.T) {
+	s := newFakeServer(t)
+	c, err := Dial(bg(t), s.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := bg(t)
+	var wg sync.WaitGroup
+	started := make(chan struct{}, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started <- struct{}{}
+			for {
+				_, _, _, err := c.GetW(ctx, "/a")
+				if err == nil {
+					continue
+				}
+				if !errors.Is(err, ErrClosed) && !errors.Is(err, ErrConnectionLoss) {
+					t.Errorf("GetW during Close = %v", err)
+				}
+				if errors.Is(err, ErrClosed) {
+					return
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-started
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+}
