@@ -349,6 +349,22 @@ func (c *Conn) RemoveWatches(ctx context.Context, path string, t WatcherType) er
 	return nil
 }
 
+// RemoveLocalWatches removes this Conn's watches of type t on path on the
+// client only, without a request, so it works while disconnected
+// (ZooKeeper's removeAllWatches with local=true). The watches get the same
+// *Removed events as with RemoveWatches. The server keeps its watch until it
+// fires or the session ends; its event then reaches no one. It fails with
+// ErrNoWatcher if the client had no such watch.
+func (c *Conn) RemoveLocalWatches(path string, t WatcherType) error {
+	if err := validatePath(path, false); err != nil {
+		return opError("removeWatches", path, err)
+	}
+	if c.watches.removeLocal(c.serverPath(path), path, t) == 0 {
+		return opError("removeWatches", path, ErrNoWatcher)
+	}
+	return nil
+}
+
 // CheckWatches asks the server whether this session has a watch of type t
 // on path; it fails with ErrNoWatcher if not.
 func (c *Conn) CheckWatches(ctx context.Context, path string, t WatcherType) error {

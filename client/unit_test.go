@@ -265,3 +265,32 @@ func TestCreateProtectedFindsNodeAfterLostReply(t *testing.T) {
 		t.Fatalf("created name %q is not protected", nodes[0])
 	}
 }
+
+func TestRemoveLocalWatches(t *testing.T) {
+	s := newFakeServer(t)
+	c := dialFake(t, []*fakeServer{s})
+	ctx := bg(t)
+	_, _, dataCh, err := c.GetW(ctx, "/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, childCh, err := c.ChildrenW(ctx, "/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RemoveLocalWatches("/a", WatcherChildren); err != nil {
+		t.Fatal(err)
+	}
+	if ev := <-childCh; ev != (Event{EventChildWatchRemoved, "/a"}) {
+		t.Fatalf("child watch got %+v", ev)
+	}
+	if err := c.RemoveLocalWatches("/a", WatcherChildren); !errors.Is(err, ErrNoWatcher) {
+		t.Fatalf("second removal = %v, want ErrNoWatcher", err)
+	}
+	if err := c.RemoveLocalWatches("/a", WatcherAny); err != nil {
+		t.Fatal(err)
+	}
+	if ev := <-dataCh; ev != (Event{EventDataWatchRemoved, "/a"}) {
+		t.Fatalf("data watch got %+v", ev)
+	}
+}

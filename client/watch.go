@@ -205,23 +205,28 @@ func parentPath(p string) string {
 // removeLocal removes the watches of type t on serverPath after a
 // successful removeWatches, giving each one-shot watch its *Removed event
 // and ending persistent ones with EventPersistentWatchRemoved.
-func (m *watchManager) removeLocal(serverPath, clientPath string, t WatcherType) {
+// It returns the number of watches removed.
+func (m *watchManager) removeLocal(serverPath, clientPath string, t WatcherType) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	n := 0
 	if t == WatcherData || t == WatcherAny {
 		ev := Event{Type: EventDataWatchRemoved, Path: clientPath}
+		n += len(m.data[serverPath]) + len(m.exist[serverPath])
 		fire(m.data[serverPath], ev)
 		fire(m.exist[serverPath], ev)
 		delete(m.data, serverPath)
 		delete(m.exist, serverPath)
 	}
 	if t == WatcherChildren || t == WatcherAny {
+		n += len(m.child[serverPath])
 		fire(m.child[serverPath], Event{Type: EventChildWatchRemoved, Path: clientPath})
 		delete(m.child, serverPath)
 	}
 	if t == WatcherAny {
 		ev := Event{Type: EventPersistentWatchRemoved, Path: clientPath}
 		for _, tbl := range []map[string][]*Watch{m.persistent, m.recursive} {
+			n += len(tbl[serverPath])
 			for _, w := range tbl[serverPath] {
 				w.s.push(ev)
 				w.s.finish()
@@ -229,6 +234,7 @@ func (m *watchManager) removeLocal(serverPath, clientPath string, t WatcherType)
 			delete(tbl, serverPath)
 		}
 	}
+	return n
 }
 
 // forget removes one persistent watch and reports whether any watch of any
