@@ -366,3 +366,28 @@ func TestEpochsDurable(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, "epochs.tmp"))
 	require.True(t, errors.Is(err, os.ErrNotExist))
 }
+
+func TestAppendsContinueWhileASnapshotIsWritten(t *testing.T) {
+	d := openTemp(t, t.TempDir(), WithSegmentSize(1<<16))
+	defer d.Close()
+	ctx := context.Background()
+	require.NoError(t, d.Append(entry(1, 1)))
+	inWrite, proceed := make(chan struct{}), make(chan struct{})
+	saved := make(chan error, 1)
+	go func() {
+		saved <- d.SaveSnapshot(ctx, zx(1, 1), func(w io.Writer) error {
+			close(inWrite)
+			<-proceed
+			_, err := w.Write([]byte("tree at 1/1"))
+			return err
+		})
+	}()
+	<-inWrite
+	// The snapshot is being written: the log still takes appends and syncs.
+	require.NoError(t, d.Append(entry(1, 2), entry(1, 3)))
+	require.NoError(t, d.Sync(ctx))
+	close(proceed)
+	require.NoError(t, <-saved)
+	_, got := recoverAll(t, d)
+	require.Equal(t, []Entry{entry(1, 2), entry(1, 3)}, got)
+}
