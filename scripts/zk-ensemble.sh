@@ -21,6 +21,7 @@
 #                             (zabkit-super; set it empty to configure no super user)
 #   ZABKIT_ZK_CONTAINER_CHECK_MS  container/TTL reaper interval in ms (200)
 #   ZABKIT_ZK_START_TIMEOUT   seconds to wait for the quorum   (120)
+#   ZABKIT_ZK_LOG_LEVEL       server log level in DIR/serverN/server.log (info)
 #   ZABKIT_ZK_INSTALL         1 = apt-get install the package if missing without asking
 #                             (the default when running as root non-interactively)
 #   JAVA                      java binary                      (java on PATH)
@@ -55,7 +56,7 @@ log() { printf 'zk-ensemble: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
