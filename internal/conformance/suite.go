@@ -46,13 +46,22 @@ func WithRoot(p string) Option {
 	return func(o *options) { o.root = p }
 }
 
-// WithDrivers replaces the clients the checks run through.
+// The client drivers, for WithDrivers.
+var (
+	// ZabkitClient runs checks through zabkit's client (package client).
+	ZabkitClient Driver = zabkitClient{}
+	// GoZookeeper runs checks through github.com/go-zookeeper/zk.
+	GoZookeeper Driver = goZK{}
+)
+
+// WithDrivers replaces the clients the checks run through (default: both
+// ZabkitClient and GoZookeeper).
 func WithDrivers(ds ...Driver) Option {
 	return func(o *options) { o.drivers = ds }
 }
 
 // defaultDrivers lists the clients every check runs through.
-var defaultDrivers = []Driver{zabkitClient{}, goZK{}}
+var defaultDrivers = []Driver{ZabkitClient, GoZookeeper}
 
 // check is one row of the suite.
 type check struct {
