@@ -57,3 +57,39 @@ func ExampleMutex_TryLock() {
 		log.Fatal(err)
 	}
 }
+
+// Readers share the lock; a writer waits for them and excludes everyone.
+func ExampleRWMutex() {
+	ctx := context.Background()
+	conn, err := client.Dial(ctx, "127.0.0.1:2181")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close(ctx)
+
+	rw := lock.NewRWMutex(conn, "/app/locks/catalog")
+	if err := rw.RLock(ctx); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("reading the catalog")
+	if err := rw.RUnlock(ctx); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// At most three workers call the rate-limited API at a time.
+func ExampleSemaphore() {
+	ctx := context.Background()
+	conn, err := client.Dial(ctx, "127.0.0.1:2181")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close(ctx)
+
+	lease, err := lock.NewSemaphore(conn, "/app/semaphores/api", 3).Acquire(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer lease.Release(ctx)
+	fmt.Println("calling the API with lease token", lease.Token())
+}

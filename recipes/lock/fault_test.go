@@ -192,3 +192,61 @@ func TestFaultMutexLeaderKilled(t *testing.T) {
 		t.Fatalf("%d holdings, want %d", f.writes, workers*rounds)
 	}
 }
+
+// Fault: a lease holder's session expires while the semaphore is full.
+// Expectation: its lease reports Lost and the waiter gets a lease.
+func TestFaultSemaphoreHolderSessionExpired(t *testing.T) {
+	ctx := zktest.Ctx(t)
+	dir := zktest.Root(t)
+	ca := zktest.Dial(t)
+	l, err := NewSemaphore(ca, dir, 1).Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	var lb *Lease
+	go func() {
+		var err error
+		lb, err = NewSemaphore(zktest.Dial(t), dir, 1).Acquire(ctx)
+		got <- err
+	}()
+	waitChildren(t, zktest.Dial(t), dir, 2)
+	zktest.Expire(t, ca)
+	zktest.Wait(t, l.Lost(), 20*time.Second, "the expired lease's Lost")
+	if err := zktest.Wait(t, got, 20*time.Second, "the waiter's lease"); err != nil {
+		t.Fatal(err)
+	}
+	if lb.Token() <= l.Token() {
+		t.Fatalf("new lease token %d not greater than %d", lb.Token(), l.Token())
+	}
+	if err := lb.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Release(ctx); err != nil {
+		t.Fatalf("Release after expiry: %v", err)
+	}
+}
+
+// Fault: a reader's session expires while a writer waits behind it.
+// Expectation: the writer gets the lock.
+func TestFaultRWMutexReaderSessionExpired(t *testing.T) {
+	ctx := zktest.Ctx(t)
+	dir := zktest.Root(t)
+	cr := zktest.Dial(t)
+	r := NewRWMutex(cr, dir)
+	if err := r.RLock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w := NewRWMutex(zktest.Dial(t), dir)
+	got := make(chan error, 1)
+	go func() { got <- w.Lock(ctx) }()
+	waitChildren(t, zktest.Dial(t), dir, 2)
+	zktest.Expire(t, cr)
+	if err := zktest.Wait(t, got, 20*time.Second, "the writer"); err != nil {
+		t.Fatal(err)
+	}
+	<-r.Reader().Lost()
+	if err := w.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

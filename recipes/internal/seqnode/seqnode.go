@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -291,7 +292,11 @@ func Await(ctx context.Context, c *client.Conn, dir string, self Node, markers [
 		}
 		var ch <-chan client.Event
 		if d.Watch == "" {
-			_, _, ch, err = c.ChildrenW(ctx, dir)
+			var kids []string
+			kids, _, ch, err = c.ChildrenW(ctx, dir)
+			if err == nil && !slices.Equal(Sort(kids, markers...), sorted) {
+				continue // changed since the decision: decide again
+			}
 		} else {
 			_, _, ch, err = c.GetW(ctx, Join(dir, d.Watch))
 			if errors.Is(err, client.ErrNoNode) {
