@@ -2,11 +2,13 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -205,6 +207,9 @@ func (d *Disk) OpenSnapshot() (SnapshotMeta, io.ReadCloser, error) {
 		if err == nil {
 			return meta, rc, nil
 		}
+		if isNotExist(err) { // purged meanwhile
+			continue
+		}
 		if !errors.Is(err, ErrCorrupt) {
 			return meta, nil, err
 		}
@@ -221,7 +226,18 @@ func (d *Disk) Snapshots() ([]SnapshotMeta, error) {
 	}
 	out := make([]SnapshotMeta, 0, len(zxids))
 	for _, z := range zxids {
-		out = append(out, SnapshotMeta{Zxid: z})
+		meta := SnapshotMeta{Zxid: z}
+		if f, err := d.fs.OpenFile(filepath.Join(d.dir, snapName(z)), os.O_RDONLY, 0); err == nil {
+			h := make([]byte, snapHeaderSize)
+			if size, err := f.Size(); err == nil {
+				meta.Size = max(size-snapHeaderSize-snapTrailerSize, 0)
+			}
+			if _, err := f.ReadAt(h, 0); err == nil {
+				meta.Installed = binary.BigEndian.Uint32(h[16:])&snapInstalled != 0
+			}
+			_ = f.Close()
+		}
+		out = append(out, meta)
 	}
 	return out, nil
 }

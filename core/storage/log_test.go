@@ -160,7 +160,7 @@ func TestEntriesAfterPurgeIsCompacted(t *testing.T) {
 	require.NoError(t, d.Purge(1))
 	snaps, err := d.Snapshots()
 	require.NoError(t, err)
-	require.Equal(t, []SnapshotMeta{{Zxid: zx(1, 30)}}, snaps)
+	require.Equal(t, []SnapshotMeta{{Zxid: zx(1, 30), Size: int64(len(snapPayload(2)))}}, snaps)
 	first := d.FirstZxid()
 	require.Greater(t, first, zx(1, 1), "old segments purged")
 	require.LessOrEqual(t, first, zx(1, 31), "the log after the kept snapshot stays")
@@ -185,7 +185,10 @@ func TestAutoPurge(t *testing.T) {
 	}
 	snaps, err := d.Snapshots()
 	require.NoError(t, err)
-	require.Equal(t, []SnapshotMeta{{Zxid: zx(1, 40)}, {Zxid: zx(1, 50)}}, snaps)
+	require.Equal(t, []SnapshotMeta{
+		{Zxid: zx(1, 40), Size: int64(len(snapPayload(zx(1, 40))))},
+		{Zxid: zx(1, 50), Size: int64(len(snapPayload(zx(1, 50))))},
+	}, snaps)
 	require.NoError(t, d.Sync(ctx))
 	require.NoError(t, d.Close())
 	d = openTemp(t, dir, WithSegmentSize(256))

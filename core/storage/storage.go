@@ -78,7 +78,7 @@ type SnapshotStore interface {
 	// caller closes. ErrNoSnapshot if there is none.
 	OpenSnapshot() (SnapshotMeta, io.ReadCloser, error)
 	// Snapshots lists stored snapshots, oldest first, without verifying
-	// their checksums.
+	// their checksums (Size and Installed are as the files claim).
 	Snapshots() ([]SnapshotMeta, error)
 	// Purge keeps the newest keep snapshots (at least 1) and deletes older
 	// ones and every log segment no kept snapshot needs.
