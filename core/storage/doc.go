@@ -134,11 +134,11 @@
 //	64         23,300 - 93,200    0.031 - 0.034
 //
 // With 64 appenders every run sustained more than 5x the 4,300
-// single-fsync rate (21,500/s); against the single-appender rate measured
-// in the same run the gain was 8.4x to 12x when the machine was quiet and
-// 3.2x to 3.9x in the runs taken under load average 7, where the 2 CPUs,
-// not the disk, were the limit (one fsync covered ~30 appends in every
-// run). The lowest 64-appender figure, 23,300/s, is still 5.4x 4,300.
+// single-fsync rate (21,500/s); the lowest figure, 23,300/s, is 5.4x. Against
+// the single-appender figure of the same benchmark invocation the gain was
+// 7.9x to 18x when the machine was quiet, and 3.4x to 3.6x in the runs
+// taken under load average 7, where the 2 shared CPUs rather than the disk
+// were the limit (one fsync still covered ~30 appends).
 //
 // Recovery of 1,000,000 txns of 100 bytes (116 MB of log, no snapshot,
 // page cache warm): Open + Recover 0.21 to 0.31 s (3.2 to 4.8 M txns/s).
