@@ -121,6 +121,11 @@ func TestIntegrationChroot(t *testing.T) {
 	if err != nil || p != "/x-0000000000" {
 		t.Fatalf("Create in chroot = %q %v", p, err)
 	}
+	// Another session's write is visible to c only after a sync (c may be
+	// connected to a follower that has not applied it yet).
+	if err := c.Sync(ctx, root+p); err != nil {
+		t.Fatal(err)
+	}
 	d, _, err := c.Get(ctx, root+p)
 	if err != nil || string(d) != "in chroot" {
 		t.Fatalf("Get outside chroot = %q %v", d, err)
@@ -161,6 +166,9 @@ func TestIntegrationACLAndAuth(t *testing.T) {
 		t.Fatalf("GetACL = %+v %+v %v, want %+v", acl, st, err, want)
 	}
 	other := dialTest(t, srv)
+	if err := other.Sync(ctx, p); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := other.Get(ctx, p); !errors.Is(err, ErrNoAuth) {
 		t.Fatalf("Get without auth: %v, want ErrNoAuth", err)
 	}
