@@ -65,9 +65,12 @@ type StableStore interface {
 // SnapshotStore holds opaque snapshots of the state machine.
 type SnapshotStore interface {
 	// SaveSnapshot durably stores the snapshot written by write as covering
-	// every transaction up to zxid, and starts a new log segment. The
-	// caller captures a consistent state at zxid; appends may continue
-	// while write runs.
+	// every transaction up to zxid, and starts a new log segment. Appends
+	// and syncs continue while write runs. The caller either captures a
+	// consistent state at zxid (copy-on-write), or, as ZooKeeper does,
+	// writes a fuzzy snapshot of a tree still being applied to, labelled
+	// with the last zxid applied before it started: recovery replays every
+	// entry after zxid, so that needs idempotent transactions.
 	SaveSnapshot(ctx context.Context, zxid int64, write func(io.Writer) error) error
 	// InstallSnapshot stores a snapshot received from the leader (ZAB's
 	// SNAP) and then discards the whole log: the next append must have a
