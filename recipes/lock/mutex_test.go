@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
+	"github.com/zabkit/zabkit/wire"
 )
 
 var seedFlag = flag.Uint64("seed", 0, "seed for randomized tests (0: pick one)")
@@ -250,5 +252,38 @@ func TestMutexWaiterWatchesOnlyPredecessor(t *testing.T) {
 		if err := ms[i].Unlock(ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Fault: the reply to the lock node's create is lost (the connection
+// breaks right after the request is written). Expectation: the client
+// finds its node again by the protected uuid instead of creating a second
+// one, so no orphan node is left to block the queue.
+func TestFaultMutexCreateReplyLost(t *testing.T) {
+	ctx := zktest.Ctx(t)
+	dir := zktest.Root(t)
+	var cut zktest.Cutter
+	c := zktest.Dial(t, client.WithDialer(cut.Dial))
+	other := zktest.Dial(t)
+	m := NewMutex(c, dir)
+	// Create the directory first, so that the cut hits the lock node's
+	// create and not a parent's.
+	if err := seqnode.EnsureContainers(ctx, c, dir); err != nil {
+		t.Fatal(err)
+	}
+	cut.CutAfter(int32(wire.OpCreate2))
+	if err := m.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if cut.Cuts() != 1 {
+		t.Fatalf("%d connections cut, want 1", cut.Cuts())
+	}
+	kids, st, err := other.Children(ctx, dir)
+	if err != nil || len(kids) != 1 || dir+"/"+kids[0] != m.Key() {
+		t.Fatalf("children %v (%v), want only %s", kids, err, m.Key())
+	}
+	t.Logf("lock node %s, directory cversion %d", kids[0], st.Cversion)
+	if err := m.Unlock(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
