@@ -35,7 +35,7 @@ func FuzzSegmentReader(f *testing.F) {
 	f.Add(mid)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got []Entry
-		sc, err := scanSegment(bytes.NewReader(b), int64(len(b)), 1<<16, func(e Entry) error {
+		sc, err := scanSegment(bytes.NewReader(b), int64(len(b)), 1<<16, func(e Entry, _ int64) error {
 			got = append(got, e)
 			return nil
 		})

@@ -23,6 +23,39 @@ type segment struct {
 	count int
 	end   int64 // offset past the last record written to the file
 	size  int64 // file size (preallocated)
+	// index holds the offset of a record every indexEvery bytes, so a
+	// range read starts near its first entry.
+	index       []indexPoint
+	lastIndexed int64
+}
+
+type indexPoint struct {
+	zxid int64
+	off  int64
+}
+
+const indexEvery = 64 << 10
+
+// addIndexPoint adds (zxid, off) to index if off is far enough from the
+// last indexed record.
+func addIndexPoint(index []indexPoint, lastIndexed, zxid, off int64) ([]indexPoint, int64) {
+	if len(index) == 0 || off-lastIndexed >= indexEvery {
+		return append(index, indexPoint{zxid, off}), off
+	}
+	return index, lastIndexed
+}
+
+// seek returns where to start reading for entries >= from: an offset and
+// the zxid before the record there.
+func (s *segment) seek(from int64) (off, before int64) {
+	off, before = segHeaderSize, s.prev
+	for _, p := range s.index {
+		if p.zxid > from {
+			break
+		}
+		off, before = p.off, p.zxid-1
+	}
+	return off, before
 }
 
 func segName(prev int64) string { return fmt.Sprintf("log.%016x", prev) }
@@ -116,6 +149,8 @@ func (l *fileLog) Append(entries ...Entry) error {
 				return err
 			}
 		}
+		a = l.active()
+		a.index, a.lastIndexed = addIndexPoint(a.index, a.lastIndexed, e.Zxid, a.end+int64(len(l.pending)))
 		l.pending = appendRecord(l.pending, e)
 		l.pendLast = e.Zxid
 		l.pendCount++
@@ -374,6 +409,12 @@ func (l *fileLog) TruncateAfter(zxid int64) error {
 			l.fsyncs.Add(1)
 			s.size = size
 			s.end, s.count, s.last = end, n, lastKept
+			for len(s.index) > 0 && s.index[len(s.index)-1].off >= end {
+				s.index = s.index[:len(s.index)-1]
+			}
+			if len(s.index) > 0 {
+				s.lastIndexed = s.index[len(s.index)-1].off
+			}
 			if n == 0 {
 				s.first = 0
 			}
@@ -411,7 +452,8 @@ func (l *fileLog) scan(from, to int64, fn func(Entry) error) error {
 		if s.count == 0 || s.last < from || s.first > to {
 			continue
 		}
-		stop, reason, _, err := iterRecords(s.f, segHeaderSize, s.end, l.maxEntry, s.prev, func(e Entry, _ int64) error {
+		start, before := s.seek(from)
+		stop, reason, _, err := iterRecords(s.f, start, s.end, l.maxEntry, before, func(e Entry, _ int64) error {
 			if e.Zxid > to {
 				return errStop
 			}

@@ -42,7 +42,12 @@ func openLog(fsys FS, dir string, logger *slog.Logger, segSize int64, maxEntry i
 		if err != nil {
 			return nil, errors.Join(err, f.Close())
 		}
-		sc, err := scanSegment(f, size, maxEntry, nil)
+		var index []indexPoint
+		var lastIndexed int64
+		sc, err := scanSegment(f, size, maxEntry, func(e Entry, off int64) error {
+			index, lastIndexed = addIndexPoint(index, lastIndexed, e.Zxid, off)
+			return nil
+		})
 		if err == nil && sc.prev != prev {
 			err = errBadHeader
 		}
@@ -73,7 +78,8 @@ func openLog(fsys FS, dir string, logger *slog.Logger, segSize int64, maxEntry i
 				return nil, errors.Join(err, f.Close())
 			}
 		}
-		l.segs = append(l.segs, &segment{path: path, f: f, prev: sc.prev, first: sc.first, last: sc.last, count: sc.count, end: sc.end, size: size})
+		l.segs = append(l.segs, &segment{path: path, f: f, prev: sc.prev, first: sc.first, last: sc.last, count: sc.count,
+			end: sc.end, size: size, index: index, lastIndexed: lastIndexed})
 	}
 	if len(l.segs) == 0 {
 		s, err := l.createSegment(0)

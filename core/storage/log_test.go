@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -393,4 +394,50 @@ func TestAppendsContinueWhileASnapshotIsWritten(t *testing.T) {
 	require.NoError(t, <-saved)
 	_, got := recoverAll(t, d)
 	require.Equal(t, []Entry{entry(1, 2), entry(1, 3)}, got)
+}
+
+func TestEntriesRandomRanges(t *testing.T) {
+	seed := testSeed(t)
+	r := rand.New(rand.NewPCG(seed, 3))
+	dir := t.TempDir()
+	d := openTemp(t, dir, WithSegmentSize(1<<20))
+	var all []Entry
+	for ep := int64(1); ep <= 3; ep++ {
+		for c := int64(1); c <= 3000; c++ {
+			e := Entry{Zxid: zx(ep, 2*c), Data: make([]byte, r.IntN(200))} // odd zxids are gaps
+			all = append(all, e)
+		}
+	}
+	require.NoError(t, d.Append(all...))
+	check := func(label string, d *Disk, all []Entry) {
+		for range 50 {
+			i, j := r.IntN(len(all)), r.IntN(len(all))
+			if i > j {
+				i, j = j, i
+			}
+			from, to := all[i].Zxid, all[j].Zxid
+			if r.IntN(2) == 0 {
+				from-- // a gap
+			}
+			got, err := d.Entries(from, to)
+			require.NoError(t, err, label)
+			want := all[i : j+1]
+			if zxids(want) != zxids(got) {
+				k := 0
+				for k < len(want) && k < len(got) && want[k].Zxid == got[k].Zxid {
+					k++
+				}
+				t.Fatalf("%s: [%#x, %#x]: got %d entries, want %d; first difference at %d", label, from, to, len(got), len(want), k)
+			}
+		}
+	}
+	check("buffered", d, all)
+	require.NoError(t, d.Sync(context.Background()))
+	require.NoError(t, d.TruncateAfter(zx(2, 3000)))
+	all = all[:4500]
+	check("truncated", d, all)
+	require.NoError(t, d.Close())
+	d = openTemp(t, dir, WithSegmentSize(1<<20))
+	defer d.Close()
+	check("reopened", d, all)
 }

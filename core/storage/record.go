@@ -94,7 +94,8 @@ type segScan struct {
 // record with a higher zxid follows the damage, the damage is not a tail
 // and it returns ErrCorrupt. maxEntry bounds a record's data length.
 // fn's Entry.Data is freshly allocated.
-func scanSegment(r io.ReaderAt, size int64, maxEntry int, fn func(Entry) error) (segScan, error) {
+// fn also gets the offset of the record.
+func scanSegment(r io.ReaderAt, size int64, maxEntry int, fn func(e Entry, off int64) error) (segScan, error) {
 	var s segScan
 	hb := make([]byte, segHeaderSize)
 	if size < segHeaderSize {
@@ -108,14 +109,14 @@ func scanSegment(r io.ReaderAt, size int64, maxEntry int, fn func(Entry) error) 
 		return s, err
 	}
 	s.prev, s.last = prev, prev
-	end, reason, hdr, err := iterRecords(r, segHeaderSize, size, maxEntry, prev, func(e Entry, _ int64) error {
+	end, reason, hdr, err := iterRecords(r, segHeaderSize, size, maxEntry, prev, func(e Entry, next int64) error {
 		if s.count == 0 {
 			s.first = e.Zxid
 		}
 		s.count++
 		s.last = e.Zxid
 		if fn != nil {
-			return fn(e)
+			return fn(e, next-recHeaderSize-int64(len(e.Data)))
 		}
 		return nil
 	})
