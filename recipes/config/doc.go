@@ -21,6 +21,8 @@
 // latest value in place of older undelivered ones.
 //
 // Cache keeps a local copy of the whole subtree through one
-// persistent-recursive watch; reads are local and keep working during a
+// persistent-recursive watch (one-shot watches on every node when the
+// server answers AddWatch with ErrUnimplemented, as ZooKeeper before 3.6
+// does); reads are local and keep working during a
 // short disconnection, with Stale saying the copy may be behind.
 package config

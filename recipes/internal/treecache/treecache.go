@@ -1,5 +1,6 @@
 // Package treecache keeps a local copy of a znode subtree current through
-// one persistent-recursive watch, re-reading everything after a
+// one persistent-recursive watch (or, on servers without persistent
+// watches, one-shot watches on every node), re-reading everything after a
 // reconnect (persistent watches are re-registered without catch-up
 // events) and flagging the copy as possibly stale while disconnected.
 package treecache
@@ -36,6 +37,8 @@ type Cache struct {
 
 	cancel context.CancelFunc
 	exited chan struct{}
+
+	oneShot bool // use one-shot watches even if the server has persistent ones
 }
 
 // New returns a cache of root on c; onChange (may be nil) is called from
@@ -113,9 +116,18 @@ func (t *Cache) run(ctx context.Context) {
 		t.changed()
 	}
 	states := t.c.States(ctx)
+	if t.oneShot {
+		t.runOneShot(ctx, states, fail, markLoaded)
+		return
+	}
 	w, err := client.RetryValue(ctx, func(ctx context.Context) (*client.Watch, error) {
 		return t.c.AddWatch(ctx, t.root, client.AddWatchPersistentRecursive)
 	}, client.WithRetryBackOff(seqnode.FastBackOff))
+	if errors.Is(err, client.ErrUnimplemented) {
+		// A server without persistent watches (before ZooKeeper 3.6).
+		t.runOneShot(ctx, states, fail, markLoaded)
+		return
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			fail(err)

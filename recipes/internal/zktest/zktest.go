@@ -130,3 +130,19 @@ func Wait[T any](t testing.TB, ch <-chan T, d time.Duration, what string) T {
 	var zero T
 	return zero
 }
+
+// CreateAll creates path with data, and its missing ancestors as
+// persistent nodes, retrying when an ancestor that is a container is reaped
+// meanwhile.
+func CreateAll(ctx context.Context, c *client.Conn, path string, data []byte) error {
+	for {
+		_, _, err := c.Create(ctx, path, data, client.ModePersistent, nil)
+		if !errors.Is(err, client.ErrNoNode) {
+			return err
+		}
+		parent := path[:strings.LastIndexByte(path, '/')]
+		if err := CreateAll(ctx, c, parent, nil); err != nil && !errors.Is(err, client.ErrNodeExists) {
+			return err
+		}
+	}
+}
