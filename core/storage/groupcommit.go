@@ -95,6 +95,9 @@ func (l *fileLog) exclusive(fn func() (durable bool, err error)) error {
 		<-done
 	}
 	l.mu.Lock()
+	for l.readers > 0 {
+		l.readersDone.Wait()
+	}
 	durable, err := fn()
 	var seq uint64
 	if durable && err == nil {

@@ -84,6 +84,10 @@ type fileLog struct {
 	appendSeq uint64 // number of Append calls that added entries
 	failed    error
 	closed    bool
+	// readers counts scans reading files without mu; readersDone (on mu)
+	// is signalled when one ends.
+	readers     int
+	readersDone *sync.Cond
 
 	smu       sync.Mutex // guards the sync round
 	syncing   bool
@@ -332,16 +336,28 @@ func (l *fileLog) Entries(from, to int64) ([]Entry, error) {
 }
 
 // scan calls fn with the entries with from <= zxid <= to.
+//
+// The reads happen without holding mu, so appends and syncs go on
+// meanwhile; operations that rewrite or close segment files (truncate,
+// reset, purge, close) wait for running scans. fn must not call them.
 func (l *fileLog) scan(from, to int64, fn func(Entry) error) error {
+	type view struct {
+		f                  File
+		path               string
+		start, end, before int64
+	}
+	var views []view
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if err := l.usableLocked(); err != nil {
+		l.mu.Unlock()
 		return err
 	}
 	if err := l.flushLocked(); err != nil {
+		l.mu.Unlock()
 		return err
 	}
 	if base := l.segs[0].prev; from <= base && base > 0 {
+		l.mu.Unlock()
 		return fmt.Errorf("%w: entries from %#x requested, log starts after %#x", ErrCompacted, from, base)
 	}
 	for _, s := range l.segs {
@@ -349,7 +365,19 @@ func (l *fileLog) scan(from, to int64, fn func(Entry) error) error {
 			continue
 		}
 		start, before := s.seek(from)
-		stop, reason, _, err := iterRecords(s.f, start, s.end, l.maxEntry, before, func(e Entry, _ int64) error {
+		views = append(views, view{f: s.f, path: s.path, start: start, end: s.end, before: before})
+	}
+	l.readers++
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		l.readers--
+		l.readersDone.Broadcast()
+		l.mu.Unlock()
+	}()
+
+	for _, v := range views {
+		stop, reason, _, err := iterRecords(v.f, v.start, v.end, l.maxEntry, v.before, func(e Entry, _ int64) error {
 			if e.Zxid > to {
 				return errStop
 			}
@@ -365,7 +393,7 @@ func (l *fileLog) scan(from, to int64, fn func(Entry) error) error {
 			return err
 		}
 		if reason != "" {
-			return fmt.Errorf("%w: %s: %s at offset %d", ErrCorrupt, s.path, reason, stop)
+			return fmt.Errorf("%w: %s: %s at offset %d", ErrCorrupt, v.path, reason, stop)
 		}
 	}
 	return nil

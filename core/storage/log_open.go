@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // openLog opens (or creates) the log in dir. It checks every segment and
@@ -14,6 +15,7 @@ import (
 // (ErrCorrupt) damage anywhere else.
 func openLog(fsys FS, dir string, logger *slog.Logger, segSize int64, maxEntry int) (_ *fileLog, err error) {
 	l := &fileLog{fs: fsys, dir: dir, logger: logger, segSize: segSize, maxEntry: maxEntry, syncDone: make(chan struct{})}
+	l.readersDone = sync.NewCond(&l.mu)
 	defer func() {
 		if err != nil {
 			for _, s := range l.segs {

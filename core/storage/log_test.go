@@ -441,3 +441,32 @@ func TestEntriesRandomRanges(t *testing.T) {
 	defer d.Close()
 	check("reopened", d, all)
 }
+
+func TestAppendsContinueDuringARangeRead(t *testing.T) {
+	d := openTemp(t, t.TempDir(), WithSegmentSize(1<<16))
+	defer d.Close()
+	ctx := context.Background()
+	for c := int64(1); c <= 100; c++ {
+		require.NoError(t, d.Append(entry(1, c)))
+	}
+	require.NoError(t, d.Sync(ctx))
+	next := int64(101)
+	n := 0
+	// The log is read without its lock: appending and syncing from inside
+	// the read does not deadlock, and the read sees only what existed.
+	err := d.log.scan(zx(1, 1), zx(1, 1000), func(e Entry) error {
+		n++
+		if next <= 110 {
+			if err := d.Append(entry(1, next)); err != nil {
+				return err
+			}
+			next++
+			return d.Sync(ctx)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, 100, n)
+	require.Equal(t, zx(1, 110), d.LastZxid())
+	require.NoError(t, d.TruncateAfter(zx(1, 105)), "truncation after the read ends")
+}
