@@ -81,7 +81,8 @@
 // log left behind by an InstallSnapshot that a crash interrupted is
 // discarded; anything else (a gap, a snapshot zxid the log never had) is
 // ErrCorrupt. With no valid snapshot, the log must start at the beginning.
-// restore and apply run while the store is locked and must not call it.
+// restore and apply must not call TruncateAfter, SaveSnapshot,
+// InstallSnapshot, Purge, Recover or Close, which wait for Recover to end.
 //
 // # Crash model and tests
 //

@@ -110,6 +110,8 @@ type Storage interface {
 	// the newest valid snapshot (not at all if there is none), then apply
 	// with every log entry after it, in order. It also repairs a torn log
 	// tail left by a crash. Errors from restore or apply are returned.
+	// restore and apply must not call TruncateAfter, SaveSnapshot,
+	// InstallSnapshot, Purge, Recover or Close.
 	Recover(ctx context.Context, restore func(meta SnapshotMeta, r io.Reader) error, apply func(Entry) error) (Recovered, error)
 	// Close releases files. It does not sync: unsynced appends may be lost.
 	Close() error
