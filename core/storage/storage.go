@@ -33,8 +33,8 @@ type SnapshotMeta struct {
 
 // Log is the transaction log.
 type Log interface {
-	// Append adds entries after the last one. They are not durable until
-	// Sync returns. Zxids must be strictly increasing (ErrOutOfOrder) and
+	// Append adds entries after the last one (copying their data). They
+	// are not durable until Sync returns; a new epoch starts a new segment. Zxids must be strictly increasing (ErrOutOfOrder) and
 	// the log must not be closed or failed.
 	Append(entries ...Entry) error
 	// Sync returns once every entry appended before the call is durable.
