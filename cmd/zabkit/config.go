@@ -133,6 +133,7 @@ const (
 	defaultMaxClientCnxns  = 60
 	defaultSnapCount       = 100000
 	minSnapRetainCount     = 3
+	maxServerID            = 254 // ids fit in the top byte of session ids, 0xff reserved
 	defaultMetricsHTTPHost = "0.0.0.0"
 	defaultMetricsHTTPPort = 7000
 )
@@ -423,6 +424,9 @@ func (p *parser) server(pr property) error {
 	if err != nil || id <= 0 {
 		return p.errorf(pr, "the server id must be a positive integer")
 	}
+	if id > maxServerID {
+		return p.errorf(pr, "server ids go from 1 to %d", maxServerID)
+	}
 	const form = "want host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort]"
 	serverPart, clientPart, hasClient := strings.Cut(pr.value, ";")
 	if strings.Contains(clientPart, ";") {
@@ -623,8 +627,8 @@ func (p *parser) readMyID() error {
 	}
 	first, _, _ := strings.Cut(string(data), "\n")
 	id, err := strconv.ParseInt(strings.TrimSpace(first), 10, 64)
-	if err != nil || id <= 0 {
-		return p.missing("myid", fmt.Sprintf("%s: %q is not a positive server id", path, strings.TrimSpace(first)))
+	if err != nil || id <= 0 || id > maxServerID {
+		return p.missing("myid", fmt.Sprintf("%s: %q is not a server id (1 to %d)", path, strings.TrimSpace(first), maxServerID))
 	}
 	c.MyID = id
 	if c.Standalone {

@@ -82,6 +82,9 @@ func promFloat(v float64) string {
 	case math.IsInf(v, -1):
 		return "-Inf"
 	}
+	if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+		return strconv.FormatFloat(v, 'f', -1, 64) // integers in full: zxids, counters
+	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 

@@ -21,13 +21,14 @@ func TestPromWriter(t *testing.T) {
 	p.summary("fsynctime", "fsync time in ms", map[float64]float64{0.99: 7, 0.5: 1.25}, 12.5, 9)
 	p.gauge("nan", "not a number", math.NaN())
 	p.gauge("inf", "infinite", math.Inf(-1))
+	p.gauge("small", "a fraction", 1.5e-7)
 	assert.NoError(t, p.err)
 	assert.Equal(t, `# HELP znode_count Number of znodes
 # TYPE znode_count gauge
 znode_count 5
 # HELP packets_received Packets received\nfrom clients \\ peers
 # TYPE packets_received counter
-packets_received 1e+12
+packets_received 1000000000000
 # HELP quorum_size Servers
 # TYPE quorum_size gauge
 quorum_size{role="voter",zone="a\"b\\c\n"} 3
@@ -44,6 +45,9 @@ nan NaN
 # HELP inf infinite
 # TYPE inf gauge
 inf -Inf
+# HELP small a fraction
+# TYPE small gauge
+small 1.5e-07
 `, b.String())
 }
 
