@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Protected names follow Apache Curator (ProtectedUtils): a node created
@@ -77,13 +79,34 @@ func StripProtected(name string) string {
 // suffix for sequential modes) and survives lost replies: after
 // ErrConnectionLoss (or, for non-sequential modes, ErrNodeExists) it looks
 // for its node among the parent's children by the GUID prefix and, for
-// ephemeral modes, by this session's id as ephemeral owner, and returns it
-// if found; otherwise it creates again. Retries are spaced and bounded as
-// in Retry (opts apply). It is the building block of the lock and election
+// ephemeral modes, by this session's id as ephemeral owner (a node of
+// another session is never taken for its own), and returns it if found;
+// otherwise it creates again. Retries are spaced and bounded as in Retry
+// (RetryOptions apply). It is the building block of the lock and election
 // recipes (mode ModeEphemeralSequential).
-func (c *Conn) CreateProtected(ctx context.Context, path string, data []byte, mode CreateMode, acl []ACL, opts ...RetryOption) (string, Stat, error) {
+//
+// With WithParentContainers, a missing parent and its missing ancestors
+// are created as container nodes first (Curator's
+// creatingParentContainersIfNeeded).
+//
+// When CreateProtected fails after a create whose outcome is unknown (the
+// reply was lost, or ctx ended while it was in flight), it deletes the node
+// it may have created, so that no orphan outlives the call: Curator's
+// protected-mode cleanup, done before returning rather than in the
+// background. That cleanup runs on a context detached from ctx (its values
+// kept, its cancellation not) and bounded by the session timeout, after
+// which an ephemeral orphan would be gone with an expired session anyway;
+// it is best effort (skipped once the session is lost, abandoned at the
+// bound or on a non-retryable error), so the call may return up to a
+// session timeout after ctx ends. When ctx ended, the error returned
+// matches ctx.Err() as well as the last operation's error.
+func (c *Conn) CreateProtected(ctx context.Context, path string, data []byte, mode CreateMode, acl []ACL, opts ...ProtectedOption) (string, Stat, error) {
 	if err := validatePath(path, mode.IsSequential()); err != nil {
 		return "", Stat{}, opError("create", path, err)
+	}
+	var o protectedOptions
+	for _, opt := range opts {
+		opt.applyProtected(&o)
 	}
 	parent, name := parentPath(path), path[strings.LastIndexByte(path, '/')+1:]
 	id := NewUUID()
@@ -92,11 +115,27 @@ func (c *Conn) CreateProtected(ctx context.Context, path string, data []byte, mo
 		path string
 		stat Stat
 	}
+	mayExist := false // a create was sent whose outcome is unknown
+	create := func(ctx context.Context) (string, Stat, error) {
+		p, st, err := c.Create(ctx, ppath, data, mode, acl)
+		// A parent found in place may still be reaped (an empty container)
+		// before the create lands: make the parents again a few times.
+		for try := 0; o.parents && errors.Is(err, ErrNoNode) && try < 3; try++ {
+			if perr := c.createParentContainers(ctx, parent); perr != nil {
+				return "", Stat{}, perr
+			}
+			p, st, err = c.Create(ctx, ppath, data, mode, acl)
+		}
+		if err != nil && outcomeUnknown(err, mode) {
+			mayExist = true
+		}
+		return p, st, err
+	}
 	retryable := func(err error) bool {
 		return IsRetryable(err) || (errors.Is(err, ErrNodeExists) && !mode.IsSequential())
 	}
 	res, err := RetryValue(ctx, func(ctx context.Context) (created, error) {
-		p, st, err := c.Create(ctx, ppath, data, mode, acl)
+		p, st, err := create(ctx)
 		if err == nil {
 			return created{p, st}, nil
 		}
@@ -105,7 +144,7 @@ func (c *Conn) CreateProtected(ctx context.Context, path string, data []byte, mo
 		}
 		p, st, found, ferr := c.findProtected(ctx, parent, id, mode)
 		if ferr != nil {
-			if IsRetryable(ferr) {
+			if IsRetryable(ferr) || ctx.Err() != nil {
 				return created{}, ferr
 			}
 			return created{}, fmt.Errorf("zk: looking for protected node %s after %v: %w", ppath, err, ferr)
@@ -113,20 +152,37 @@ func (c *Conn) CreateProtected(ctx context.Context, path string, data []byte, mo
 		if found {
 			return created{p, st}, nil
 		}
-		if errors.Is(err, ErrNodeExists) {
-			return created{}, err // someone else's node: do not loop
-		}
-		return created{}, err
-	}, append([]RetryOption{WithRetryIf(IsRetryable)}, opts...)...)
-	if err != nil {
-		return "", Stat{}, err
+		return created{}, err // for ErrNodeExists: someone else's node, do not loop
+	}, append([]RetryOption{WithRetryIf(IsRetryable)}, o.retry...)...)
+	if err == nil {
+		return res.path, res.stat, nil
 	}
-	return res.path, res.stat, nil
+	if mayExist {
+		c.deleteProtected(ctx, parent, id, mode, o.retry)
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w: %w", cerr, err)
+	}
+	return "", Stat{}, err
 }
 
-// findProtected looks for the child of parent created with id.
+// outcomeUnknown reports whether a failed create may nevertheless have
+// been applied: its reply was lost, or ctx ended while it was in flight,
+// or (non-sequential modes) the node already exists, which after a lost
+// reply may be our own.
+func outcomeUnknown(err error, mode CreateMode) bool {
+	return IsRetryable(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.Is(err, ErrNodeExists) && !mode.IsSequential())
+}
+
+// findProtected looks for the child of parent created with id: for
+// ephemeral modes, only one whose ephemeral owner is this session. A
+// missing parent has no such child.
 func (c *Conn) findProtected(ctx context.Context, parent, id string, mode CreateMode) (string, Stat, bool, error) {
 	kids, _, err := c.Children(ctx, parent)
+	if errors.Is(err, ErrNoNode) {
+		return "", Stat{}, false, nil
+	}
 	if err != nil {
 		return "", Stat{}, false, err
 	}
@@ -149,6 +205,37 @@ func (c *Conn) findProtected(ctx context.Context, parent, id string, mode Create
 		return p, st, true, nil
 	}
 	return "", Stat{}, false, nil
+}
+
+// deleteProtected deletes the node created with id, if there is one, after
+// a failed CreateProtected: best effort, on a context detached from ctx and
+// bounded by the session timeout, retrying (spaced by the caller's policy)
+// after connection loss until the node is gone.
+func (c *Conn) deleteProtected(ctx context.Context, parent, id string, mode CreateMode, retry []RetryOption) {
+	if c.Err() != nil {
+		return // the session is gone: nothing can be deleted through it
+	}
+	bound := c.SessionTimeout()
+	if bound <= 0 {
+		bound = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bound)
+	defer cancel()
+	err := Retry(ctx, func(ctx context.Context) error {
+		p, _, found, err := c.findProtected(ctx, parent, id, mode)
+		if err != nil || !found {
+			return err
+		}
+		err = c.Delete(ctx, p, AnyVersion)
+		if err == nil || errors.Is(err, ErrNoNode) {
+			return nil
+		}
+		return err
+	}, append(slices.Clip(retry), WithRetryIf(IsRetryable))...)
+	if err != nil {
+		c.logger.Warn("zk: could not delete a protected node after a failed create",
+			"parent", parent, "id", id, "err", err)
+	}
 }
 
 func joinPath(parent, name string) string {

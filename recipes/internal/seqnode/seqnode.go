@@ -72,92 +72,24 @@ func EnsureContainers(ctx context.Context, c *client.Conn, dir string) error {
 }
 
 // CreateProtected creates dir/_c_<uuid>-<name><seq> as an ephemeral
-// sequential node with data, creating dir (and its ancestors) as containers
-// when it is missing. A create whose reply is lost is found again among
-// dir's children by its uuid and this session's id. If it fails for any
-// other reason, including ctx ending, a node it may have created is deleted
-// (best effort, within a short bound) so that no orphan blocks other
-// contenders until the session ends.
+// sequential node with data through client.CreateProtected, with dir (and
+// its ancestors) created as containers when missing
+// (client.WithParentContainers). A create whose reply is lost is found
+// again by its uuid and this session's id; after any other failure,
+// including ctx ending, a node it may have created is deleted (best
+// effort, bounded by the session timeout). A lost session is reported as
+// ErrSessionLost.
 func CreateProtected(ctx context.Context, c *client.Conn, dir, name string, data []byte) (Node, error) {
-	id := client.NewUUID()
-	full := Join(dir, client.ProtectedName(id, name))
-	var out Node
-	err := client.Retry(ctx, func(ctx context.Context) error {
-		p, st, err := c.Create(ctx, full, data, client.ModeEphemeralSequential, nil)
-		if err == nil {
-			out = Node{Path: p, Name: p[strings.LastIndexByte(p, '/')+1:], Stat: st}
-			return nil
-		}
-		if errors.Is(err, client.ErrNoNode) {
-			if cerr := EnsureContainers(ctx, c, dir); cerr != nil {
-				return cerr
-			}
-			return client.ErrConnectionLoss // try the create again
-		}
-		if !client.IsRetryable(err) {
-			return err
-		}
-		n, found, ferr := find(ctx, c, dir, id)
-		if ferr != nil {
-			return ferr
-		}
-		if found {
-			out = n
-			return nil
-		}
-		return err
-	}, client.WithRetryBackOff(fastBackOff))
+	p, st, err := c.CreateProtected(ctx, Join(dir, name), data, client.ModeEphemeralSequential, nil,
+		client.WithParentContainers(), client.WithRetryBackOff(fastBackOff))
 	if err != nil {
-		cleanup(ctx, c, dir, id)
-		if client.IsSessionLost(err) {
-			return Node{}, fmt.Errorf("%w: %w", ErrSessionLost, err)
-		}
-		return Node{}, err
+		return Node{}, lostOr(err)
 	}
-	return out, nil
+	return Node{Path: p, Name: p[strings.LastIndexByte(p, '/')+1:], Stat: st}, nil
 }
 
-// find looks for this session's node created with id among dir's children.
-func find(ctx context.Context, c *client.Conn, dir, id string) (Node, bool, error) {
-	kids, _, err := c.Children(ctx, dir)
-	if errors.Is(err, client.ErrNoNode) {
-		return Node{}, false, nil
-	}
-	if err != nil {
-		return Node{}, false, err
-	}
-	for _, k := range kids {
-		if kid, ok := client.ProtectedID(k); !ok || kid != id {
-			continue
-		}
-		p := Join(dir, k)
-		ok, st, err := c.Exists(ctx, p)
-		if err != nil {
-			return Node{}, false, err
-		}
-		if ok && st.EphemeralOwner == c.SessionID() {
-			return Node{Path: p, Name: k, Stat: st}, true, nil
-		}
-	}
-	return Node{}, false, nil
-}
-
-// cleanup deletes the node created with id, if any, after a failed create.
-func cleanup(ctx context.Context, c *client.Conn, dir, id string) {
-	if c.Err() != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupBound(c))
-	defer cancel()
-	_ = client.Retry(ctx, func(ctx context.Context) error {
-		n, found, err := find(ctx, c, dir, id)
-		if err != nil || !found {
-			return err
-		}
-		return Delete(ctx, c, n.Path)
-	}, client.WithRetryBackOff(fastBackOff))
-}
-
+// cleanupBound bounds a detached delete: past the session timeout an
+// ephemeral node is gone with its expired session anyway.
 func cleanupBound(c *client.Conn) time.Duration {
 	if t := c.SessionTimeout(); t > 0 {
 		return t

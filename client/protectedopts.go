@@ -1,0 +1,66 @@
+package client
+
+import (
+	"context"
+	"errors"
+)
+
+// ProtectedOption configures CreateProtected. Every RetryOption is also a
+// ProtectedOption: it configures the retries of the create (and of the
+// cleanup after a failure).
+type ProtectedOption interface {
+	applyProtected(*protectedOptions)
+}
+
+type protectedOptions struct {
+	retry   []RetryOption
+	parents bool
+}
+
+func (o RetryOption) applyProtected(p *protectedOptions) { p.retry = append(p.retry, o) }
+
+type protectedOptionFunc func(*protectedOptions)
+
+func (f protectedOptionFunc) applyProtected(p *protectedOptions) { f(p) }
+
+// WithParentContainers makes CreateProtected create the parent of its node,
+// and every missing ancestor, as container nodes (ModeContainer, OpenACL)
+// when the create fails with ErrNoNode, then create again: Curator's
+// creatingParentContainersIfNeeded. The server deletes such a parent some
+// time after its last child goes. On a server without container support
+// (ErrUnimplemented) the parents are created persistent instead, as
+// Curator does.
+func WithParentContainers() ProtectedOption {
+	return protectedOptionFunc(func(p *protectedOptions) { p.parents = true })
+}
+
+// createParentContainers creates dir and its missing ancestors as
+// containers, from the top down; existing nodes are left as they are.
+func (c *Conn) createParentContainers(ctx context.Context, dir string) error {
+	mode := ModeContainer
+	for i := 1; i <= len(dir); i++ {
+		if i < len(dir) && dir[i] != '/' {
+			continue
+		}
+		p := dir[:i]
+		if p == "/" {
+			continue
+		}
+		ok, _, err := c.Exists(ctx, p)
+		if err != nil {
+			return err
+		}
+		if ok {
+			continue
+		}
+		_, _, err = c.Create(ctx, p, nil, mode, nil)
+		if errors.Is(err, ErrUnimplemented) && mode == ModeContainer {
+			mode = ModePersistent
+			_, _, err = c.Create(ctx, p, nil, mode, nil)
+		}
+		if err != nil && !errors.Is(err, ErrNodeExists) {
+			return err
+		}
+	}
+	return nil
+}
