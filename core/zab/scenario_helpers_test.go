@@ -43,7 +43,7 @@ func (s *sim) fairRound() {
 			}
 		}
 		for _, l := range s.links {
-			if len(l.q) > 0 {
+			if l.ready(s.step) {
 				s.deliver(l)
 				moved = true
 			}

@@ -84,6 +84,7 @@ func (s *sim) readDone(sn *simNode, r ReadState) {
 
 // check runs the invariants that hold after every step.
 func (s *sim) check() {
+	s.checkDurable()
 	for _, sn := range s.upNodes() {
 		n := sn.n
 		st := n.Status()
@@ -155,6 +156,7 @@ func (s *sim) checkLeaderHasCommitted(sn *simNode) {
 // a completed read barrier, within a bounded number of ticks.
 func (s *sim) settle(maxTicks int, keepDown ...uint64) {
 	s.heal()
+	s.unfreeze()
 	for _, id := range s.ids {
 		if sn := s.nodes[id]; !sn.up {
 			s.start(sn)

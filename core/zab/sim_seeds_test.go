@@ -6,7 +6,7 @@ import (
 
 // simOptsFor derives a cluster shape and fault mix from the seed.
 func simOptsFor(seed uint64, steps int) simOpts {
-	shapes := [][2]int{{3, 0}, {3, 1}, {5, 0}, {5, 2}, {7, 1}, {3, 2}, {5, 1}, {7, 0}}
+	shapes := [][2]int{{3, 0}, {3, 1}, {5, 0}, {5, 2}, {7, 1}, {3, 2}, {5, 1}, {7, 0}, {4, 1}, {1, 1}, {2, 0}}
 	sh := shapes[seed%uint64(len(shapes))]
 	o := simOpts{voters: sh[0], observers: sh[1], steps: steps, slowDisk: seed%3 != 0, faults: true,
 		leaderSendsEarly: seed%7 < 4}

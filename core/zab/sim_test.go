@@ -34,7 +34,14 @@ type simNode struct {
 type simLink struct {
 	from, to uint64
 	q        []Message
+	// frozenUntil: the link holds its messages (in order) until this
+	// step, while the peers keep ticking, so that they arrive late: in a
+	// later session, after a timeout, or at a deposed leader.
+	frozenUntil int
 }
+
+// ready reports whether l has a message to deliver at step.
+func (l *simLink) ready(step int) bool { return len(l.q) > 0 && step >= l.frozenUntil }
 
 type simEvent struct {
 	step int
@@ -79,13 +86,15 @@ type sim struct {
 	settledAt int               // ticks the liveness phase needed
 	delivered map[[2]uint64]int // scenario tests: (to, type) -> count accepted
 	committed map[Zxid]bool     // zxids acknowledged committed by a leader
+	initial   map[uint32]Zxid   // end of the initial history of each established epoch
+	synced    map[[2]uint64]bool
 }
 
 func newSim(seed uint64, o simOpts) *sim {
 	s := &sim{seed: seed, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), opts: o,
 		nodes: map[uint64]*simNode{}, cut: map[[2]uint64]bool{}, proposed: map[Zxid][]byte{},
 		leaders: map[uint32]uint64{}, reads: map[[2]uint64]Zxid{}, snaps: map[uint64][]Entry{},
-		committed: map[Zxid]bool{}}
+		committed: map[Zxid]bool{}, initial: map[uint32]Zxid{}, synced: map[[2]uint64]bool{}}
 	for i := 1; i <= o.voters+o.observers; i++ {
 		id := uint64(i)
 		s.ids = append(s.ids, id)
@@ -287,6 +296,7 @@ func (s *sim) persist(sn *simNode, rd *Ready, k int) {
 		return true
 	}
 	d := &sn.disk
+	defer s.checkHardState(sn, d.hs)
 	if rd.Snapshot != nil {
 		if !do() {
 			return
@@ -342,6 +352,7 @@ func (s *sim) finishReady(sn *simNode) {
 		if s.verbose {
 			s.logf("send %s", m)
 		}
+		s.checkSend(sn, m)
 		s.send(m)
 	}
 	for _, e := range rd.CommittedEntries {
@@ -433,6 +444,35 @@ func (s *sim) partition(group []uint64) {
 func (s *sim) heal() {
 	clear(s.cut)
 	s.logf("heal")
+}
+
+// freeze holds one link, or every link from or to one peer (often the
+// leader), for a while: messages wait in order, time goes on.
+func (s *sim) freeze() {
+	d := 20 + s.rng.IntN(400)
+	if s.rng.IntN(2) == 0 {
+		l := s.links[s.rng.IntN(len(s.links))]
+		l.frozenUntil = s.step + d
+		s.logf("freeze link %d->%d for %d steps", l.from, l.to, d)
+		return
+	}
+	id := s.ids[s.rng.IntN(len(s.ids))]
+	if ld := s.leader(); ld != nil && s.rng.IntN(2) == 0 {
+		id = ld.id
+	}
+	out := s.rng.IntN(2) == 0
+	for _, l := range s.links {
+		if out && l.from == id || !out && l.to == id {
+			l.frozenUntil = s.step + d
+		}
+	}
+	s.logf("freeze links %s %d for %d steps", map[bool]string{true: "from", false: "to"}[out], id, d)
+}
+
+func (s *sim) unfreeze() {
+	for _, l := range s.links {
+		l.frozenUntil = 0
+	}
 }
 
 func (s *sim) deliver(l *simLink) {
@@ -529,7 +569,7 @@ func (s *sim) randomStep() {
 	case r < 700:
 		busy := s.busy[:0]
 		for _, l := range s.links {
-			if len(l.q) > 0 {
+			if l.ready(s.step) {
 				busy = append(busy, l)
 			}
 		}
@@ -581,7 +621,10 @@ func (s *sim) randomStep() {
 	case !s.opts.faults:
 	case r < 925:
 		victims := up
-		if s.rng.IntN(2) == 0 {
+		if ld := s.leader(); ld != nil && s.rng.IntN(3) == 0 {
+			// Depose the established leader, possibly mid-write.
+			victims = []*simNode{ld}
+		} else if s.rng.IntN(2) == 0 {
 			// Prefer a peer whose disk has not yet acknowledged its writes.
 			var pending []*simNode
 			for _, sn := range up {
@@ -596,23 +639,38 @@ func (s *sim) randomStep() {
 		if len(victims) > 0 {
 			s.crash(victims[s.rng.IntN(len(victims))], s.rng.IntN(2) == 0)
 		}
-	case r < 960:
+	case r < 955:
 		for _, id := range s.ids {
 			if sn := s.nodes[id]; !sn.up {
 				s.start(sn)
 				break
 			}
 		}
-	case r < 975:
+	case r < 967:
 		a, b := s.ids[s.rng.IntN(len(s.ids))], s.ids[s.rng.IntN(len(s.ids))]
+		if ld := s.leader(); ld != nil && s.rng.IntN(3) == 0 {
+			a = ld.id
+		}
 		if a != b {
 			s.breakLink(a, b, s.rng.IntN(4) != 0)
 		}
+	case r < 975:
+		s.freeze()
 	case r < 982:
 		var g []uint64
-		for _, id := range s.ids {
-			if s.rng.IntN(2) == 0 {
-				g = append(g, id)
+		if ld := s.leader(); ld != nil && s.rng.IntN(4) == 0 {
+			// The established leader with a minority (maybe alone).
+			g = append(g, ld.id)
+			for _, i := range s.rng.Perm(len(s.ids))[:s.rng.IntN(len(s.voters)/2+1)] {
+				if s.ids[i] != ld.id {
+					g = append(g, s.ids[i])
+				}
+			}
+		} else {
+			for _, id := range s.ids {
+				if s.rng.IntN(2) == 0 {
+					g = append(g, id)
+				}
 			}
 		}
 		s.partition(g)
