@@ -85,6 +85,10 @@ type sim struct {
 	failure   string
 	settledAt int               // ticks the liveness phase needed
 	delivered map[[2]uint64]int // scenario tests: (to, type) -> count accepted
+	// before, if set (scenario tests), sees every message about to be
+	// delivered; it may deliver others first (late, reordered packets),
+	// and it holds m back (the scenario delivers it later) by returning true.
+	before func(m Message) bool
 	committed map[Zxid]bool     // zxids acknowledged committed by a leader
 	initial   map[uint32]Zxid   // end of the initial history of each established epoch
 	synced    map[[2]uint64]bool
@@ -480,6 +484,10 @@ func (s *sim) deliver(l *simLink) {
 	l.q = l.q[1:]
 	sn := s.nodes[l.to]
 	if !sn.up {
+		return
+	}
+	if s.before != nil && s.before(m) {
+		s.logf("hold back %s", m)
 		return
 	}
 	err := sn.n.Step(m)
