@@ -88,9 +88,9 @@ type sim struct {
 	// before, if set (scenario tests), sees every message about to be
 	// delivered; it may deliver others first (late, reordered packets),
 	// and it holds m back (the scenario delivers it later) by returning true.
-	before func(m Message) bool
-	committed map[Zxid]bool     // zxids acknowledged committed by a leader
-	initial   map[uint32]Zxid   // end of the initial history of each established epoch
+	before    func(m Message) bool
+	committed map[Zxid]bool   // zxids acknowledged committed by a leader
+	initial   map[uint32]Zxid // end of the initial history of each established epoch
 	synced    map[[2]uint64]bool
 }
 
