@@ -84,4 +84,18 @@
 // barriers cover every earlier commit; and that a healed cluster commits
 // again within a bounded number of ticks. Run more seeds with
 // go test ./core/zab -run TestSimSeeds -seeds 100000, or one with -seed N -v.
+// The simulator also compares every protocol decision with what the
+// simulated disks hold (sim_durable_test.go): durable epochs never go
+// back, an acknowledgement leaves only once what it acknowledges is
+// durable, a leader leaves discovery or gets established only once a
+// quorum durably accepted or entered its epoch, and every commit point is
+// durable on a quorum of voters.
+//
+// mutation_test.go keeps a table of deliberate bugs (a learner accepting
+// a lower epoch, a leader counting its own undurable writes, off-by-one
+// quorums, committing before the NEWLEADER quorum, applying uncommitted
+// entries, skipping epoch persistence, stale heartbeats confirming a read
+// barrier, ...) with the test that catches each;
+// go test ./core/zab -run TestMutants -mutants all checks that every one
+// is still caught.
 package zab

@@ -19,7 +19,7 @@ import (
 //     currentEpoch e and the synced history durable, ACK with the
 //     proposal durable, a vote for itself with its zxid durable;
 //   - a leader leaves discovery only once a quorum of voters durably
-//     accepted its epoch, and is established only once a quorum durably
+//     accepted its epoch (and only one leader per epoch does), and is established only once a quorum durably
 //     holds currentEpoch e and its initial history;
 //   - every commit point (of any peer) is durable on a quorum of voters;
 //   - a voter whose durable currentEpoch is an established epoch e holds
@@ -107,8 +107,10 @@ func (s *sim) checkDurable() {
 		if ld == nil || ld.phase == ldDiscovery {
 			continue
 		}
-		if !s.synced[[2]uint64{sn.id, uint64(ld.epoch)}] {
-			s.synced[[2]uint64{sn.id, uint64(ld.epoch)}] = true
+		if l, ok := s.synced[ld.epoch]; ok && l != sn.id {
+			s.failf("leaders %d and %d both left discovery of epoch %d", l, sn.id, ld.epoch)
+		} else if !ok {
+			s.synced[ld.epoch] = sn.id
 			c := 0
 			for _, id := range s.voters {
 				if s.nodes[id].disk.hs.AcceptedEpoch >= ld.epoch {

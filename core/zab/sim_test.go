@@ -89,16 +89,16 @@ type sim struct {
 	// delivered; it may deliver others first (late, reordered packets),
 	// and it holds m back (the scenario delivers it later) by returning true.
 	before    func(m Message) bool
-	committed map[Zxid]bool   // zxids acknowledged committed by a leader
-	initial   map[uint32]Zxid // end of the initial history of each established epoch
-	synced    map[[2]uint64]bool
+	committed map[Zxid]bool     // zxids acknowledged committed by a leader
+	initial   map[uint32]Zxid   // end of the initial history of each established epoch
+	synced    map[uint32]uint64 // leader that left discovery, per epoch
 }
 
 func newSim(seed uint64, o simOpts) *sim {
 	s := &sim{seed: seed, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), opts: o,
 		nodes: map[uint64]*simNode{}, cut: map[[2]uint64]bool{}, proposed: map[Zxid][]byte{},
 		leaders: map[uint32]uint64{}, reads: map[[2]uint64]Zxid{}, snaps: map[uint64][]Entry{},
-		committed: map[Zxid]bool{}, initial: map[uint32]Zxid{}, synced: map[[2]uint64]bool{}}
+		committed: map[Zxid]bool{}, initial: map[uint32]Zxid{}, synced: map[uint32]uint64{}}
 	for i := 1; i <= o.voters+o.observers; i++ {
 		id := uint64(i)
 		s.ids = append(s.ids, id)
