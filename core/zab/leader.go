@@ -142,7 +142,7 @@ func (n *Node) maybeEpochQuorum() {
 	ld.phase = ldSync
 	n.setCurrentEpoch(ld.epoch)
 	for _, id := range n.sortedLearners() {
-		if h := ld.learners[id]; h.state == hsWaitSync {
+		if h := ld.learners[id]; h.state == hsWaitSync && !h.observer {
 			n.startSync(h)
 		}
 	}
@@ -168,8 +168,11 @@ func (n *Node) maybeEstablish() {
 	ld.counter = 0
 	n.maybeCommit()
 	for _, id := range n.sortedLearners() {
-		if h := ld.learners[id]; h.state == hsSynced {
+		switch h := ld.learners[id]; h.state {
+		case hsSynced:
 			n.sendUpToDate(h)
+		case hsWaitSync:
+			n.startSync(h) // an observer that waited for the commit point
 		}
 	}
 }
@@ -351,9 +354,15 @@ func (n *Node) stepLeader(m Message) error {
 		if !h.observer && !m.Reject {
 			ld.epochAckers[h.id] = true
 		}
-		if ld.phase == ldDiscovery {
+		switch {
+		case ld.phase == ldDiscovery:
 			n.maybeEpochQuorum()
-		} else {
+		case h.observer && !ld.established:
+			// An observer gets committed history only: before the leader
+			// is established its commit point may still lag what the
+			// observer applied (it is back to its snapshot after a
+			// restart), so the sync waits for establishment.
+		default:
 			n.startSync(h)
 		}
 	case MsgAckNewLeader:

@@ -377,6 +377,7 @@ func (s *sim) finishReady(sn *simNode) {
 		}
 	}
 	sn.n.Advance(*rd)
+	s.check()
 }
 
 func (s *sim) proposedAt(id uint64, z Zxid, data []byte) {
@@ -494,6 +495,9 @@ func (s *sim) deliver(l *simLink) {
 	if err == nil && s.delivered != nil {
 		s.delivered[[2]uint64{l.to, uint64(m.Type)}]++
 	}
+	// Check at once: a leader may get established and depose itself
+	// within one step (seed 35222 with -steps 8000 did).
+	s.check()
 	if s.verbose || err != nil || m.Type != MsgPing && m.Type != MsgPingResp && m.Type != MsgNotification {
 		if err != nil {
 			s.logf("deliver %s: %v", m, err)
