@@ -91,7 +91,11 @@ func (n *Node) stepLearner(m Message) error {
 			return n.fail(m, "observers get INFORM after the sync")
 		}
 		if m.Zxid <= n.log.last() {
-			// A duplicate of a proposal already logged is harmless.
+			// A duplicate of a proposal already logged is harmless; so is
+			// one at or below the snapshot (committed state, compacted).
+			if m.Zxid <= n.log.base {
+				return nil
+			}
 			if e, ok := n.log.entry(m.Zxid); !ok || !bytes.Equal(e.Data, m.Data) {
 				return n.fail(m, fmt.Sprintf("zxid %s conflicts with the log (last %s)", m.Zxid, n.log.last()))
 			}

@@ -387,3 +387,21 @@ func TestObserversNeverFormQuorum(t *testing.T) {
 	}
 	s.mustOK(t)
 }
+
+// A transport that delivers a PROPOSAL twice, the second time after the
+// follower compacted its log past it: the duplicate is harmless.
+func TestDuplicateProposalBelowSnapshot(t *testing.T) {
+	f := newFollowerOf(t, 3, 3)
+	z := MakeZxid(1, 1)
+	f.step(Message{Type: MsgDiff})
+	f.step(Message{Type: MsgNewLeader})
+	f.step(Message{Type: MsgUpToDate})
+	f.step(Message{Type: MsgProposal, Zxid: z, Data: []byte("x")})
+	f.step(Message{Type: MsgCommit, Zxid: z})
+	f.drain()
+	require.NoError(t, f.n.Compact(z))
+	f.step(Message{Type: MsgProposal, Zxid: z, Data: []byte("x")})
+	f.drain()
+	require.Equal(t, StateFollowing, f.n.Status().State)
+	require.Equal(t, []Entry{{Zxid: z, Data: []byte("x")}}, f.applied, "applied once")
+}
