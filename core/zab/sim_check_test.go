@@ -177,6 +177,7 @@ func (s *sim) settle(maxTicks int, keepDown ...uint64) {
 					s.finishReady(sn)
 					moved = true
 				}
+				s.provideSnapshots(sn)
 			}
 			for _, l := range s.links {
 				if len(l.q) > 0 {

@@ -29,6 +29,7 @@ type simNode struct {
 	rdLeft   int               // steps until the disk acknowledges rd
 	hold     func(*Ready) bool // scenario control: the disk stalls on matching Readys
 	nextRead uint64
+	snapReqs []uint64 // snapshot requests the driver answers later
 }
 
 type simLink struct {
@@ -190,7 +191,7 @@ func (s *sim) start(sn *simNode) {
 		s.failf("restart node %d: %v", sn.id, err)
 		return
 	}
-	sn.n, sn.up, sn.rd = n, true, nil
+	sn.n, sn.up, sn.rd, sn.snapReqs = n, true, nil, nil
 	sn.sm = slices.Clone(s.snapEntries(sn.disk.snap))
 	s.logf("start %d hs=%+v snap=%s log=%d entries", sn.id, sn.disk.hs, sn.disk.snap.Zxid, len(sn.disk.log))
 }
@@ -365,10 +366,11 @@ func (s *sim) finishReady(sn *simNode) {
 	for _, r := range rd.ReadStates {
 		s.readDone(sn, r)
 	}
-	for _, to := range rd.SnapshotRequests {
-		sp := s.makeSnapshot(sn)
-		err := sn.n.ProvideSnapshot(to, sp)
-		s.logf("node %d provides snapshot %s for %d: %v", sn.id, sp.Zxid, to, err)
+	sn.snapReqs = append(sn.snapReqs, rd.SnapshotRequests...)
+	if !s.opts.slowDisk || s.rng.IntN(2) == 0 {
+		// A slow driver answers snapshot requests later, from a state
+		// machine that has moved on (or after the learner left).
+		s.provideSnapshots(sn)
 	}
 	for _, r := range rd.Requests {
 		z, err := sn.n.Propose(r.Data)
@@ -378,6 +380,15 @@ func (s *sim) finishReady(sn *simNode) {
 	}
 	sn.n.Advance(*rd)
 	s.check()
+}
+
+func (s *sim) provideSnapshots(sn *simNode) {
+	for _, to := range sn.snapReqs {
+		sp := s.makeSnapshot(sn)
+		err := sn.n.ProvideSnapshot(to, sp)
+		s.logf("node %d provides snapshot %s for %d: %v", sn.id, sp.Zxid, to, err)
+	}
+	sn.snapReqs = nil
 }
 
 func (s *sim) proposedAt(id uint64, z Zxid, data []byte) {
@@ -616,6 +627,7 @@ func (s *sim) randomStep() {
 		}
 	case r < 900:
 		for _, sn := range up {
+			s.provideSnapshots(sn)
 			if sn.rd != nil {
 				sn.rdLeft--
 				if sn.rdLeft <= 0 {
