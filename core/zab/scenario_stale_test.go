@@ -164,3 +164,56 @@ func (s *sim) runUntilOthers(x uint64, maxTicks int, cond func() bool) bool {
 	}
 	return false
 }
+
+// Packets of an older epoch, from the current leader's earlier leadership
+// or from an old leader, are refused without touching the learner's state.
+func TestStaleEpochPacketsAreRefused(t *testing.T) {
+	f := newFollowerOf(t, 3, 3)
+	f.step(Message{Type: MsgDiff})
+	f.step(Message{Type: MsgNewLeader})
+	f.step(Message{Type: MsgUpToDate})
+	z := MakeZxid(1, 1)
+	f.step(Message{Type: MsgProposal, Zxid: z, Data: []byte("x")})
+	f.step(Message{Type: MsgCommit, Zxid: z})
+	f.drain()
+	before := f.n.Status()
+	for _, m := range []Message{
+		{Type: MsgProposal, Epoch: 0, Zxid: MakeZxid(0, 5), Prev: z, Data: []byte("old")},
+		{Type: MsgCommit, Epoch: 0, Zxid: MakeZxid(1, 2)},
+		{Type: MsgTrunc, Epoch: 0, Zxid: 0},
+		{Type: MsgSnap, Epoch: 0, Zxid: 0},
+		{Type: MsgNewLeader, Epoch: 0, Zxid: 0},
+		{Type: MsgUpToDate, Epoch: 0},
+		{Type: MsgLeaderInfo, Epoch: 0},
+		{Type: MsgReadResponse, Epoch: 0, ID: 1, Zxid: z},
+		{Type: MsgProposal, From: 1, Epoch: 1, Zxid: MakeZxid(1, 2), Prev: z, Data: []byte("not my leader")},
+		{Type: MsgTrunc, From: 1, Epoch: 1, Zxid: 0},
+	} {
+		// Step directly: single.try would fill in the session epoch.
+		m.To = 2
+		if m.From == 0 {
+			m.From = 3
+		}
+		require.ErrorIs(t, f.n.Step(m), ErrUnexpectedMessage, "%s", m)
+	}
+	f.drain()
+	require.Equal(t, before, f.n.Status())
+	require.Equal(t, []Entry{{Zxid: z, Data: []byte("x")}}, f.applied)
+
+	l := newEstablishedLeader(t, 3)
+	st := l.n.Status()
+	for _, m := range []Message{
+		{Type: MsgAck, Epoch: st.Epoch - 1, Zxid: 0},
+		{Type: MsgAckNewLeader, Epoch: st.Epoch + 1},
+		{Type: MsgAckEpoch, Epoch: st.Epoch - 1},
+		{Type: MsgPingResp, Epoch: st.Epoch - 1, ID: 9},
+		{Type: MsgReadRequest, Epoch: st.Epoch - 1, ID: 9},
+		{Type: MsgRequest, Epoch: st.Epoch - 1, Data: []byte("w")},
+	} {
+		m.From, m.To = 2, 1
+		require.ErrorIs(t, l.n.Step(m), ErrUnexpectedMessage, "%s", m)
+	}
+	l.drain()
+	require.Equal(t, st, l.n.Status())
+	require.Empty(t, l.reqs)
+}
