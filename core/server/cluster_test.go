@@ -1,0 +1,194 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zabkit/zabkit/core/storage"
+	"github.com/zabkit/zabkit/core/znode"
+)
+
+// testCluster is an in-process ensemble built from server.New.
+type testCluster struct {
+	t       *testing.T
+	cfgs    []Config
+	servers []*Server
+	stores  []*storage.Mem
+	net     *MemNetwork
+}
+
+type clusterOpt func(*Config)
+
+func testLogger() *slog.Logger {
+	if os.Getenv("ZABKIT_SERVER_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return nil
+}
+
+// newCluster starts voters (+observers) servers on the in-memory network
+// and storage (tcp: real TCP peer transport) and waits for a leader.
+func newCluster(t *testing.T, voters, observers int, tcp bool, opts ...clusterOpt) *testCluster {
+	t.Helper()
+	n := voters + observers
+	tc := &testCluster{t: t, net: NewMemNetwork(1)}
+	var peers []Peer
+	for i := 1; i <= n; i++ {
+		p := Peer{ID: uint64(i), Observer: i > voters}
+		if tcp {
+			p.PeerAddr = freeAddr(t)
+		}
+		peers = append(peers, p)
+	}
+	for i := 1; i <= n; i++ {
+		cfg := DefaultConfig(uint64(i))
+		cfg.Peers = peers
+		cfg.TickTime = 50 * time.Millisecond
+		cfg.MinSessionTimeout = 200 * time.Millisecond
+		cfg.MaxSessionTimeout = 30 * time.Second
+		cfg.ContainerCheckInterval = 100 * time.Millisecond
+		cfg.ClientAddr = "127.0.0.1:0"
+		cfg.SuperDigest = superDigest
+		cfg.FourLetterWhitelist = []string{"*"}
+		cfg.MaxClientCnxns = 1000
+		cfg.Logger = testLogger()
+		st := storage.NewMem()
+		cfg.Store = st
+		if !tcp {
+			cfg.Network = tc.net
+		}
+		for _, o := range opts {
+			o(&cfg)
+		}
+		tc.cfgs = append(tc.cfgs, cfg)
+		tc.stores = append(tc.stores, st)
+		tc.servers = append(tc.servers, nil)
+	}
+	t.Cleanup(tc.close)
+	for i := range tc.cfgs {
+		tc.start(i)
+	}
+	tc.waitServing()
+	return tc
+}
+
+// superDigest is the digest of super:secret.
+var superDigest = znode.DigestID("super:secret")
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	return reserveAddr(t)
+}
+
+func (tc *testCluster) start(i int) {
+	tc.t.Helper()
+	s, err := New(tc.cfgs[i])
+	if err != nil {
+		tc.t.Fatalf("server %d: New: %v", i+1, err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		tc.t.Fatalf("server %d: Start: %v", i+1, err)
+	}
+	tc.servers[i] = s
+}
+
+func (tc *testCluster) close() {
+	for i, s := range tc.servers {
+		if s != nil {
+			_ = s.Close()
+			tc.servers[i] = nil
+		}
+	}
+}
+
+// kill stops server i abruptly; restart brings it back from its storage.
+func (tc *testCluster) kill(i int) {
+	tc.servers[i].Kill()
+	tc.servers[i] = nil
+}
+
+func (tc *testCluster) restart(i int) { tc.start(i) }
+
+// connect returns the connect string of the running servers.
+func (tc *testCluster) connect() string {
+	var as []string
+	for _, s := range tc.servers {
+		if s != nil {
+			as = append(as, s.ClientAddr())
+		}
+	}
+	return strings.Join(as, ",")
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval, not synchronization
+	}
+}
+
+// waitServing waits until every running server serves under one leader.
+func (tc *testCluster) waitServing() int {
+	tc.t.Helper()
+	leader := -1
+	waitFor(tc.t, 30*time.Second, "every server serving under one leader", func() bool {
+		leader = -1
+		var lid uint64
+		for i, s := range tc.servers {
+			if s == nil {
+				continue
+			}
+			st := s.State()
+			if !st.Serving {
+				return false
+			}
+			if lid != 0 && st.Leader != lid {
+				return false
+			}
+			lid = st.Leader
+			if st.State.String() == "LEADING" {
+				leader = i
+			}
+		}
+		return leader >= 0
+	})
+	return leader
+}
+
+func (tc *testCluster) leader() int { return tc.waitServing() }
+
+// waitConverged waits until the running servers have the same digest.
+func (tc *testCluster) waitConverged() {
+	tc.t.Helper()
+	var last string
+	waitFor(tc.t, 30*time.Second, "replicas converging (digests: "+last+")", func() bool {
+		var ds []string
+		first := ""
+		same := true
+		for _, s := range tc.servers {
+			if s == nil {
+				continue
+			}
+			d, z := s.Digest()
+			k := fmt.Sprintf("%x@%x", d, z)
+			ds = append(ds, k)
+			if first == "" {
+				first = k
+			} else if k != first {
+				same = false
+			}
+		}
+		last = strings.Join(ds, " ")
+		return same
+	})
+}

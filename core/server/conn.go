@@ -1,0 +1,524 @@
+package server
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zabkit/zabkit/core/znode"
+	"github.com/zabkit/zabkit/wire"
+)
+
+// conn is one client connection. Its reader goroutine decodes requests,
+// its writer goroutine writes the out queue; replies leave in request
+// order (reads wait behind the same client's earlier writes), and watch
+// events are queued when the txn that fires them is applied.
+type conn struct {
+	s    *Server
+	id   uint64
+	nc   net.Conn
+	host string
+	out  *queue[[]byte]
+
+	session     int64
+	timeout     int32
+	established chan struct{}
+
+	mu      sync.Mutex
+	pending []*preq
+	closed  bool
+
+	authMu sync.Mutex
+	auth   []wire.ID
+
+	slots chan struct{}
+
+	stats connStats
+}
+
+type reqKind uint8
+
+const (
+	kindRead reqKind = iota
+	kindWrite
+	kindSync
+	kindDone
+)
+
+// preq is a request waiting for its turn to be answered.
+type preq struct {
+	xid   int32
+	op    wire.Op
+	rec   wire.Record
+	kind  reqKind
+	done  bool
+	frame []byte
+	at    time.Time
+	slot  bool
+}
+
+func (s *Server) acceptLoop() {
+	defer s.wg.Done()
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			select {
+			case <-s.stop:
+				return
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			s.log.Warn("accept failed", "err", err)
+			return
+		}
+		host, _, _ := net.SplitHostPort(nc.RemoteAddr().String())
+		c := &conn{s: s, id: s.nextConn.Add(1), nc: nc, host: host, out: newQueue[[]byte](),
+			established: make(chan struct{}), auth: []wire.ID{znode.IPAuth(host)},
+			slots: make(chan struct{}, s.cfg.MaxOutstanding)}
+		c.stats.init()
+		if !s.register(c) {
+			s.log.Warn("too many connections from one host", "host", host, "max", s.cfg.MaxClientCnxns)
+			_ = nc.Close()
+			continue
+		}
+		s.wg.Add(2)
+		go c.writeLoop()
+		go c.readLoop()
+	}
+}
+
+func (s *Server) register(c *conn) bool {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	select {
+	case <-s.stop:
+		return false
+	default:
+	}
+	if s.cfg.MaxClientCnxns > 0 && s.perHost[c.host] >= s.cfg.MaxClientCnxns {
+		return false
+	}
+	s.perHost[c.host]++
+	s.conns[c.id] = c
+	return true
+}
+
+func (s *Server) unregister(c *conn) {
+	s.connMu.Lock()
+	if _, ok := s.conns[c.id]; ok {
+		delete(s.conns, c.id)
+		s.perHost[c.host]--
+		if s.perHost[c.host] <= 0 {
+			delete(s.perHost, c.host)
+		}
+	}
+	if s.bySession[c.session] == c {
+		delete(s.bySession, c.session)
+	}
+	s.connMu.Unlock()
+}
+
+func (s *Server) connByID(id uint64) *conn {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	return s.conns[id]
+}
+
+// bindSession makes c the local connection of its session, closing an
+// older one here (the client moved).
+func (s *Server) bindSession(c *conn) {
+	s.connMu.Lock()
+	old := s.bySession[c.session]
+	s.bySession[c.session] = c
+	s.connMu.Unlock()
+	if old != nil && old != c {
+		old.close("session moved to another connection")
+	}
+}
+
+func (s *Server) closeAllConns(reason string) {
+	s.connMu.Lock()
+	cs := make([]*conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		cs = append(cs, c)
+	}
+	s.connMu.Unlock()
+	for _, c := range cs {
+		c.close(reason)
+	}
+}
+
+// closeSessionConns closes this server's connections of a closed session;
+// the one that asked for the close (o) closes itself after its reply.
+func (s *Server) closeSessionConns(id int64, o origin) {
+	s.connMu.Lock()
+	var cs []*conn
+	for _, c := range s.conns {
+		if c.session == id && !(o.Server == s.cfg.ID && o.Conn == c.id) {
+			cs = append(cs, c)
+		}
+	}
+	s.connMu.Unlock()
+	for _, c := range cs {
+		c.close("session closed")
+	}
+}
+
+func (s *Server) touchLocal(id int64) {
+	if id == 0 {
+		return
+	}
+	s.touchMu.Lock()
+	s.touched[id] = struct{}{}
+	s.touchMu.Unlock()
+}
+
+func (s *Server) takeTouches() ([]int64, []touch) {
+	s.touchMu.Lock()
+	defer s.touchMu.Unlock()
+	ids := make([]int64, 0, len(s.touched))
+	for id := range s.touched {
+		ids = append(ids, id)
+	}
+	clear(s.touched)
+	cl := s.claims
+	s.claims = nil
+	return ids, cl
+}
+
+func (s *Server) requeueClaims(ts []touch) {
+	s.touchMu.Lock()
+	s.claims = append(ts, s.claims...)
+	s.touchMu.Unlock()
+}
+
+// close shuts the connection at once.
+func (c *conn) close(reason string) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.mu.Unlock()
+	c.s.log.Debug("closing client connection", "conn", c.id, "session", sessionHex(c.session), "reason", reason)
+	c.out.close()
+	_ = c.nc.Close()
+}
+
+// closeAfterFlush lets the writer send what is queued, then closes.
+func (c *conn) closeAfterFlush() { c.out.close() }
+
+func (c *conn) writeLoop() {
+	defer c.s.wg.Done()
+	for {
+		select {
+		case <-c.out.notify:
+		case <-c.out.notifyClosed():
+		}
+		frames := c.out.take()
+		if len(frames) > 0 {
+			bufs := net.Buffers(frames)
+			_ = c.nc.SetWriteDeadline(time.Now().Add(c.s.writeTimeout()))
+			if _, err := bufs.WriteTo(c.nc); err != nil {
+				c.close("write failed: " + err.Error())
+				return
+			}
+			continue
+		}
+		if c.out.isClosed() {
+			_ = c.nc.Close()
+			return
+		}
+	}
+}
+
+func (s *Server) writeTimeout() time.Duration { return max(s.cfg.MaxSessionTimeout, 10*time.Second) }
+
+func (c *conn) readLoop() {
+	s := c.s
+	defer s.wg.Done()
+	defer c.cleanup()
+	if !c.handshake() {
+		return
+	}
+	for {
+		frame, err := wire.ReadFrame(c.nc, nil, s.cfg.MaxPacket)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				s.log.Info("client connection closed", "conn", c.id, "session", sessionHex(c.session), "reason", err)
+			}
+			return
+		}
+		if !s.gate.wait(s.stop) {
+			return
+		}
+		s.touchLocal(c.session)
+		if !c.handle(frame) {
+			return
+		}
+	}
+}
+
+func (c *conn) cleanup() {
+	// Replies already queued (an AuthFailed, an expired session's
+	// connect response) still go out; the writer closes the socket.
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.closeAfterFlush()
+	c.s.unregister(c)
+	c.s.treeMu.RLock()
+	c.s.tree.RemoveWatcher(c)
+	c.s.treeMu.RUnlock()
+	c.mu.Lock()
+	for _, p := range c.pending {
+		if p.slot {
+			<-c.slots
+		}
+	}
+	c.pending = nil
+	c.mu.Unlock()
+}
+
+// handshake reads the ConnectRequest (or a four-letter word) and
+// establishes the session. It reports whether requests follow.
+func (c *conn) handshake() bool {
+	s := c.s
+	_ = c.nc.SetReadDeadline(time.Now().Add(max(s.cfg.TickTime*time.Duration(s.cfg.InitLimit), 10*time.Second)))
+	var hdr [4]byte
+	if _, err := io.ReadFull(c.nc, hdr[:]); err != nil {
+		return false
+	}
+	if cmd := string(hdr[:]); isFourLetterWord(cmd) {
+		c.fourLetter(cmd)
+		return false
+	}
+	n := int32(binary.BigEndian.Uint32(hdr[:]))
+	if err := wire.CheckFrameLength(n, s.cfg.MaxPacket); err != nil {
+		s.log.Info("bad connect frame", "conn", c.id, "err", err)
+		return false
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(c.nc, body); err != nil {
+		return false
+	}
+	_ = c.nc.SetReadDeadline(time.Time{})
+	var req wire.ConnectRequest
+	if err := wire.Unmarshal(body, &req); err != nil {
+		s.log.Info("malformed connect request", "conn", c.id, "err", err)
+		return false
+	}
+	if !s.serving.Load() {
+		s.log.Debug("refusing client: not serving", "conn", c.id)
+		return false
+	}
+	if last := s.applied.Load(); req.LastZxidSeen > last {
+		s.log.Info("refusing client that has seen a later zxid", "conn", c.id,
+			"clientZxid", req.LastZxidSeen, "serverZxid", last)
+		return false
+	}
+	to := time.Duration(req.TimeOut) * time.Millisecond
+	to = min(max(to, s.cfg.MinSessionTimeout), s.cfg.MaxSessionTimeout)
+	c.timeout = int32(to.Milliseconds())
+	resp := &wire.ConnectResponse{OmitReadOnly: req.OmitReadOnly}
+	if req.SessionID == 0 {
+		c.session = s.nextSess.Add(1)
+		w := writeReq{Origin: origin{s.cfg.ID, c.id}, Session: c.session, Op: wire.OpCreateSession,
+			Body: wire.Marshal(&wire.CreateSessionTxn{TimeOut: c.timeout})}
+		b := w.marshal()
+		if s.do(context.Background(), func() { s.d.forward(b) }) != nil {
+			return false
+		}
+		select {
+		case <-c.established:
+		case <-s.stop:
+			return false
+		case <-c.out.notifyClosed():
+			return false
+		}
+		return true
+	}
+	s.treeMu.RLock()
+	sto, ok := s.tree.Sessions()[req.SessionID]
+	s.treeMu.RUnlock()
+	if !ok || !bytesEqual(req.Passwd, sessionPassword(req.SessionID)) {
+		s.log.Info("session expired or invalid", "conn", c.id, "session", sessionHex(req.SessionID))
+		resp.Passwd = make([]byte, 16)
+		c.out.push(wire.AppendFrame(nil, resp))
+		c.closeAfterFlush()
+		return false
+	}
+	c.session = req.SessionID
+	c.timeout = sto
+	t := touch{Session: c.session, Claim: true, Origin: origin{s.cfg.ID, c.id}}
+	if s.do(context.Background(), func() { s.d.sendClaim(t) }) != nil {
+		return false
+	}
+	s.bindSession(c)
+	resp.TimeOut, resp.SessionID, resp.Passwd = c.timeout, c.session, sessionPassword(c.session)
+	c.out.push(wire.AppendFrame(nil, resp))
+	return true
+}
+
+// sendClaim makes the leader record this connection as the session's
+// owner, in FIFO order with the connection's writes.
+func (d *driverState) sendClaim(t touch) {
+	if d.leading {
+		d.claim(t)
+		return
+	}
+	d.forward(marshalTouches([]touch{t}))
+}
+
+func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
+
+func sessionHex(id int64) string { return "0x" + strings.TrimLeft(hex64(uint64(id)), "0") }
+
+func hex64(v uint64) string {
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	for i := 15; i >= 0; i-- {
+		b[i] = digits[v&0xf]
+		v >>= 4
+	}
+	return string(b[:])
+}
+
+// committed answers the request a committed txn came from.
+func (c *conn) committed(txn znode.Txn, res znode.Result, t0 time.Time) {
+	h := txn.Header
+	if h.Type == wire.OpCreateSession {
+		if h.ClientID != c.session {
+			return
+		}
+		c.s.bindSession(c)
+		c.out.push(wire.AppendFrame(nil, &wire.ConnectResponse{TimeOut: c.timeout, SessionID: c.session,
+			Passwd: sessionPassword(c.session)}))
+		select {
+		case <-c.established:
+		default:
+			close(c.established)
+		}
+		return
+	}
+	code, body := res.Reply()
+	c.complete(h.Cxid, code, body, h.Zxid, t0)
+	if h.Type == wire.OpCloseSession {
+		c.closeAfterFlush()
+	}
+}
+
+// complete records the answer of a write or sync and sends what is ready.
+func (c *conn) complete(xid int32, code wire.Code, body wire.Record, zxid int64, t0 time.Time) {
+	c.mu.Lock()
+	for _, p := range c.pending {
+		if p.xid == xid && !p.done && p.kind != kindRead {
+			p.frame = replyFrame(xid, zxid, code, body)
+			p.done = true
+			break
+		}
+	}
+	c.mu.Unlock()
+	c.drain()
+}
+
+func replyFrame(xid int32, zxid int64, code wire.Code, body wire.Record) []byte {
+	h := &wire.ReplyHeader{Xid: xid, Zxid: zxid, Err: code}
+	if code != wire.CodeOK || body == nil {
+		return wire.AppendFrame(nil, h)
+	}
+	return wire.AppendFrame(nil, h, body)
+}
+
+// drain sends the answers at the head of the queue, running reads whose
+// turn has come.
+func (c *conn) drain() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.pending) > 0 {
+		p := c.pending[0]
+		if p.kind == kindRead && !p.done {
+			p.frame = c.execRead(p)
+			p.done = true
+		}
+		if !p.done {
+			return
+		}
+		c.pending[0] = nil
+		c.pending = c.pending[1:]
+		c.out.push(p.frame)
+		if p.slot {
+			<-c.slots
+		}
+		if p.kind != kindDone {
+			c.s.metrics.request(time.Since(p.at))
+		}
+	}
+}
+
+// enqueue adds a request to the connection's queue, waiting for a free
+// slot when the connection has MaxOutstanding requests in flight.
+func (c *conn) enqueue(p *preq) bool {
+	if p.kind != kindDone {
+		select {
+		case c.slots <- struct{}{}:
+			p.slot = true
+		default:
+			c.s.metrics.throttled.Add(1)
+			select {
+			case c.slots <- struct{}{}:
+				p.slot = true
+			case <-c.out.notifyClosed():
+				return false
+			}
+		}
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		if p.slot {
+			<-c.slots
+		}
+		return false
+	}
+	c.pending = append(c.pending, p)
+	c.mu.Unlock()
+	return true
+}
+
+// sendEvent queues a watch event (called with the tree locked).
+func (c *conn) sendEvent(typ wire.EventType, path string) {
+	c.out.push(wire.AppendFrame(nil, &wire.ReplyHeader{Xid: wire.XidNotification, Zxid: -1},
+		&wire.WatcherEvent{Type: typ, State: wire.StateSyncConnected, Path: path}))
+}
+
+func (c *conn) authIDs() []wire.ID {
+	c.authMu.Lock()
+	defer c.authMu.Unlock()
+	return c.auth
+}
+
+func (c *conn) addAuth(ids []wire.ID) {
+	c.authMu.Lock()
+	defer c.authMu.Unlock()
+	out := append([]wire.ID(nil), c.auth...)
+	for _, id := range ids {
+		dup := false
+		for _, have := range out {
+			dup = dup || have == id
+		}
+		if !dup {
+			out = append(out, id)
+		}
+	}
+	c.auth = out
+}

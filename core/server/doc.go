@@ -1,0 +1,68 @@
+// Package server is one zabkit node: it drives the ZAB state machine
+// (core/zab) with goroutines, persists through core/storage, applies
+// committed txns to the znode tree (core/znode), and serves the ZooKeeper
+// client protocol (wire) on a TCP listener.
+//
+// # Usage
+//
+//	cfg := server.DefaultConfig(1)
+//	cfg.Peers = []server.Peer{{ID: 1, PeerAddr: "127.0.0.1:2888"}, ...}
+//	cfg.ClientAddr = ":2181"     // ":0" picks a port: see ClientAddr
+//	cfg.Dir = "/var/lib/zabkit"  // or cfg.Store = storage.NewMem()
+//	s, err := server.New(cfg)    // validates, opens and recovers storage
+//	err = s.Start(ctx)
+//	defer s.Close()              // graceful, idempotent, waits for goroutines
+//
+// Tests and the in-process ensemble use an in-memory network and store:
+//
+//	nw := server.NewMemNetwork(seed)
+//	cfg.Network, cfg.Store = nw, storage.NewMem()
+//	nw.Partition(1, 2); nw.SetDrop(1, 3, 0.1); nw.SetDelay(2, 3, 5*time.Millisecond); nw.Heal()
+//	s.Kill()   // abrupt: Mem loses what was not synced; New(cfg)+Start restarts
+//	s.Pause(); s.Resume()
+//
+// # Exported API (stable, for ensemble/ and cmd/zabkit)
+//
+// Config (DefaultConfig, Validate), Peer, New, (*Server).Start, Close,
+// Kill, Pause, Resume, DropClientConnections, ExpireSession, State
+// (StateInfo: LOOKING/FOLLOWING/LEADING/OBSERVING, epoch, leader,
+// serving), Digest, ClientAddr, ID, Stats (Stats). Network, Transport,
+// Inbound, MemNetwork, NewTCPNetwork.
+//
+// # Design
+//
+// One driver goroutine owns the zab.Node: ticks, peer messages and
+// commands from client connections all run there, and after each the
+// driver fulfils the node's Ready in order (install snapshot, truncate,
+// append, fsync, persist epochs, send, apply, answer read barriers,
+// provide snapshots, prepare and propose forwarded requests). An
+// established leader sends its proposals before its own fsync returns;
+// everyone else sends only after it (acks leave only once durable).
+//
+// Writes go, in the order the client sent them, to the leader (through
+// zab's Forward), which checks the session (SessionExpired,
+// SessionMoved), runs znode's Prep and proposes the txn, error txns
+// included, so that every request is answered through the log in order.
+// A log entry is the origin (server id, connection id) followed by the txn
+// as ZooKeeper logs it; the origin server answers the client once it has
+// applied the entry. Reads are answered from the local tree, in order
+// behind the same connection's pending writes and syncs. Watch events are
+// queued while the tree's write lock is held during Apply, so they precede
+// every later reply on that connection. sync waits for a zab read barrier
+// (a quorum round on the leader) and for this server to apply up to the
+// leader's commit point: it is linearizable.
+//
+// Sessions: createSession and closeSession are txns. The leader keeps
+// ZooKeeper's bucketed expiry queue; the other servers relay the sessions
+// their clients touched once per tick. A reconnecting client claims its
+// session's ownership through the leader, in FIFO order with its writes;
+// writes from the older connection then fail with SessionMoved. A client
+// whose last seen zxid is ahead of this server is refused. When a server
+// leaves the broadcast phase it closes its client connections (as a
+// ZooKeeper learner does); clients reconnect and retry.
+//
+// Containers and TTL nodes are reaped by the leader every
+// ContainerCheckInterval through deleteContainer txns. Snapshots are taken
+// every SnapCount applied txns, after which zab's log is compacted and, if
+// PurgeInterval is set, old snapshots and log segments are purged.
+package server

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/zabkit/zabkit/core/znode"
+	"github.com/zabkit/zabkit/wire"
+)
+
+// errBadEnvelope reports a forwarded request or log entry that does not decode.
+var errBadEnvelope = errors.New("server: malformed envelope")
+
+// Forwarded requests (zab.Node.Forward data) start with a kind byte.
+const (
+	fwdWrite   byte = 1 // a client write, to be prepared and proposed
+	fwdTouches byte = 2 // session touches relayed by a learner
+)
+
+// origin names the connection a request came from: the server and its
+// local connection id. The leader checks it against the session's owner
+// (SessionMoved), and the origin server matches committed txns to it.
+type origin struct {
+	Server uint64
+	Conn   uint64
+}
+
+// writeReq is a client write on its way to the leader.
+type writeReq struct {
+	Origin  origin
+	Session int64
+	Cxid    int32
+	Op      wire.Op
+	Auth    []wire.ID
+	Body    []byte // the request record, jute-encoded
+}
+
+func (w *writeReq) marshal() []byte {
+	e := wire.NewEncoder(make([]byte, 0, 64+len(w.Body)))
+	_ = e.WriteByte(fwdWrite)
+	e.WriteInt64(int64(w.Origin.Server))
+	e.WriteInt64(int64(w.Origin.Conn))
+	e.WriteInt64(w.Session)
+	e.WriteInt32(w.Cxid)
+	e.WriteInt32(int32(w.Op))
+	e.WriteVectorLen(len(w.Auth))
+	for _, id := range w.Auth {
+		e.WriteString(id.Scheme)
+		e.WriteString(id.ID)
+	}
+	e.WriteBuffer(w.Body)
+	return e.Bytes()
+}
+
+func unmarshalWrite(b []byte, max int) (writeReq, error) {
+	var w writeReq
+	d := wire.NewDecoder(b, max)
+	k, _ := d.ReadByte()
+	if k != fwdWrite {
+		return w, fmt.Errorf("%w: kind %d", errBadEnvelope, k)
+	}
+	s, _ := d.ReadInt64()
+	c, _ := d.ReadInt64()
+	w.Origin = origin{uint64(s), uint64(c)}
+	w.Session, _ = d.ReadInt64()
+	w.Cxid, _ = d.ReadInt32()
+	op, _ := d.ReadInt32()
+	w.Op = wire.Op(op)
+	n, err := d.ReadVectorLen(8)
+	if err != nil {
+		return w, fmt.Errorf("%w: %v", errBadEnvelope, err)
+	}
+	for range n {
+		sch, _ := d.ReadString()
+		id, _ := d.ReadString()
+		w.Auth = append(w.Auth, wire.ID{Scheme: sch, ID: id})
+	}
+	w.Body, _ = d.ReadBuffer()
+	if d.Err() != nil || d.Remaining() != 0 {
+		return w, fmt.Errorf("%w: write request: %v", errBadEnvelope, d.Err())
+	}
+	return w, nil
+}
+
+// touch tells the leader a session is alive; Claim also makes Origin the
+// session's owner (a client connected or reconnected there).
+type touch struct {
+	Session int64
+	Claim   bool
+	Origin  origin
+}
+
+func marshalTouches(ts []touch) []byte {
+	e := wire.NewEncoder(make([]byte, 0, 5+len(ts)*25))
+	_ = e.WriteByte(fwdTouches)
+	e.WriteVectorLen(len(ts))
+	for _, t := range ts {
+		e.WriteInt64(t.Session)
+		e.WriteBool(t.Claim)
+		e.WriteInt64(int64(t.Origin.Server))
+		e.WriteInt64(int64(t.Origin.Conn))
+	}
+	return e.Bytes()
+}
+
+func unmarshalTouches(b []byte, max int) ([]touch, error) {
+	d := wire.NewDecoder(b, max)
+	k, _ := d.ReadByte()
+	if k != fwdTouches {
+		return nil, fmt.Errorf("%w: kind %d", errBadEnvelope, k)
+	}
+	n, err := d.ReadVectorLen(25)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadEnvelope, err)
+	}
+	ts := make([]touch, n)
+	for i := range ts {
+		ts[i].Session, _ = d.ReadInt64()
+		ts[i].Claim, _ = d.ReadBool()
+		s, _ := d.ReadInt64()
+		c, _ := d.ReadInt64()
+		ts[i].Origin = origin{uint64(s), uint64(c)}
+	}
+	if d.Err() != nil || d.Remaining() != 0 {
+		return nil, fmt.Errorf("%w: touches: %v", errBadEnvelope, d.Err())
+	}
+	return ts, nil
+}
+
+// A log entry is the origin of the request (zero for the leader's own
+// txns: expiry, reaping) followed by the txn as ZooKeeper logs it.
+const entryHeader = 16
+
+func marshalEntry(o origin, txn znode.Txn) []byte {
+	e := wire.NewEncoder(make([]byte, 0, 128))
+	e.WriteInt64(int64(o.Server))
+	e.WriteInt64(int64(o.Conn))
+	return append(e.Bytes(), znode.MarshalTxn(txn)...)
+}
+
+func unmarshalEntry(b []byte, max int) (origin, znode.Txn, error) {
+	if len(b) < entryHeader {
+		return origin{}, znode.Txn{}, fmt.Errorf("%w: short log entry", errBadEnvelope)
+	}
+	d := wire.NewDecoder(b[:entryHeader], max)
+	s, _ := d.ReadInt64()
+	c, _ := d.ReadInt64()
+	txn, err := znode.UnmarshalTxn(b[entryHeader:])
+	return origin{uint64(s), uint64(c)}, txn, err
+}
