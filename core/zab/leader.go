@@ -337,6 +337,13 @@ func (n *Node) stepLeader(m Message) error {
 		if h.state != hsWaitAckEpoch {
 			return n.unexpected(m, "not waiting for ACKEPOCH")
 		}
+		if m.Zxid != h.lastZxid {
+			// A learner's log does not change between FOLLOWERINFO and
+			// ACKEPOCH: this one belongs to an earlier session (a packet
+			// of an old connection), and syncing from it could truncate
+			// what the learner has acknowledged since.
+			return n.unexpected(m, fmt.Sprintf("last zxid %s, FOLLOWERINFO said %s", m.Zxid, h.lastZxid))
+		}
 		if !ld.established {
 			if m.PeerEpoch > ld.prevEpoch || m.PeerEpoch == ld.prevEpoch && m.Zxid > ld.ihLast {
 				// The learner is more recent than this leader: the election

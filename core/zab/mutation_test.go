@@ -24,7 +24,7 @@ type mutant struct {
 	catch    string // -run pattern of the test(s) that must fail
 }
 
-// mutants: mutation -> the test that catches it (25 mutants). The simulator
+// mutants: mutation -> the test that catches it (26 mutants). The simulator
 // (TestSimSeeds, 2,000 seeds) catches most of them through the durable-
 // state invariants of sim_durable_test.go, usually within the first seeds.
 //
@@ -128,6 +128,9 @@ var mutants = []mutant{
 		old:   "\t\tif h.observer || h.state != hsSynced {\n\t\t\t// ZOOKEEPER-4685",
 		new:   "\t\tif h.observer || h.state < hsSyncing {\n\t\t\t// ZOOKEEPER-4685",
 		catch: "TestZK4685AckBeforeNewLeaderAck"}, // FIFO links: the simulator cannot reorder ACK before ACKNEWLEADER
+	{name: "leader-syncs-from-stale-ackepoch", file: "leader.go",
+		old: "\t\tif m.Zxid != h.lastZxid {", new: "\t\tif false {",
+		catch: "TestStaleAckEpochFromEarlierSession"},
 	{name: "leader-never-steps-down", file: "leader.go",
 		old: "\t\tif heard < n.quorum {\n\t\t\tn.becomeLooking()\n\t\t\treturn\n\t\t}", new: "\t\t_ = heard",
 		catch: "TestSimSeeds"},

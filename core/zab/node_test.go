@@ -92,7 +92,7 @@ func TestLeaderStepsDownForLearnerAhead(t *testing.T) {
 	s.step(Message{Type: MsgNotification, Leader: 1, ElectionEpoch: 1, State: StateLooking})
 	s.n.Tick()
 	s.n.Tick()
-	s.step(Message{Type: MsgFollowerInfo})
+	s.step(Message{Type: MsgFollowerInfo, Zxid: MakeZxid(0, 3)})
 	s.drain()
 	s.epoch = 1
 	err := s.try(Message{Type: MsgAckEpoch, PeerEpoch: 0, Zxid: MakeZxid(0, 3)})

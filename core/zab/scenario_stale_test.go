@@ -217,3 +217,30 @@ func TestStaleEpochPacketsAreRefused(t *testing.T) {
 	require.Equal(t, st, l.n.Status())
 	require.Empty(t, l.reqs)
 }
+
+// An ACKEPOCH from an earlier session of the same learner (an old
+// connection's packet processed after the new FOLLOWERINFO) carries a
+// stale last zxid: the leader refuses it instead of syncing from it.
+func TestStaleAckEpochFromEarlierSession(t *testing.T) {
+	l := newEstablishedLeader(t, 3)
+	z, err := l.n.Propose([]byte("x"))
+	require.NoError(t, err)
+	l.drain()
+	l.step(Message{Type: MsgAck, Zxid: z})
+	l.drain()
+	// 2 reconnects: its new FOLLOWERINFO says it holds z.
+	l.step(Message{Type: MsgFollowerInfo, Epoch: l.epoch, Zxid: z})
+	l.drain()
+	l.sent = nil
+	// The ACKEPOCH of its first session (empty log) arrives late.
+	require.ErrorIs(t, l.try(Message{Type: MsgAckEpoch, PeerEpoch: 0, Zxid: 0}), ErrUnexpectedMessage)
+	l.drain()
+	for _, m := range l.sent {
+		require.NotContains(t, []MsgType{MsgTrunc, MsgDiff, MsgSnap}, m.Type)
+	}
+	// The real one syncs it with an empty DIFF.
+	l.step(Message{Type: MsgAckEpoch, PeerEpoch: l.epoch, Zxid: z})
+	l.drain()
+	require.Equal(t, MsgDiff, l.sent[0].Type)
+	require.Equal(t, z, l.sent[0].Zxid)
+}

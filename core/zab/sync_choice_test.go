@@ -19,8 +19,7 @@ func histEntries(zs ...Zxid) []Entry {
 }
 
 // leaderWith returns peer 3 of voters {1..n} (n >= 3) restored from st,
-// elected leader with the votes of 1 and 2, its epoch decided by 1's
-// FOLLOWERINFO; then drains.
+// elected leader with the votes of 1 and 2; then drains.
 func leaderWith(t *testing.T, n int, observers []uint64, st Storage) *single {
 	t.Helper()
 	c := DefaultConfig(3)
@@ -41,22 +40,33 @@ func leaderWith(t *testing.T, n int, observers []uint64, st Storage) *single {
 	nd.Tick()
 	nd.Tick()
 	require.Equal(t, StateLeading, nd.Status().State)
-	s.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: st.HardState.AcceptedEpoch})
 	s.drain()
-	s.epoch = nd.ld.epoch
 	s.sent = nil
 	return s
 }
 
-// syncOf has learner `from` ACKEPOCH with (cur, last) and returns the
-// messages the leader sends it (the sync, not pings).
+// syncOf has learner `from` send FOLLOWERINFO and ACKEPOCH with
+// (currentEpoch, last zxid) and returns what the leader sends it after
+// LEADERINFO (the sync, not pings).
 func (s *single) syncOf(from uint64, cur uint32, last Zxid) []Message {
 	s.t.Helper()
+	s.step(Message{Type: MsgFollowerInfo, From: from, Epoch: cur, Zxid: last})
+	s.drain()
+	s.epoch = s.n.ld.epoch
+	return s.ackEpoch(from, cur, last)
+}
+
+func (s *single) ackEpoch(from uint64, cur uint32, last Zxid) []Message {
+	s.t.Helper()
+	if s.epoch == 0 {
+		s.sent = nil
+		return nil // epoch not decided yet: no LEADERINFO to answer
+	}
 	s.step(Message{Type: MsgAckEpoch, From: from, PeerEpoch: cur, Zxid: last})
 	s.drain()
 	var out []Message
 	for _, m := range s.sent {
-		if m.To == from && m.Type != MsgPing {
+		if m.To == from && m.Type != MsgPing && m.Type != MsgLeaderInfo {
 			out = append(out, m)
 		}
 	}
@@ -96,11 +106,15 @@ func TestSyncChoiceAtBoundaries(t *testing.T) {
 
 	t.Run("learner ahead in the same epoch: the leader steps down", func(t *testing.T) {
 		l := leaderWith(t, 3, nil, st)
+		l.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 2, Zxid: z(2, 3)})
+		l.epoch = l.n.ld.epoch
 		require.ErrorIs(t, l.try(Message{Type: MsgAckEpoch, From: 1, PeerEpoch: 2, Zxid: z(2, 3)}), ErrUnexpectedMessage)
 		require.Equal(t, StateLooking, l.n.Status().State)
 	})
 	t.Run("learner in a later epoch: the leader steps down", func(t *testing.T) {
 		l := leaderWith(t, 3, nil, st)
+		l.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 3, Zxid: z(2, 1)})
+		l.epoch = l.n.ld.epoch
 		require.ErrorIs(t, l.try(Message{Type: MsgAckEpoch, From: 1, PeerEpoch: 3, Zxid: z(2, 1)}), ErrUnexpectedMessage)
 		require.Equal(t, StateLooking, l.n.Status().State)
 	})
@@ -148,14 +162,14 @@ func TestPreviousEpochCommittedOnlyByNewLeaderQuorum(t *testing.T) {
 	hist := histEntries(z(1, 1), z(1, 2))
 	l := leaderWith(t, 5, nil, Storage{HardState: HardState{AcceptedEpoch: 1, CurrentEpoch: 1}, Entries: hist})
 	// A quorum of 5 is 3: FOLLOWERINFO from 1 and 2, ACKEPOCH from both.
-	l.step(Message{Type: MsgFollowerInfo, From: 2, Epoch: 1})
+	require.Empty(t, l.syncOf(1, 1, z(1, 1)), "epoch not decided")
+	l.step(Message{Type: MsgFollowerInfo, From: 2, Epoch: 0, Zxid: 0})
 	l.drain()
 	l.epoch = l.n.ld.epoch
 	require.Equal(t, uint32(2), l.epoch)
 	l.sent = nil
-	got := l.syncOf(1, 1, z(1, 1))
-	require.Empty(t, got, "no sync before the epoch quorum")
-	got = l.syncOf(2, 0, 0)
+	require.Empty(t, l.ackEpoch(1, 1, z(1, 1)), "no sync before the epoch quorum")
+	got := l.ackEpoch(2, 0, 0)
 	require.Equal(t, []string{"DIFF 0:0", "PROPOSAL 1:1", "PROPOSAL 1:2", "NEWLEADER 1:2"}, describe(got))
 	for _, m := range got {
 		if m.Type == MsgNewLeader {
