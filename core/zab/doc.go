@@ -69,9 +69,13 @@
 // Message is one packet; Marshal/Unmarshal give a deterministic binary
 // encoding for TCP transports (Unmarshal never panics; it is fuzzed). The
 // driver delivers messages FIFO per peer pair and calls ReportUnreachable
-// when a connection breaks. Messages from an unknown peer, from a peer
-// outside the current session, or inconsistent with the log return an
-// error wrapping ErrUnexpectedMessage and never corrupt the node.
+// when a connection breaks. FIFO holds across reconnects too: once a
+// message of a new connection from a peer has been stepped, no message of
+// an older connection from that peer may be (finish or discard the old
+// reader first); the node refuses the late packets it can recognize (an
+// older epoch, a stale ACKEPOCH), not all. Messages from an unknown peer,
+// from a peer outside the current session, or inconsistent with the log
+// return an error wrapping ErrUnexpectedMessage and never corrupt the node.
 //
 // # Testing
 //
