@@ -345,7 +345,11 @@ func (n *Node) stepLeader(m Message) error {
 			return n.unexpected(m, fmt.Sprintf("last zxid %s, FOLLOWERINFO said %s", m.Zxid, h.lastZxid))
 		}
 		if !ld.established {
-			if m.PeerEpoch > ld.prevEpoch || m.PeerEpoch == ld.prevEpoch && m.Zxid > ld.ihLast {
+			// A learner in this epoch already acked this leader's
+			// NEWLEADER (only one leader per epoch leaves discovery) and
+			// reconnected: it holds the initial history, nothing more.
+			same := m.PeerEpoch == ld.epoch && m.Zxid == ld.ihLast
+			if !same && (m.PeerEpoch > ld.prevEpoch || m.PeerEpoch == ld.prevEpoch && m.Zxid > ld.ihLast) {
 				// The learner is more recent than this leader: the election
 				// was decided on stale votes. Give up leadership.
 				n.becomeLooking()

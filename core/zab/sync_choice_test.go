@@ -198,3 +198,31 @@ func TestPreviousEpochCommittedOnlyByNewLeaderQuorum(t *testing.T) {
 	require.Len(t, up, 2)
 	require.Equal(t, z(1, 2), up[0].Commit)
 }
+
+// A follower that acked NEWLEADER and reconnects before the leader is
+// established reports currentEpoch = the leader's epoch: it is not ahead,
+// the leader keeps leading and syncs it again.
+func TestReconnectAfterNewLeaderAckBeforeEstablishment(t *testing.T) {
+	z := MakeZxid
+	hist := histEntries(z(1, 1), z(1, 2))
+	l := leaderWith(t, 5, nil, Storage{HardState: HardState{AcceptedEpoch: 1, CurrentEpoch: 1}, Entries: hist})
+	require.Empty(t, l.syncOf(1, 1, z(1, 2)), "epoch not decided")
+	require.Empty(t, l.syncOf(2, 1, z(1, 2)), "2 of 5 acked the epoch")
+	got := l.ackEpoch(1, 1, z(1, 2))
+	require.Equal(t, []string{"DIFF 1:2", "NEWLEADER 1:2"}, describe(got))
+	l.step(Message{Type: MsgAckNewLeader, From: 2, Zxid: z(1, 2)})
+	l.drain()
+	require.False(t, l.n.Status().Established, "2 of 5")
+	// 2 reconnects, now in epoch 2.
+	e := l.epoch
+	l.step(Message{Type: MsgFollowerInfo, From: 2, Epoch: e, Zxid: z(1, 2)})
+	l.drain()
+	l.sent = nil
+	got = l.ackEpoch(2, e, z(1, 2))
+	require.Equal(t, StateLeading, l.n.Status().State, "not ahead of the leader")
+	require.Equal(t, []string{"DIFF 1:2", "NEWLEADER 1:2"}, describe(got))
+	l.step(Message{Type: MsgAckNewLeader, From: 2, Zxid: z(1, 2)})
+	l.step(Message{Type: MsgAckNewLeader, From: 1, Zxid: z(1, 2)})
+	l.drain()
+	require.True(t, l.n.Status().Established)
+}
