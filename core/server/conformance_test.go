@@ -12,3 +12,10 @@ func TestConformanceSingle(t *testing.T) {
 	conformance.Run(t, tc.connect(), conformance.WithSuperDigest("super", "secret"),
 		conformance.WithReapDeadline(20*time.Second))
 }
+
+func TestConformanceThreeVoters(t *testing.T) {
+	tc := newCluster(t, 3, 0, false)
+	conformance.Run(t, tc.connect(), conformance.WithSuperDigest("super", "secret"),
+		conformance.WithReapDeadline(20*time.Second))
+	tc.waitConverged()
+}

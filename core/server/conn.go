@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zabkit/zabkit/core/znode"
@@ -25,7 +26,7 @@ type conn struct {
 	host string
 	out  *queue[[]byte]
 
-	session     int64
+	session     atomic.Int64
 	timeout     int32
 	established chan struct{}
 
@@ -120,8 +121,8 @@ func (s *Server) unregister(c *conn) {
 			delete(s.perHost, c.host)
 		}
 	}
-	if s.bySession[c.session] == c {
-		delete(s.bySession, c.session)
+	if s.bySession[c.session.Load()] == c {
+		delete(s.bySession, c.session.Load())
 	}
 	s.connMu.Unlock()
 }
@@ -136,8 +137,8 @@ func (s *Server) connByID(id uint64) *conn {
 // older one here (the client moved).
 func (s *Server) bindSession(c *conn) {
 	s.connMu.Lock()
-	old := s.bySession[c.session]
-	s.bySession[c.session] = c
+	old := s.bySession[c.session.Load()]
+	s.bySession[c.session.Load()] = c
 	s.connMu.Unlock()
 	if old != nil && old != c {
 		old.close("session moved to another connection")
@@ -162,7 +163,7 @@ func (s *Server) closeSessionConns(id int64, o origin) {
 	s.connMu.Lock()
 	var cs []*conn
 	for _, c := range s.conns {
-		if c.session == id && !(o.Server == s.cfg.ID && o.Conn == c.id) {
+		if c.session.Load() == id && !(o.Server == s.cfg.ID && o.Conn == c.id) {
 			cs = append(cs, c)
 		}
 	}
@@ -209,7 +210,7 @@ func (c *conn) close(reason string) {
 	}
 	c.closed = true
 	c.mu.Unlock()
-	c.s.log.Debug("closing client connection", "conn", c.id, "session", sessionHex(c.session), "reason", reason)
+	c.s.log.Debug("closing client connection", "conn", c.id, "session", sessionHex(c.session.Load()), "reason", reason)
 	c.out.close()
 	_ = c.nc.Close()
 }
@@ -254,14 +255,14 @@ func (c *conn) readLoop() {
 		frame, err := wire.ReadFrame(c.nc, nil, s.cfg.MaxPacket)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				s.log.Info("client connection closed", "conn", c.id, "session", sessionHex(c.session), "reason", err)
+				s.log.Info("client connection closed", "conn", c.id, "session", sessionHex(c.session.Load()), "reason", err)
 			}
 			return
 		}
 		if !s.gate.wait(s.stop) {
 			return
 		}
-		s.touchLocal(c.session)
+		s.touchLocal(c.session.Load())
 		if !c.handle(frame) {
 			return
 		}
@@ -331,8 +332,8 @@ func (c *conn) handshake() bool {
 	c.timeout = int32(to.Milliseconds())
 	resp := &wire.ConnectResponse{OmitReadOnly: req.OmitReadOnly}
 	if req.SessionID == 0 {
-		c.session = s.nextSess.Add(1)
-		w := writeReq{Origin: origin{s.cfg.ID, c.id}, Session: c.session, Op: wire.OpCreateSession,
+		c.session.Store(s.nextSess.Add(1))
+		w := writeReq{Origin: origin{s.cfg.ID, c.id}, Session: c.session.Load(), Op: wire.OpCreateSession,
 			Body: wire.Marshal(&wire.CreateSessionTxn{TimeOut: c.timeout})}
 		b := w.marshal()
 		if s.do(context.Background(), func() { s.d.forward(b) }) != nil {
@@ -357,14 +358,14 @@ func (c *conn) handshake() bool {
 		c.closeAfterFlush()
 		return false
 	}
-	c.session = req.SessionID
+	c.session.Store(req.SessionID)
 	c.timeout = sto
-	t := touch{Session: c.session, Claim: true, Origin: origin{s.cfg.ID, c.id}}
+	t := touch{Session: c.session.Load(), Claim: true, Origin: origin{s.cfg.ID, c.id}}
 	if s.do(context.Background(), func() { s.d.sendClaim(t) }) != nil {
 		return false
 	}
 	s.bindSession(c)
-	resp.TimeOut, resp.SessionID, resp.Passwd = c.timeout, c.session, sessionPassword(c.session)
+	resp.TimeOut, resp.SessionID, resp.Passwd = c.timeout, c.session.Load(), sessionPassword(c.session.Load())
 	c.out.push(wire.AppendFrame(nil, resp))
 	return true
 }
@@ -397,12 +398,12 @@ func hex64(v uint64) string {
 func (c *conn) committed(txn znode.Txn, res znode.Result, t0 time.Time) {
 	h := txn.Header
 	if h.Type == wire.OpCreateSession {
-		if h.ClientID != c.session {
+		if h.ClientID != c.session.Load() {
 			return
 		}
 		c.s.bindSession(c)
-		c.out.push(wire.AppendFrame(nil, &wire.ConnectResponse{TimeOut: c.timeout, SessionID: c.session,
-			Passwd: sessionPassword(c.session)}))
+		c.out.push(wire.AppendFrame(nil, &wire.ConnectResponse{TimeOut: c.timeout, SessionID: c.session.Load(),
+			Passwd: sessionPassword(c.session.Load())}))
 		select {
 		case <-c.established:
 		default:

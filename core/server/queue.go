@@ -12,7 +12,9 @@ type queue[T any] struct {
 	done   chan struct{} // closed by close
 }
 
-func newQueue[T any]() *queue[T] { return &queue[T]{notify: make(chan struct{}, 1), done: make(chan struct{})} }
+func newQueue[T any]() *queue[T] {
+	return &queue[T]{notify: make(chan struct{}, 1), done: make(chan struct{})}
+}
 
 // push appends v; it reports false if the queue is closed.
 func (q *queue[T]) push(v ...T) bool {

@@ -56,7 +56,7 @@ func (c *conn) handle(frame []byte) bool {
 		if !c.enqueue(p) {
 			return false
 		}
-		w := writeReq{Origin: origin{s.cfg.ID, c.id}, Session: c.session, Cxid: h.Xid, Op: h.Op,
+		w := writeReq{Origin: origin{s.cfg.ID, c.id}, Session: c.session.Load(), Cxid: h.Xid, Op: h.Op,
 			Auth: c.authIDs(), Body: body}
 		b := w.marshal()
 		if s.do(context.Background(), func() { s.d.forward(b) }) != nil {
@@ -137,7 +137,7 @@ func (c *conn) execRead(p *preq) []byte {
 		n, err := t.AllChildrenNumber(r.Path, auth)
 		return reply(code(err), &wire.GetAllChildrenNumberResponse{TotalNumber: n})
 	case *wire.GetEphemeralsRequest:
-		return reply(wire.CodeOK, &wire.GetEphemeralsResponse{Ephemerals: t.Ephemerals(c.session, r.PrefixPath)})
+		return reply(wire.CodeOK, &wire.GetEphemeralsResponse{Ephemerals: t.Ephemerals(c.session.Load(), r.PrefixPath)})
 	case *wire.MultiRequest: // multiRead
 		resp := &wire.MultiResponse{Results: make([]wire.MultiResult, 0, len(r.Ops))}
 		for _, op := range r.Ops {

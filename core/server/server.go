@@ -68,8 +68,8 @@ type Server struct {
 	touched map[int64]struct{}
 	claims  []touch
 
-	d       driverState // driver goroutine only
-	metrics metrics
+	d        driverState // driver goroutine only
+	metrics  metrics
 	closeErr error
 }
 

@@ -33,7 +33,7 @@ func firstSessionID(server uint64, now time.Time) int64 {
 // per tick bucket.
 type expiry struct {
 	tick     time.Duration
-	deadline map[int64]int64            // session -> bucket (ms)
+	deadline map[int64]int64              // session -> bucket (ms)
 	buckets  map[int64]map[int64]struct{} // bucket -> sessions
 	timeout  map[int64]time.Duration
 	owner    map[int64]origin

@@ -10,4 +10,6 @@ func NewTCPNetwork(peers []Peer, log *slog.Logger) Network { return tcpStub{} }
 
 type tcpStub struct{}
 
-func (tcpStub) Attach(uint64) (Transport, error) { return nil, errors.New("server: TCP transport not built yet") }
+func (tcpStub) Attach(uint64) (Transport, error) {
+	return nil, errors.New("server: TCP transport not built yet")
+}
