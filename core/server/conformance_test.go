@@ -19,3 +19,10 @@ func TestConformanceThreeVoters(t *testing.T) {
 		conformance.WithReapDeadline(20*time.Second))
 	tc.waitConverged()
 }
+
+func TestConformanceTCP(t *testing.T) {
+	tc := newCluster(t, 3, 0, true)
+	conformance.Run(t, tc.connect(), conformance.WithSuperDigest("super", "secret"),
+		conformance.WithReapDeadline(20*time.Second))
+	tc.waitConverged()
+}
