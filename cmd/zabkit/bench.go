@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/ensemble"
 )
 
 // benchConfig is what `zabkit bench` runs.
@@ -25,11 +26,13 @@ type benchConfig struct {
 }
 
 // runBench is `zabkit bench`: clients that each set and get their own znode
-// for a while, then a throughput and latency report.
+// for a while, then a throughput and latency report. Without -server it
+// loads an in-process ensemble.
 func runBench(ctx context.Context, env *environ, args []string) error {
-	fs := newFlagSet(env, "bench", "-server host:port[,...] [-clients N] [-duration D] [-size B] [-reads F]")
+	fs := newFlagSet(env, "bench", "[-server host:port[,...]] [-clients N] [-duration D] [-size B] [-reads F]")
 	var bc benchConfig
-	fs.StringVar(&bc.servers, "server", "", "connect string of the cluster to load (required)")
+	fs.StringVar(&bc.servers, "server", "", "connect string of the cluster to load (default: an in-process ensemble)")
+	size := fs.Int("ensemble", 3, "servers of the in-process ensemble used when -server is not given")
 	fs.IntVar(&bc.clients, "clients", 8, "concurrent sessions")
 	fs.DurationVar(&bc.duration, "duration", 10*time.Second, "how long to run")
 	fs.IntVar(&bc.size, "size", 100, "bytes per write")
@@ -39,16 +42,21 @@ func runBench(ctx context.Context, env *environ, args []string) error {
 		return err
 	}
 	switch {
-	case bc.servers == "":
-		fmt.Fprintln(env.stderr, "zabkit bench: -server is required")
-		fs.Usage()
-		return errUsage
 	case bc.clients < 1 || bc.size < 0 || bc.reads < 0 || bc.reads > 1 || bc.duration <= 0:
 		fmt.Fprintln(env.stderr, "zabkit bench: need -clients ≥ 1, -size ≥ 0, 0 ≤ -reads ≤ 1, -duration > 0")
 		return errUsage
 	}
 	if bc.seed == 0 {
 		bc.seed = rand.Uint64()
+	}
+	if bc.servers == "" {
+		e, err := ensemble.Start(ctx, ensemble.WithSize(*size))
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		bc.servers = e.Servers()
+		fmt.Fprintf(env.stdout, "in-process ensemble of %d servers (in memory)\n", *size)
 	}
 	res, err := bench(ctx, bc)
 	if err != nil {

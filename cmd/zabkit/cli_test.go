@@ -26,8 +26,13 @@ func runCmd(t *testing.T, stdin string, args ...string) (string, string, error) 
 	return out.String(), errOut.String(), err
 }
 
-func TestCLIScript(t *testing.T) {
-	servers := cliServers(t)
+func TestCLIScript(t *testing.T) { cliScript(t, zabkitServers(t)) }
+
+func TestCLIScriptAgainstZooKeeper(t *testing.T) { cliScript(t, zooKeeperServers(t)) }
+
+// cliScript runs a scripted cli session against servers and checks its
+// output.
+func cliScript(t *testing.T, servers string) {
 	root := fmt.Sprintf("/zabkit-cli-test-%08x", rand.Uint32())
 	script := strings.ReplaceAll(`# a scripted session
 create ROOT
@@ -98,7 +103,7 @@ Sync is OK
 }
 
 func TestCLIOneShot(t *testing.T) {
-	servers := cliServers(t)
+	servers := zabkitServers(t)
 	root := fmt.Sprintf("/zabkit-cli-oneshot-%08x", rand.Uint32())
 	out, _, err := runCmd(t, "", "cli", "-server", servers, "create", root, "x y")
 	require.NoError(t, err)
@@ -157,6 +162,31 @@ func TestUsage(t *testing.T) {
 	assert.ErrorIs(t, err, errUsage)
 	_, _, err = runCmd(t, "", "server", "-h")
 	assert.ErrorIs(t, err, errHelp)
-	_, _, err = runCmd(t, "", "bench")
-	assert.ErrorIs(t, err, errUsage, "bench needs -server")
+	_, _, err = runCmd(t, "", "bench", "-clients", "0")
+	assert.ErrorIs(t, err, errUsage)
+}
+
+func TestBenchInProcess(t *testing.T) {
+	out, _, err := runCmd(t, "", "bench", "-clients", "2", "-duration", "300ms", "-seed", "7")
+	require.NoError(t, err)
+	assert.Contains(t, out, "in-process ensemble of 3 servers")
+	assert.Contains(t, out, "2 clients, 100-byte writes, 50% reads, seed 7")
+	assert.Regexp(t, `\d+ ops, \d+ ops/s, 0 errors`, out)
+	assert.Regexp(t, `get: \d+ ops, .* p50 `, out)
+	assert.Regexp(t, `set: \d+ ops, .* p99 `, out)
+}
+
+func TestCLIInteractivePrompt(t *testing.T) {
+	servers := zabkitServers(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	env := &environ{stdin: strings.NewReader("ls /zookeeper\nget /nope\nhelp\n"), stdout: &out, stderr: &errOut, stdinTTY: true}
+	err := run(ctx, env, []string{"cli", "-server", servers})
+	require.Error(t, err, "one command failed")
+	prompt := "[zabkit: " + servers + "] "
+	assert.True(t, strings.HasPrefix(out.String(), prompt+"[config, quota]\n"+prompt), out.String())
+	assert.Contains(t, out.String(), "create [-e] [-s] <path> [data]")
+	assert.Equal(t, 4, strings.Count(out.String(), prompt), "a prompt before each line and at the end")
+	assert.Equal(t, "get /nope: zk: no node\n", errOut.String(), "no line numbers when interactive")
 }

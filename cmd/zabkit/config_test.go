@@ -83,6 +83,7 @@ peerType=participant
 4lw.commands.whitelist=srvr, ruok ,mntr,
 DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=
 jute.maxbuffer=2097152
+globalOutstandingLimit=500
 extendedTypesEnabled=true
 electionAlg=3
 standaloneEnabled=true
@@ -110,13 +111,14 @@ server.3=127.0.0.1:32888:33888:observer;32181
 				assert.Equal(t, []string{"srvr", "ruok", "mntr"}, c.FourLetterWhitelist)
 				assert.Equal(t, "super:D/InIHSb7yEEbrWz8b9l71RjZJU=", c.SuperDigest)
 				assert.Equal(t, 2097152, c.MaxPacket)
+				assert.Equal(t, 500, c.MaxOutstanding)
 				assert.True(t, c.ExtendedTypes)
 				assert.Equal(t, "127.0.0.1:17000", c.MetricsAddr)
 				assert.Equal(t, int64(1), c.MyID)
 				assert.False(t, c.Observer)
 				require.Len(t, c.Servers, 3)
 				assert.Equal(t, quorumServer{ID: 2, Host: "127.0.0.1", QuorumPort: 22888, ElectionPort: 23888,
-					ClientAddr: "127.0.0.1:22181", Line: 27}, c.Servers[1])
+					ClientAddr: "127.0.0.1:22181", Line: 28}, c.Servers[1])
 				assert.True(t, c.Servers[2].Observer)
 				assert.Equal(t, ":32181", c.Servers[2].ClientAddr)
 				assert.Empty(t, c.Ignored)

@@ -257,23 +257,28 @@ func containsMatch(lines []string, re string) bool {
 	return false
 }
 
-// apacheZooKeeper returns the first server of ZABKIT_ZK_SERVERS, or skips.
-func apacheZooKeeper(t *testing.T) string {
-	t.Helper()
-	s := os.Getenv("ZABKIT_ZK_SERVERS")
-	if s == "" {
-		t.Skip("set ZABKIT_ZK_SERVERS to run the same session against Apache ZooKeeper")
-	}
-	first, _, _ := strings.Cut(s, ",")
+// firstServer returns the first host:port of a connect string.
+func firstServer(servers string) string {
+	first, _, _ := strings.Cut(servers, ",")
 	return first
+}
+
+func TestZkCli(t *testing.T) {
+	needZkCli(t)
+	zkCliSession(t, firstServer(zabkitServers(t)))
+}
+
+func TestCliMT(t *testing.T) {
+	needCliMT(t)
+	cliMTSession(t, firstServer(zabkitServers(t)))
 }
 
 func TestZkCliAgainstZooKeeper(t *testing.T) {
 	needZkCli(t)
-	zkCliSession(t, apacheZooKeeper(t))
+	zkCliSession(t, firstServer(zooKeeperServers(t)))
 }
 
 func TestCliMTAgainstZooKeeper(t *testing.T) {
 	needCliMT(t)
-	cliMTSession(t, apacheZooKeeper(t))
+	cliMTSession(t, firstServer(zooKeeperServers(t)))
 }

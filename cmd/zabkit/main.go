@@ -34,7 +34,7 @@ func commands() []command {
 	return []command{
 		{"server", "run a server from a ZooKeeper zoo.cfg: zabkit server <zoo.cfg>", runServer},
 		{"cli", "a small shell: zabkit cli -server host:port [command [args...]]", runCLI},
-		{"bench", "load a cluster: zabkit bench -server host:port [-clients N] [-duration D]", runBench},
+		{"bench", "load a cluster (or an in-process one): zabkit bench [-server host:port] [-clients N] [-duration D]", runBench},
 	}
 }
 

@@ -3,14 +3,24 @@ package main
 import (
 	"os"
 	"testing"
+
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 )
 
-// cliServers returns the connect string the cli tests run against.
-func cliServers(t *testing.T) string {
+// zabkitServers starts an in-process 3-server zabkit ensemble for the test
+// and returns its connect string.
+func zabkitServers(t *testing.T) string {
+	t.Helper()
+	return ensembletest.Start(t).Servers()
+}
+
+// zooKeeperServers returns the connect string of the Apache ZooKeeper
+// ensemble in ZABKIT_ZK_SERVERS, or skips the test.
+func zooKeeperServers(t *testing.T) string {
 	t.Helper()
 	s := os.Getenv("ZABKIT_ZK_SERVERS")
 	if s == "" {
-		t.Skip("set ZABKIT_ZK_SERVERS to a ZooKeeper connect string to run the cli against it")
+		t.Skip("set ZABKIT_ZK_SERVERS to a ZooKeeper connect string to run this against Apache ZooKeeper")
 	}
 	return s
 }
