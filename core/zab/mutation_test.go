@@ -24,7 +24,7 @@ type mutant struct {
 	catch    string // -run pattern of the test(s) that must fail
 }
 
-// mutants: mutation -> the test that catches it (26 mutants). The simulator
+// mutants: mutation -> the test that catches it (27 mutants). The simulator
 // (TestSimSeeds, 2,000 seeds) catches most of them through the durable-
 // state invariants of sim_durable_test.go, usually within the first seeds.
 //
@@ -131,6 +131,9 @@ var mutants = []mutant{
 	{name: "leader-syncs-from-stale-ackepoch", file: "leader.go",
 		old: "\t\tif m.Zxid != h.lastZxid {", new: "\t\tif false {",
 		catch: "TestStaleAckEpochFromEarlierSession"},
+	{name: "observer-synced-before-establishment", file: "leader.go",
+		old: "\t\tcase h.observer && !ld.established:", new: "\t\tcase false:",
+		catch: "TestObserverJoinsLeaderBeforeEstablishment"},
 	{name: "leader-never-steps-down", file: "leader.go",
 		old: "\t\tif heard < n.quorum {\n\t\t\tn.becomeLooking()\n\t\t\treturn\n\t\t}", new: "\t\t_ = heard",
 		catch: "TestSimSeeds"},
