@@ -53,7 +53,7 @@ func runServer(ctx context.Context, env *environ, args []string) error {
 	if cfg.Standalone {
 		mode = "standalone"
 	}
-	logger.Info("serving", "config", cfg.File, "mode", mode, "myid", sc.ID, "clientAddr", srv.ClientAddr(),
+	logger.Info("started", "config", cfg.File, "mode", mode, "myid", sc.ID, "clientAddr", srv.ClientAddr(),
 		"dataDir", sc.Dir)
 	var metrics *metricsServer
 	if cfg.MetricsAddr != "" {
