@@ -80,9 +80,10 @@
 // # Testing
 //
 // The package tests include a seeded simulator (sim_test.go) that drives
-// 3, 5 and 7 voters plus observers through broken links, partitions,
-// crashes that lose unacknowledged writes, restarts, slow disks and client
-// traffic, checking after every step that committed sequences are prefixes
+// 1 to 7 voters (even ensembles too) plus observers through broken links,
+// partitions, links frozen while time passes (late packets), crashes that
+// lose unacknowledged writes (often the leader's), restarts, slow disks,
+// late snapshots and client traffic, checking after every step that committed sequences are prefixes
 // of one another, that nothing committed is lost, that each epoch has at
 // most one established leader, that logs are contiguous, and that read
 // barriers cover every earlier commit; and that a healed cluster commits

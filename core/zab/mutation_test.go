@@ -27,6 +27,12 @@ type mutant struct {
 // mutants: mutation -> the test that catches it (27 mutants). The simulator
 // (TestSimSeeds, 2,000 seeds) catches most of them through the durable-
 // state invariants of sim_durable_test.go, usually within the first seeds.
+// The leader-counts-own-undurable-* mutants show why those invariants are
+// needed: with one Ready outstanding at a time, whatever such a premature
+// decision sends or applies leaves only after the earlier Ready made the
+// leader's write durable, so no crash pattern exposes it through Ready; the
+// simulator catches it as a decision taken before a quorum was durable
+// (a driver that pipelined Readys would turn it into lost commits).
 //
 // Known survivors, safety-equivalent in this design (listed, not tested):
 //   - counting rejected ACKEPOCHs (voters that had already accepted the
@@ -36,7 +42,7 @@ type mutant struct {
 //     steps down (learner ahead), so at most one gets established;
 //   - counting observers' matches toward the commit quorum: an observer's
 //     match is its sync point, never above the commit point, so it never
-//     raises the quorum-th highest match.
+//     raises the quorum-th highest match;
 //   - counting observers toward the NEWLEADER quorum: observers are synced
 //     only once the leader is established, so none is synced while that
 //     quorum is counted.
