@@ -27,7 +27,7 @@ type conn struct {
 	out  *queue[[]byte]
 
 	session     atomic.Int64
-	timeout     int32
+	timeout     atomic.Int32
 	established chan struct{}
 
 	mu      sync.Mutex
@@ -233,6 +233,8 @@ func (c *conn) writeLoop() {
 				c.close("write failed: " + err.Error())
 				return
 			}
+			c.s.metrics.packetsOut.Add(int64(len(frames)))
+			c.stats.sent.Add(int64(len(frames)))
 			continue
 		}
 		if c.out.isClosed() {
@@ -263,6 +265,8 @@ func (c *conn) readLoop() {
 			return
 		}
 		s.touchLocal(c.session.Load())
+		s.metrics.packetsIn.Add(1)
+		c.stats.received.Add(1)
 		if !c.handle(frame) {
 			return
 		}
@@ -329,12 +333,12 @@ func (c *conn) handshake() bool {
 	}
 	to := time.Duration(req.TimeOut) * time.Millisecond
 	to = min(max(to, s.cfg.MinSessionTimeout), s.cfg.MaxSessionTimeout)
-	c.timeout = int32(to.Milliseconds())
+	c.timeout.Store(int32(to.Milliseconds()))
 	resp := &wire.ConnectResponse{OmitReadOnly: req.OmitReadOnly}
 	if req.SessionID == 0 {
 		c.session.Store(s.nextSess.Add(1))
 		w := writeReq{Origin: origin{s.cfg.ID, c.id}, Session: c.session.Load(), Op: wire.OpCreateSession,
-			Body: wire.Marshal(&wire.CreateSessionTxn{TimeOut: c.timeout})}
+			Body: wire.Marshal(&wire.CreateSessionTxn{TimeOut: c.timeout.Load()})}
 		b := w.marshal()
 		if s.do(context.Background(), func() { s.d.forward(b) }) != nil {
 			return false
@@ -359,13 +363,13 @@ func (c *conn) handshake() bool {
 		return false
 	}
 	c.session.Store(req.SessionID)
-	c.timeout = sto
+	c.timeout.Store(sto)
 	t := touch{Session: c.session.Load(), Claim: true, Origin: origin{s.cfg.ID, c.id}}
 	if s.do(context.Background(), func() { s.d.sendClaim(t) }) != nil {
 		return false
 	}
 	s.bindSession(c)
-	resp.TimeOut, resp.SessionID, resp.Passwd = c.timeout, c.session.Load(), sessionPassword(c.session.Load())
+	resp.TimeOut, resp.SessionID, resp.Passwd = c.timeout.Load(), c.session.Load(), sessionPassword(c.session.Load())
 	c.out.push(wire.AppendFrame(nil, resp))
 	return true
 }
@@ -402,7 +406,7 @@ func (c *conn) committed(txn znode.Txn, res znode.Result, t0 time.Time) {
 			return
 		}
 		c.s.bindSession(c)
-		c.out.push(wire.AppendFrame(nil, &wire.ConnectResponse{TimeOut: c.timeout, SessionID: c.session.Load(),
+		c.out.push(wire.AppendFrame(nil, &wire.ConnectResponse{TimeOut: c.timeout.Load(), SessionID: c.session.Load(),
 			Passwd: sessionPassword(c.session.Load())}))
 		select {
 		case <-c.established:

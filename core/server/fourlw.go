@@ -1,9 +1,230 @@
 package server
 
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zabkit/zabkit/core/zab"
+)
+
+// version is what srvr, stat, mntr and envi report.
+const version = "3.8.0-zabkit"
+
 var fourLetterWords = map[string]bool{"ruok": true, "srvr": true, "stat": true, "mntr": true, "conf": true,
 	"cons": true, "crst": true, "srst": true, "envi": true, "wchs": true, "wchc": true, "wchp": true,
 	"dump": true, "isro": true}
 
 func isFourLetterWord(s string) bool { return fourLetterWords[s] }
 
-func (c *conn) fourLetter(cmd string) {}
+// whitelisted applies 4lw.commands.whitelist (default: srvr only).
+func (s *Server) whitelisted(cmd string) bool {
+	wl := s.cfg.FourLetterWhitelist
+	if wl == nil {
+		wl = []string{"srvr"}
+	}
+	return slices.Contains(wl, "*") || slices.Contains(wl, cmd)
+}
+
+// fourLetter answers a four-letter word and closes the connection, as
+// ZooKeeper's NIOServerCnxn does.
+func (c *conn) fourLetter(cmd string) {
+	s := c.s
+	var out string
+	switch {
+	case !s.whitelisted(cmd):
+		out = cmd + " is not executed because it is not in the whitelist.\n"
+	case !s.serving.Load() && !slices.Contains([]string{"ruok", "isro", "envi", "conf", "srst", "crst"}, cmd):
+		out = "This ZooKeeper instance is not currently serving requests\n"
+	default:
+		out = s.fourLetterText(cmd, c)
+	}
+	_ = c.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_, _ = c.nc.Write([]byte(out))
+	s.log.Debug("four-letter word", "cmd", cmd, "remote", c.nc.RemoteAddr())
+}
+
+func (s *Server) mode() string {
+	st := s.State()
+	if len(s.cfg.Peers) == 1 {
+		return "standalone"
+	}
+	switch st.State {
+	case zab.StateLeading:
+		return "leader"
+	case zab.StateFollowing:
+		return "follower"
+	case zab.StateObserving:
+		return "observer"
+	}
+	return "looking"
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func (s *Server) fourLetterText(cmd string, self *conn) string {
+	var b strings.Builder
+	st := s.Stats()
+	srvr := func() {
+		fmt.Fprintf(&b, "Latency min/avg/max: %d/%.4f/%d\n", st.LatencyMin.Milliseconds(), ms(st.LatencyAvg), st.LatencyMax.Milliseconds())
+		fmt.Fprintf(&b, "Received: %d\nSent: %d\nConnections: %d\nOutstanding: %d\n",
+			s.metrics.packetsIn.Load(), s.metrics.packetsOut.Load(), st.Connections, st.Outstanding)
+		fmt.Fprintf(&b, "Zxid: 0x%x\nMode: %s\nNode count: %d\n", st.LastZxid, s.mode(), st.ZnodeCount)
+	}
+	switch cmd {
+	case "ruok":
+		return "imok"
+	case "isro":
+		return "rw"
+	case "srvr":
+		fmt.Fprintf(&b, "Zookeeper version: %s\n", version)
+		srvr()
+	case "stat":
+		fmt.Fprintf(&b, "Zookeeper version: %s\nClients:\n", version)
+		s.writeCons(&b, self)
+		b.WriteString("\n")
+		srvr()
+	case "cons":
+		s.writeCons(&b, nil)
+		b.WriteString("\n")
+	case "crst":
+		s.connMu.Lock()
+		for _, c := range s.conns {
+			c.stats.received.Store(0)
+			c.stats.sent.Store(0)
+		}
+		s.connMu.Unlock()
+		return "Connection stats reset.\n"
+	case "srst":
+		s.metrics.reset()
+		return "Server stats reset.\n"
+	case "conf":
+		c := s.cfg
+		fmt.Fprintf(&b, "clientPort=%s\ndataDir=%s\ntickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nserverId=%d\ninitLimit=%d\nsyncLimit=%d\nelectionAlg=3\nelectionPort=0\nquorumPort=0\npeerType=%d\n",
+			portOf(s.clientAddr), c.Dir, c.TickTime.Milliseconds(), c.MaxClientCnxns, c.MinSessionTimeout.Milliseconds(),
+			c.MaxSessionTimeout.Milliseconds(), c.ID, c.InitLimit, c.SyncLimit, boolInt(s.isObserver()))
+		for _, p := range c.Peers {
+			typ := "participant"
+			if p.Observer {
+				typ = "observer"
+			}
+			fmt.Fprintf(&b, "server.%d=%s:%s;%s\n", p.ID, p.PeerAddr, typ, p.ClientAddr)
+		}
+	case "envi":
+		host, _ := os.Hostname()
+		fmt.Fprintf(&b, "Environment:\nzookeeper.version=%s\nhost.name=%s\ngo.version=%s\nos.name=%s\nos.arch=%s\nuser.dir=%s\n",
+			version, host, runtime.Version(), runtime.GOOS, runtime.GOARCH, wd())
+	case "wchs", "wchc", "wchp":
+		// core/znode has no per-connection or per-path listing of its
+		// watch registry; the three words report the totals.
+		s.connMu.Lock()
+		n := len(s.conns)
+		s.connMu.Unlock()
+		fmt.Fprintf(&b, "%d connections watching %d paths\nTotal watches:%d\n", n, st.WatchCount, st.WatchCount)
+	case "dump":
+		s.treeMu.RLock()
+		sess := s.tree.Sessions()
+		ids := make([]int64, 0, len(sess))
+		for id := range sess {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		fmt.Fprintf(&b, "SessionTracker dump:\nGlobal Sessions(%d):\n", len(ids))
+		for _, id := range ids {
+			fmt.Fprintf(&b, "0x%x\t%dms\n", id, sess[id])
+		}
+		b.WriteString("ephemeral nodes dump:\n")
+		var withEph []int64
+		for _, id := range ids {
+			if len(s.tree.Ephemerals(id, "")) > 0 {
+				withEph = append(withEph, id)
+			}
+		}
+		fmt.Fprintf(&b, "Sessions with Ephemerals (%d):\n", len(withEph))
+		for _, id := range withEph {
+			fmt.Fprintf(&b, "0x%x:\n", id)
+			for _, p := range s.tree.Ephemerals(id, "") {
+				fmt.Fprintf(&b, "\t%s\n", p)
+			}
+		}
+		s.treeMu.RUnlock()
+	case "mntr":
+		kv := func(k string, v any) { fmt.Fprintf(&b, "%s\t%v\n", k, v) }
+		kv("zk_version", version)
+		kv("zk_server_state", s.mode())
+		kv("zk_avg_latency", fmt.Sprintf("%.4f", ms(st.LatencyAvg)))
+		kv("zk_max_latency", st.LatencyMax.Milliseconds())
+		kv("zk_min_latency", st.LatencyMin.Milliseconds())
+		kv("zk_packets_received", s.metrics.packetsIn.Load())
+		kv("zk_packets_sent", s.metrics.packetsOut.Load())
+		kv("zk_num_alive_connections", st.Connections)
+		kv("zk_outstanding_requests", st.Outstanding)
+		kv("zk_znode_count", st.ZnodeCount)
+		kv("zk_watch_count", st.WatchCount)
+		kv("zk_ephemerals_count", st.EphemeralCount)
+		kv("zk_global_sessions", st.SessionCount)
+		kv("zk_fsync_time_avg_ms", fmt.Sprintf("%.4f", ms(st.FsyncAvg)))
+		kv("zk_election_time_ms", st.LastElection.Milliseconds())
+		kv("zk_throttled_requests", st.Throttled)
+		kv("zk_uptime", st.Uptime.Milliseconds())
+		if st.State == zab.StateLeading {
+			voters := 0
+			for _, p := range s.cfg.Peers {
+				if !p.Observer {
+					voters++
+				}
+			}
+			kv("zk_learners", len(s.cfg.Peers)-1)
+			kv("zk_followers", voters-1)
+		}
+	}
+	return b.String()
+}
+
+func (s *Server) writeCons(b *strings.Builder, _ *conn) {
+	s.connMu.Lock()
+	cs := make([]*conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		cs = append(cs, c)
+	}
+	s.connMu.Unlock()
+	slices.SortFunc(cs, func(a, b *conn) int { return int(a.id) - int(b.id) })
+	for _, c := range cs {
+		c.mu.Lock()
+		q := len(c.pending)
+		c.mu.Unlock()
+		fmt.Fprintf(b, " /%s[1](queued=%d,recved=%d,sent=%d,sid=0x%x,to=%d)\n", c.nc.RemoteAddr(), q,
+			c.stats.received.Load(), c.stats.sent.Load(), c.session.Load(), c.timeout.Load())
+	}
+}
+
+func (s *Server) isObserver() bool {
+	for _, p := range s.cfg.Peers {
+		if p.ID == s.cfg.ID {
+			return p.Observer
+		}
+	}
+	return false
+}
+
+func portOf(addr string) string {
+	if i := strings.LastIndexByte(addr, ':'); i >= 0 {
+		return addr[i+1:]
+	}
+	return addr
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func wd() string {
+	d, _ := os.Getwd()
+	return d
+}
