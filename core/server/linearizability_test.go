@@ -1,0 +1,186 @@
+package server
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/zabkit/zabkit/client"
+)
+
+var linSeed = flag.Uint64("lin.seed", 0, "seed of TestLinearizableUnderFaults (0: time-based)")
+
+// regInput is one operation on the register /reg: a write of Value, or a
+// linearizable read (sync, then getData).
+type regInput struct {
+	Write bool
+	Value string
+}
+
+// regOutput is a read's value; Unknown marks a write whose outcome the
+// client never learnt (connection lost).
+type regOutput struct {
+	Value   string
+	Unknown bool
+}
+
+var registerModel = porcupine.Model{
+	Init: func() any { return "" },
+	Step: func(state, input, output any) (bool, any) {
+		in, out := input.(regInput), output.(regOutput)
+		if in.Write {
+			return true, in.Value
+		}
+		return out.Value == state.(string), state
+	},
+	DescribeOperation: func(input, output any) string {
+		in, out := input.(regInput), output.(regOutput)
+		if in.Write {
+			return fmt.Sprintf("write(%s) unknown=%v", in.Value, out.Unknown)
+		}
+		return fmt.Sprintf("read() -> %s", out.Value)
+	},
+}
+
+// TestLinearizableUnderFaults checks with porcupine that concurrent
+// clients' writes and sync+reads of one znode are linearizable while the
+// leader is killed and restarted and a follower is partitioned and healed.
+func TestLinearizableUnderFaults(t *testing.T) {
+	seed := *linSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d (rerun with -lin.seed %d)", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, seed))
+	tc := newCluster(t, 3, 0, false)
+	setup := dialClient(t, tc.connect())
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if _, _, err := setup.Create(ctx, "/reg", []byte(""), client.ModePersistent, nil); err != nil {
+		t.Fatal(err)
+	}
+	const clients, maxOps, faultRounds = 4, 3000, 4
+	seeds := make([]uint64, clients)
+	for i := range seeds {
+		seeds[i] = rng.Uint64()
+	}
+	var (
+		mu      sync.Mutex
+		history []porcupine.Operation
+		wg      sync.WaitGroup
+		stop       = make(chan struct{})
+		faultsDone = make(chan struct{})
+		faultWg sync.WaitGroup
+	)
+	conns := make([]*client.Conn, clients)
+	for i := range conns {
+		conns[i] = dialClient(t, tc.connect())
+	}
+	faultWg.Add(1)
+	go func() { // the faults, in the test's goroutine order
+		defer faultWg.Done()
+		frng := rand.New(rand.NewPCG(seed^1, seed^2))
+		defer close(faultsDone)
+		for round := 0; round < faultRounds; round++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Duration(100+frng.IntN(200)) * time.Millisecond):
+			}
+			mu.Lock()
+			if round%2 == 0 {
+				l := tc.leaderNoWait()
+				if l >= 0 {
+					tc.kill(l)
+					mu.Unlock()
+					select {
+					case <-stop:
+					case <-time.After(time.Duration(100+frng.IntN(200)) * time.Millisecond):
+					}
+					mu.Lock()
+					tc.restart(l)
+				}
+			} else {
+				f := uint64(1 + frng.IntN(3))
+				tc.net.Isolate(f, 1, 2, 3)
+				mu.Unlock()
+				select {
+				case <-stop:
+				case <-time.After(time.Duration(100+frng.IntN(200)) * time.Millisecond):
+				}
+				mu.Lock()
+				tc.net.Heal()
+			}
+			mu.Unlock()
+		}
+	}()
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			crng := rand.New(rand.NewPCG(seeds[i], 7))
+			c := conns[i]
+			for n := range maxOps {
+				if ctx.Err() != nil {
+					return
+				}
+				select {
+				case <-faultsDone:
+					return
+				default:
+				}
+				octx, ocancel := context.WithTimeout(ctx, 3*time.Second)
+				in := regInput{Write: crng.IntN(2) == 0, Value: fmt.Sprintf("c%d-%d", i, n)}
+				call := time.Now().UnixNano()
+				var out regOutput
+				var err error
+				if in.Write {
+					_, err = c.Set(octx, "/reg", []byte(in.Value), -1)
+				} else if err = c.Sync(octx, "/reg"); err == nil {
+					var d []byte
+					d, _, err = c.Get(octx, "/reg")
+					out.Value = string(d)
+				}
+				ocancel()
+				ret := time.Now().UnixNano()
+				switch {
+				case err == nil:
+				case in.Write:
+					out.Unknown, ret = true, math.MaxInt64 // may or may not have happened
+				default:
+					continue // a failed read tells nothing
+				}
+				mu.Lock()
+				history = append(history, porcupine.Operation{ClientId: i, Input: in, Call: call, Output: out, Return: ret})
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	faultWg.Wait()
+	tc.waitServing()
+	tc.waitConverged()
+	res := porcupine.CheckOperationsTimeout(registerModel, history, 30*time.Second)
+	if res == porcupine.Illegal {
+		t.Fatalf("history of %d operations is not linearizable (seed %d)", len(history), seed)
+	}
+	t.Logf("%d operations, porcupine: %v", len(history), res)
+}
+
+// leaderNoWait returns the index of a serving leader or -1.
+func (tc *testCluster) leaderNoWait() int {
+	for i, s := range tc.servers {
+		if s != nil && s.State().Serving && s.State().State.String() == "LEADING" {
+			return i
+		}
+	}
+	return -1
+}
