@@ -72,12 +72,12 @@ func TestLinearizableUnderFaults(t *testing.T) {
 		seeds[i] = rng.Uint64()
 	}
 	var (
-		mu      sync.Mutex
-		history []porcupine.Operation
-		wg      sync.WaitGroup
+		mu         sync.Mutex
+		history    []porcupine.Operation
+		wg         sync.WaitGroup
 		stop       = make(chan struct{})
 		faultsDone = make(chan struct{})
-		faultWg sync.WaitGroup
+		faultWg    sync.WaitGroup
 	)
 	conns := make([]*client.Conn, clients)
 	for i := range conns {
