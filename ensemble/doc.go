@@ -26,7 +26,8 @@
 // listens for clients on a free loopback port (or WithClientPorts), kept
 // across Restart so the connect string of Servers stays valid. The
 // servers talk to each other over an in-memory network whose links can be
-// cut (Partition, Isolate, Heal); WithTCPPeers uses loopback TCP instead,
+// cut, made lossy or slow (Partition, Isolate, SetDrop, SetDelay, Heal);
+// WithTCPPeers uses loopback TCP instead,
 // as separate processes would.
 //
 // The defaults are tuned for tests: tickTime 10ms (an election takes a
@@ -40,7 +41,8 @@
 // in-memory storage it loses every log entry not yet synced. Restart
 // starts it again from what survived. Pause freezes a server (as SIGSTOP
 // would: connections stay open, nothing is processed) until Resume.
-// Partition splits the servers into groups that cannot reach each other.
+// Partition splits the servers into groups that cannot reach each other;
+// SetDrop and SetDelay make single links lossy or slow.
 // DropClientConnections closes one server's client connections (sessions
 // survive and move); ExpireSession expires a session at once. Digests and
 // WaitConverged compare the replicas.

@@ -28,7 +28,7 @@ var (
 	// ErrRunning: Restart of a server that is running.
 	ErrRunning = errors.New("ensemble: server already running")
 	// ErrNotSupported: a fault the peer transport cannot inject
-	// (Partition and Heal with WithTCPPeers).
+	// (Partition, Heal, SetDrop, SetDelay with WithTCPPeers).
 	ErrNotSupported = errors.New("ensemble: not supported with this transport")
 	// ErrNoLeader: no leader, when one is required (ExpireSession).
 	ErrNoLeader = errors.New("ensemble: no leader")

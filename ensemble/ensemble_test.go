@@ -3,7 +3,9 @@ package ensemble_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"testing"
@@ -385,4 +387,49 @@ func TestWithClientPorts(t *testing.T) {
 	}
 	e := ensembletest.Start(t, ensemble.WithClientPorts(ports...))
 	assert.Equal(t, fmt.Sprintf("127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d", ports[0], ports[1], ports[2]), e.Servers())
+}
+
+var lossySeed = flag.Uint64("lossy-seed", 0, "seed of TestLossyLinks (0: random)")
+
+// TestLossyLinks makes every peer link lose messages and delays one: the
+// ensemble still commits (retrying writes lost with a broken link) and the
+// replicas converge once healed.
+func TestLossyLinks(t *testing.T) {
+	seed := *lossySeed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	t.Logf("seed %d (rerun with -lossy-seed %d)", seed, seed)
+	e := ensembletest.Start(t, ensemble.WithSeed(seed))
+	ctx := testCtx(t)
+	for a := 0; a < 3; a++ {
+		for b := 0; b < 3; b++ {
+			if a != b {
+				require.NoError(t, e.SetDrop(a, b, 0.02))
+			}
+		}
+	}
+	require.NoError(t, e.SetDelay(0, 1, 5*time.Millisecond))
+	c := ensembletest.Connect(t, e)
+	for i := 0; i < 50; i++ {
+		path := fmt.Sprintf("/lossy-%d", i)
+		err := client.Retry(ctx, func(ctx context.Context) error {
+			_, _, err := c.Create(ctx, path, nil, client.ModePersistent, nil)
+			if errors.Is(err, client.ErrNodeExists) {
+				return nil // an earlier attempt went through
+			}
+			return err
+		})
+		require.NoError(t, err, path)
+	}
+	require.NoError(t, e.Heal())
+	require.NoError(t, e.WaitServing(ctx))
+	require.NoError(t, e.WaitConverged(ctx))
+	for i := 0; i < 3; i++ {
+		c := connectTo(t, e, i)
+		require.NoError(t, c.Sync(ctx, "/"))
+		kids, _, err := c.Children(ctx, "/")
+		require.NoError(t, err)
+		assert.Len(t, kids, 51, "server %d: the 50 nodes and /zookeeper", i)
+	}
 }

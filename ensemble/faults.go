@@ -295,7 +295,48 @@ func (e *Ensemble) Partition(groups ...[]int) error {
 // Isolate cuts server i off from every other server.
 func (e *Ensemble) Isolate(i int) error { return e.Partition([]int{i}) }
 
-// Heal restores every link between servers.
+// SetDrop makes the peer link from server `from` to server `to` lose each
+// message with probability p (seeded by WithSeed). A lost message breaks
+// the link, as a reset TCP connection would.
+func (e *Ensemble) SetDrop(from, to int, p float64) error {
+	a, b, err := e.link(from, to)
+	if err != nil {
+		return err
+	}
+	e.net.SetDrop(a, b, p)
+	e.opts.logger.Info("link drops", "from", a, "to", b, "p", p)
+	return nil
+}
+
+// SetDelay delays every message from server `from` to server `to` by d,
+// keeping their order.
+func (e *Ensemble) SetDelay(from, to int, d time.Duration) error {
+	a, b, err := e.link(from, to)
+	if err != nil {
+		return err
+	}
+	e.net.SetDelay(a, b, d)
+	e.opts.logger.Info("link delayed", "from", a, "to", b, "delay", d)
+	return nil
+}
+
+// link returns the server ids of a link, for the in-memory network.
+func (e *Ensemble) link(from, to int) (uint64, uint64, error) {
+	if e.net == nil {
+		return 0, 0, ErrNotSupported
+	}
+	a, err := e.member(from)
+	if err != nil {
+		return 0, 0, err
+	}
+	b, err := e.member(to)
+	if err != nil {
+		return 0, 0, err
+	}
+	return a.id, b.id, nil
+}
+
+// Heal restores every link between servers (cuts, drops and delays).
 func (e *Ensemble) Heal() error {
 	if e.net == nil {
 		return ErrNotSupported

@@ -83,8 +83,9 @@ func WithClientPorts(ports ...int) Option {
 }
 
 // WithTCPPeers makes the servers talk to each other over loopback TCP, as
-// separate processes do, instead of the in-memory network. Partition and
-// Heal need the in-memory network and fail with ErrNotSupported on TCP.
+// separate processes do, instead of the in-memory network. Partition,
+// Heal, SetDrop and SetDelay need the in-memory network and fail with
+// ErrNotSupported on TCP.
 func WithTCPPeers() Option { return func(o *options) { o.tcp = true } }
 
 // WithLogger sends every server's logs to l, each record tagged with the

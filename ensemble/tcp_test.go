@@ -16,6 +16,8 @@ func TestTCPPeers(t *testing.T) {
 	ctx := testCtx(t)
 	assert.ErrorIs(t, e.Partition([]int{0}), ensemble.ErrNotSupported)
 	assert.ErrorIs(t, e.Heal(), ensemble.ErrNotSupported)
+	assert.ErrorIs(t, e.SetDrop(0, 1, 0.5), ensemble.ErrNotSupported)
+	assert.ErrorIs(t, e.SetDelay(0, 1, 0), ensemble.ErrNotSupported)
 	c := ensembletest.Connect(t, e)
 	_, _, err := c.Create(ctx, "/tcp", []byte("t"), client.ModePersistent, nil)
 	require.NoError(t, err)
