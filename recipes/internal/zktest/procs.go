@@ -2,6 +2,7 @@ package zktest
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -13,18 +14,24 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/zabkit/zabkit/ensemble"
 )
 
 // KillEnv names the environment variable that enables the tests that kill
 // and restart servers of the ensemble.
 const KillEnv = "ZABKIT_ZK_KILL"
 
-// Server is one Apache ZooKeeper server of the test ensemble that
-// scripts/zk-ensemble.sh started: its process can be killed and restarted.
+// Server is one server of the test's ensemble that can be killed and
+// restarted: a server of the in-process ensemble, or an Apache ZooKeeper
+// process that scripts/zk-ensemble.sh started.
 type Server struct {
 	Addr    string   // client address, host:port
-	Dir     string   // DIR/serverN of the script
-	cmdline []string // how it was started
+	Dir     string   // DIR/serverN of the script (external only)
+	cmdline []string // how it was started (external only)
+
+	e *ensemble.Ensemble // in process: the ensemble and the server's index
+	i int
 }
 
 // Servers of the ensemble whose client ports appear in the connect string,
@@ -34,9 +41,18 @@ type Server struct {
 //
 // Killing servers disturbs every other test using the same ensemble at the
 // same time (go test runs packages in parallel), so these tests run only
-// when KillEnv is set to 1.
+// when KillEnv is set to 1. On the in-process ensemble, each test's own,
+// they always run.
 func Ensemble(t testing.TB) []*Server {
 	t.Helper()
+	if External() == "" {
+		e := ensembleOf(t)
+		out := make([]*Server, e.Size())
+		for i := range out {
+			out[i] = &Server{Addr: e.ClientAddr(i), e: e, i: i}
+		}
+		return out
+	}
 	if os.Getenv(KillEnv) != "1" {
 		t.Skipf("fault test kills ZooKeeper servers: set %s=1 (and run packages one at a time, go test -p 1) to run it", KillEnv)
 	}
@@ -110,6 +126,17 @@ func (s *Server) pid() int {
 // Mode asks the server for its mode with the srvr four-letter word
 // ("leader", "follower", or "" when it does not answer).
 func (s *Server) Mode() string {
+	if s.e != nil {
+		st, ok := s.e.State(s.i)
+		switch {
+		case !ok || !st.Serving:
+			return ""
+		case st.Leader == s.e.ID(s.i):
+			return "leader"
+		default:
+			return "follower"
+		}
+	}
 	c, err := net.DialTimeout("tcp", s.Addr, time.Second)
 	if err != nil {
 		return ""
@@ -131,6 +158,13 @@ func (s *Server) Mode() string {
 // Kill stops the server at once (SIGKILL) and waits until it is gone.
 func (s *Server) Kill(t testing.TB) {
 	t.Helper()
+	if s.e != nil {
+		if err := s.e.Kill(s.i); err != nil {
+			t.Fatalf("kill %s: %v", s.Addr, err)
+		}
+		t.Logf("killed server %s", s.Addr)
+		return
+	}
 	pid := s.pid()
 	if pid == 0 {
 		t.Fatalf("kill %s: no pid", s.Addr)
@@ -152,6 +186,16 @@ func (s *Server) Kill(t testing.TB) {
 // pid, and waits until it serves as leader or follower.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
+	if s.e != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := s.e.Restart(ctx, s.i); err != nil {
+			t.Fatalf("restart %s: %v", s.Addr, err)
+		}
+		s.WaitServing(t)
+		t.Logf("restarted server %s", s.Addr)
+		return
+	}
 	log := filepath.Join(s.Dir, "server.log")
 	args := append([]string{"-c", `nohup "$@" >>"$LOGFILE" 2>&1 </dev/null & echo $!`, "sh"}, s.cmdline...)
 	cmd := exec.Command("/bin/sh", args...)
@@ -172,6 +216,14 @@ func (s *Server) Restart(t testing.TB) {
 // WaitServing waits until the server answers as leader or follower.
 func (s *Server) WaitServing(t testing.TB) {
 	t.Helper()
+	if s.e != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := s.e.WaitServer(ctx, s.i); err != nil {
+			t.Fatalf("server %s to serve: %v", s.Addr, err)
+		}
+		return
+	}
 	poll(t, 60*time.Second, "server "+s.Addr+" to serve", func() bool {
 		m := s.Mode()
 		return m == "leader" || m == "follower"
@@ -181,6 +233,15 @@ func (s *Server) WaitServing(t testing.TB) {
 // Leader returns the server that reports itself leader, waiting for one.
 func Leader(t testing.TB, servers []*Server) *Server {
 	t.Helper()
+	if len(servers) > 0 && servers[0].e != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		l, err := servers[0].e.WaitLeader(ctx)
+		if err != nil {
+			t.Fatalf("waiting for a leader: %v", err)
+		}
+		return servers[l]
+	}
 	var l *Server
 	poll(t, 60*time.Second, "a leader", func() bool {
 		for _, s := range servers {

@@ -1,7 +1,13 @@
 // Package zktest holds the helpers the recipes' integration tests share:
-// the ensemble from ZABKIT_ZK_SERVERS, sessions, a fresh root per test,
-// session expiry, and killing and restarting the Apache ZooKeeper servers
-// started by scripts/zk-ensemble.sh.
+// the ensemble, sessions, a fresh root per test, session expiry, and
+// killing and restarting servers.
+//
+// Two backends: when ZABKIT_ZK_SERVERS is set (CI's Apache ZooKeeper
+// step), every test uses that ensemble; otherwise every test gets its own
+// 3-server in-process zabkit ensemble (package ensembletest), started by
+// the first helper the test calls, so plain `go test ./...` runs every
+// recipe test, fault tests included, without Java. Partitions exist only
+// in process: InProcess skips the test on an external ensemble.
 package zktest
 
 import (
@@ -24,14 +30,14 @@ const ServersEnv = "ZABKIT_ZK_SERVERS"
 // SessionTimeout is the session timeout the tests ask for.
 const SessionTimeout = 4 * time.Second
 
-// Servers returns the connect string, or skips the test.
+// Servers returns the connect string: ZABKIT_ZK_SERVERS, or the test's
+// in-process ensemble.
 func Servers(t testing.TB) string {
 	t.Helper()
-	s := os.Getenv(ServersEnv)
-	if s == "" {
-		t.Skipf("integration test: set %s to a ZooKeeper connect string (start one with scripts/zk-ensemble.sh start) to run it", ServersEnv)
+	if s := os.Getenv(ServersEnv); s != "" {
+		return s
 	}
-	return s
+	return ensembleOf(t).Servers()
 }
 
 // Ctx returns a context bounded for one test.
@@ -59,6 +65,9 @@ func Root(t testing.TB) string {
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
 	root := fmt.Sprintf("/zabkit-recipes-test/%s-%08x", name, rand.Uint32())
 	servers := Servers(t)
+	if External() == "" {
+		return root // the test's own ensemble goes with the test
+	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -98,9 +107,23 @@ func DeleteAll(ctx context.Context, c *client.Conn, path string) error {
 // Expire ends c's session on the servers the way ZooKeeper's own tests do:
 // a second connection resumes the session with its id and password and
 // closes it. It returns once c has seen the session end.
+//
+// On the in-process ensemble the leader expires the session instead, as
+// if its timeout had passed (ensemble.ExpireSession).
 func Expire(t testing.TB, c *client.Conn) {
 	t.Helper()
 	ctx := Ctx(t)
+	if External() == "" {
+		if err := ensembleOf(t).ExpireSession(ctx, c.SessionID()); err != nil {
+			t.Fatalf("Expire: %v", err)
+		}
+		select {
+		case <-c.Done():
+		case <-ctx.Done():
+			t.Fatalf("Expire: the Conn did not see its session end")
+		}
+		return
+	}
 	other, err := client.Dial(ctx, Servers(t), client.WithSessionTimeout(SessionTimeout),
 		client.WithSession(c.SessionID(), c.SessionPassword()))
 	if err != nil {
