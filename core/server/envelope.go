@@ -67,8 +67,8 @@ func unmarshalWrite(b []byte, max int) (writeReq, error) {
 	op, _ := d.ReadInt32()
 	w.Op = wire.Op(op)
 	n, err := d.ReadVectorLen(8)
-	if err != nil {
-		return w, fmt.Errorf("%w: %v", errBadEnvelope, err)
+	if err != nil || n < 0 {
+		return w, fmt.Errorf("%w: auth count %d: %v", errBadEnvelope, n, err)
 	}
 	for range n {
 		sch, _ := d.ReadString()
@@ -110,8 +110,8 @@ func unmarshalTouches(b []byte, max int) ([]touch, error) {
 		return nil, fmt.Errorf("%w: kind %d", errBadEnvelope, k)
 	}
 	n, err := d.ReadVectorLen(25)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errBadEnvelope, err)
+	if err != nil || n < 0 {
+		return nil, fmt.Errorf("%w: touch count %d: %v", errBadEnvelope, n, err)
 	}
 	ts := make([]touch, n)
 	for i := range ts {
