@@ -1,0 +1,133 @@
+// Command election shows recipes/election at work: three candidates, each
+// with its own session, take turns leading through Run; midway the
+// leader's session expires (in process: the ensemble expires it), its
+// leadership context is cancelled, and the next candidate leads with a
+// greater token.
+//
+//	go run ./examples/election
+//	go run ./examples/election -servers 127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183
+//
+// On an external ensemble no session is expired.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/examples/internal/exenv"
+	"github.com/zabkit/zabkit/recipes/election"
+)
+
+func main() { exenv.Main(run) }
+
+const terms = 6
+
+func run(ctx context.Context, out io.Writer, servers string) error {
+	cl, err := exenv.Start(ctx, out, servers)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	dir := exenv.Root("election")
+	names := []string{"alpha", "bravo", "charlie"}
+	fmt.Fprintf(out, "candidates %v campaign under %s; each term, the leader does its job and resigns\n", names, dir)
+
+	var (
+		mu     sync.Mutex
+		tokens []int64
+		wg     sync.WaitGroup
+		errs   = make([]error, len(names))
+	)
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	conns := make([]*client.Conn, len(names))
+	for i := range conns {
+		if conns[i], err = cl.Connect(ctx); err != nil {
+			return err
+		}
+		defer conns[i].Close(context.Background())
+	}
+	var alive atomic.Int32 // candidates still campaigning
+	alive.Store(int32(len(names)))
+	gone := make(chan struct{})
+	for i, name := range names {
+		conn := conns[i]
+		e := election.New(conn, dir)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := e.Run(rctx, name, func(lctx context.Context) error {
+				mu.Lock()
+				next := len(tokens) + 1
+				mu.Unlock()
+				if next == terms/2+1 && cl.E != nil {
+					<-gone // let the expired leader's story end first
+				}
+				mu.Lock()
+				tokens = append(tokens, e.Token())
+				n := len(tokens)
+				fmt.Fprintf(out, "term %d: %s leads (token %d)\n", n, name, e.Token())
+				mu.Unlock()
+				if n >= terms {
+					stop()
+					return nil
+				}
+				if n == terms/2 && cl.E != nil {
+					fmt.Fprintf(out, "  >> %s's session expires on the servers while it leads\n", name)
+					if err := cl.E.ExpireSession(ctx, conn.SessionID()); err != nil {
+						return err
+					}
+					<-lctx.Done()
+					fmt.Fprintf(out, "  >> %s's leadership context ends: %v\n", name, context.Cause(lctx))
+					return nil
+				}
+				// Yield only once every live candidate is queued, so
+				// that leadership rotates.
+				return waitQueued(lctx, conn, dir, &alive)
+			})
+			switch {
+			case errors.Is(err, election.ErrSessionLost):
+				fmt.Fprintf(out, "  >> %s leaves the race: its session is gone (a real service would dial a new one)\n", name)
+				alive.Add(-1)
+				close(gone)
+			case err != nil:
+				errs[i] = fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i := 1; i < len(tokens); i++ {
+		if tokens[i] <= tokens[i-1] {
+			return fmt.Errorf("term tokens did not increase: %v", tokens)
+		}
+	}
+	fmt.Fprintf(out, "done: %d terms, one leader at a time, tokens increasing\n", len(tokens))
+	return nil
+}
+
+// waitQueued waits until dir holds a node per live candidate (the leader's
+// included), or ctx ends.
+func waitQueued(ctx context.Context, c *client.Conn, dir string, alive *atomic.Int32) error {
+	for {
+		kids, _, ch, err := c.ChildrenW(ctx, dir)
+		if err != nil {
+			return nil // leadership ends anyway; Run reports session loss
+		}
+		if len(kids) >= int(alive.Load()) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
