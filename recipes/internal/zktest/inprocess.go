@@ -1,11 +1,13 @@
 package zktest
 
 import (
+	"context"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/core/server"
 	"github.com/zabkit/zabkit/ensemble"
 	"github.com/zabkit/zabkit/ensemble/ensembletest"
@@ -44,4 +46,50 @@ func ensembleOf(t testing.TB) *ensemble.Ensemble {
 	ensembles.Store(t, e)
 	t.Cleanup(func() { ensembles.Delete(t) })
 	return e
+}
+
+// PartitionSessionTimeout is the session timeout of DialOnly's sessions:
+// short, since partition tests wait for sessions to expire.
+const PartitionSessionTimeout = 1500 * time.Millisecond
+
+// DialOnly opens a session to server i of the test's in-process ensemble
+// and no other (closed at cleanup), with PartitionSessionTimeout. A client
+// moves to another server when its own leaves the quorum; this one cannot,
+// so cutting server i off the quorum cuts the session off with it.
+func DialOnly(t testing.TB, i int, opts ...client.Option) *client.Conn {
+	t.Helper()
+	e := InProcess(t)
+	c, err := client.Dial(Ctx(t), e.ClientAddr(i),
+		append([]client.Option{client.WithSessionTimeout(PartitionSessionTimeout)}, opts...)...)
+	if err != nil {
+		t.Fatalf("DialOnly(%d): %v", i, err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
+
+// Follower returns the index of a follower of the in-process ensemble,
+// waiting for a leader first.
+func Follower(t testing.TB) int {
+	t.Helper()
+	e := InProcess(t)
+	if _, err := e.WaitLeader(Ctx(t)); err != nil {
+		t.Fatalf("waiting for a leader: %v", err)
+	}
+	f := e.Followers()
+	if len(f) == 0 {
+		t.Fatal("no follower")
+	}
+	return f[0]
+}
+
+// Others returns every server index of the in-process ensemble but i.
+func Others(t testing.TB, i int) []int {
+	var out []int
+	for j := range InProcess(t).Size() {
+		if j != i {
+			out = append(out, j)
+		}
+	}
+	return out
 }
