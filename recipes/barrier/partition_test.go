@@ -1,0 +1,84 @@
+package barrier
+
+import (
+	"testing"
+	"time"
+
+	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/recipes/internal/zktest"
+)
+
+// Fault: the last participant of a double barrier reaches only a server
+// partitioned from the quorum (in-process ensemble only). Expectation: no
+// one passes Enter while it is cut off (its node cannot be created, so
+// the majority still counts two participants); once healed, within its
+// session timeout, it joins with the same session and all three pass
+// Enter, then Leave.
+func TestFaultDoubleBarrierPartitionedParticipant(t *testing.T) {
+	e := zktest.InProcess(t)
+	ctx := zktest.Ctx(t)
+	dir := zktest.Root(t)
+	f := zktest.Follower(t)
+	const n = 3
+	entered := make(chan int, n)
+	var bars []*DoubleBarrier
+	for i := range n - 1 {
+		b := NewDoubleBarrier(zktest.Dial(t), dir, n)
+		bars = append(bars, b)
+		go func() {
+			if err := b.Enter(ctx); err != nil {
+				t.Errorf("participant %d: Enter: %v", i, err)
+			}
+			entered <- i
+		}()
+	}
+	watcher := zktest.Dial(t)
+	waitParticipants(t, watcher, dir, n-1)
+
+	// The third participant's session outlives the partition.
+	cc := zktest.DialOnly(t, f, client.WithSessionTimeout(20*time.Second))
+	states := cc.States(ctx)
+	if err := e.Partition([]int{f}, zktest.Others(t, f)); err != nil {
+		t.Fatal(err)
+	}
+	for s := range states {
+		if !s.Connected() {
+			break // the cut-off server dropped the client
+		}
+	}
+	last := NewDoubleBarrier(cc, dir, n)
+	bars = append(bars, last)
+	go func() {
+		if err := last.Enter(ctx); err != nil {
+			t.Errorf("cut-off participant: Enter: %v", err)
+		}
+		entered <- n - 1
+	}()
+	if kids, _, err := watcher.Children(ctx, dir); err != nil || len(kids) != n-1 {
+		t.Fatalf("participants on the majority while cut off: %v %v, want %d", kids, err, n-1)
+	}
+	select {
+	case i := <-entered:
+		t.Fatalf("participant %d passed Enter while the third was cut off", i)
+	default:
+	}
+
+	if err := e.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		zktest.Wait(t, entered, 30*time.Second, "every participant to pass Enter after healing")
+	}
+	if cc.SessionID() == 0 || cc.Err() != nil {
+		t.Fatalf("cut-off participant's session did not survive: %v", cc.Err())
+	}
+	left := make(chan error, n)
+	for _, b := range bars {
+		go func() { left <- b.Leave(ctx) }()
+	}
+	for range n {
+		if err := zktest.Wait(t, left, 30*time.Second, "Leave"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package config
+
+import (
+	"testing"
+	"time"
+
+	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/recipes/internal/zktest"
+)
+
+// Fault: an application's only server is partitioned from the quorum
+// (in-process ensemble only) while the key changes on the majority.
+// Expectation: its Cache says Stale while cut off, and keeps serving the
+// old value locally; once healed (within the session timeout, same
+// session) the Cache holds the new value and is no longer stale, and the
+// Watch ends on the new value.
+func TestFaultCacheAndWatchPartitioned(t *testing.T) {
+	e := zktest.InProcess(t)
+	ctx := zktest.Ctx(t)
+	base := zktest.Root(t)
+	writer := New(zktest.Dial(t), base)
+	if _, err := writer.Set(ctx, "db/url", []byte("old"), AnyVersion); err != nil {
+		t.Fatal(err)
+	}
+	f := zktest.Follower(t)
+	ac := zktest.DialOnly(t, f, client.WithSessionTimeout(20*time.Second))
+	app := New(ac, base)
+	defer app.Close(ctx)
+	cache, err := app.NewCache(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	waitCached(t, cache, "db/url", "old")
+	watch := app.Watch(ctx, "db/url")
+	if v := zktest.Wait(t, watch, 20*time.Second, "the watch's first value"); string(v.Data) != "old" {
+		t.Fatalf("first watched value %q, want old", v.Data)
+	}
+
+	if err := e.Partition([]int{f}, zktest.Others(t, f)); err != nil {
+		t.Fatal(err)
+	}
+	for !cache.Stale() {
+		zktest.Wait(t, cache.Changed(), 20*time.Second, "the cut-off cache to turn stale")
+	}
+	if _, err := writer.Set(ctx, "db/url", []byte("new"), AnyVersion); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := cache.Get("db/url"); !ok || string(v.Data) != "old" {
+		t.Fatalf("stale cache reads %q %v, want the old value", v.Data, ok)
+	}
+
+	if err := e.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	waitCached(t, cache, "db/url", "new")
+	for cache.Stale() {
+		zktest.Wait(t, cache.Changed(), 20*time.Second, "the healed cache to be current")
+	}
+	for {
+		v, ok := <-watch
+		if !ok {
+			t.Fatal("the watch ended before delivering the new value")
+		}
+		if string(v.Data) == "new" {
+			break
+		}
+		if string(v.Data) != "old" {
+			t.Fatalf("watched value %q", v.Data)
+		}
+	}
+	if ac.Err() != nil {
+		t.Fatalf("the session did not survive the partition: %v", ac.Err())
+	}
+}
