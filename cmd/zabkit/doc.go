@@ -1,0 +1,36 @@
+// Command zabkit runs a zabkit server from a ZooKeeper configuration file,
+// and carries a small shell and a load generator.
+//
+//	zabkit server [-log-level debug|info|warn|error] <zoo.cfg>
+//	zabkit cli [-server host:port,...] [-timeout 10s] [command [args...]]
+//	zabkit bench [-server host:port,...] [-clients 8] [-duration 10s] [-size 100] [-reads 0.5]
+//
+// # server
+//
+// The server reads zoo.cfg as Apache ZooKeeper's QuorumPeerConfig does
+// (the Java properties format; tickTime, initLimit, syncLimit, dataDir,
+// clientPort, server.N lines, myid in dataDir, ...), so that scripts and
+// configuration written for ZooKeeper start it unchanged. Without server.N
+// lines (or with a single participant) it runs standalone. Keys zabkit
+// does not use are logged once and ignored; mistakes are refused with the
+// file, line and key. Peers talk on the quorum port of server.N; the
+// election port is not opened. State lives in dataDir/zabkit.
+//
+// The client port also answers ZooKeeper's four-letter words
+// (4lw.commands.whitelist), and metricsProvider.httpPort serves Prometheus
+// metrics at /metrics under ZooKeeper's metric names. SIGTERM and SIGINT
+// stop the server gracefully; a second signal kills it.
+//
+// # cli
+//
+// ls, get, set, create [-e] [-s], delete, stat and sync, one command from
+// the arguments or one per line from stdin (for scripts: a failed command
+// is reported with its line number and the exit status is 1). Output
+// follows zkCli.sh where both have the command.
+//
+// # bench
+//
+// Sessions that each set and get their own znode for a while, then
+// throughput and latency percentiles. Without -server it starts a 3-server
+// in-process ensemble to measure.
+package main
