@@ -352,9 +352,15 @@ func (c *conn) handshake() bool {
 		}
 		return true
 	}
-	s.treeMu.RLock()
-	sto, ok := s.tree.Sessions()[req.SessionID]
-	s.treeMu.RUnlock()
+	sto, ok := s.lookupSession(req.SessionID)
+	if !ok {
+		// This server may lag behind the session's creation: catch up
+		// with the leader's commit point (a read barrier) and look again,
+		// as a ZooKeeper learner revalidates with its leader.
+		if c.catchUp() {
+			sto, ok = s.lookupSession(req.SessionID)
+		}
+	}
 	if !ok || !bytesEqual(req.Passwd, sessionPassword(req.SessionID)) {
 		s.log.Info("session expired or invalid", "conn", c.id, "session", sessionHex(req.SessionID))
 		resp.Passwd = make([]byte, 16)
@@ -372,6 +378,30 @@ func (c *conn) handshake() bool {
 	resp.TimeOut, resp.SessionID, resp.Passwd = c.timeout.Load(), c.session.Load(), sessionPassword(c.session.Load())
 	c.out.push(wire.AppendFrame(nil, resp))
 	return true
+}
+
+func (s *Server) lookupSession(id int64) (int32, bool) {
+	s.treeMu.RLock()
+	defer s.treeMu.RUnlock()
+	to, ok := s.tree.Sessions()[id]
+	return to, ok
+}
+
+// catchUp waits until this server has applied everything the leader had
+// committed when it was called.
+func (c *conn) catchUp() bool {
+	s := c.s
+	done := make(chan error, 1)
+	if s.do(context.Background(), func() { s.d.startBarrier(barrier{c: c, done: done}) }) != nil {
+		return false
+	}
+	select {
+	case err := <-done:
+		return err == nil
+	case <-s.stop:
+	case <-c.out.notifyClosed():
+	}
+	return false
 }
 
 // sendClaim makes the leader record this connection as the session's

@@ -35,6 +35,7 @@ type barrier struct {
 	xid  int32
 	path string
 	at   time.Time
+	done chan error // instead of a reply (session revalidation)
 }
 
 func (d *driverState) init(s *Server) {
@@ -563,10 +564,24 @@ func (d *driverState) finishBarrier(r zab.ReadState) {
 		d.retryBarr = append(d.retryBarr, b)
 		return
 	}
+	if b.done != nil {
+		b.done <- nil
+		return
+	}
 	b.c.complete(b.xid, wire.CodeOK, &wire.SyncResponse{Path: b.path}, d.s.applied.Load(), b.at)
 }
 
 func (d *driverState) failBarriers() {
+	for _, b := range d.barriers {
+		if b.done != nil {
+			b.done <- ErrNotLeader
+		}
+	}
+	for _, b := range d.retryBarr {
+		if b.done != nil {
+			b.done <- ErrNotLeader
+		}
+	}
 	d.barriers = map[uint64]barrier{}
 	d.retryBarr = nil
 }
