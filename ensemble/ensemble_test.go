@@ -411,7 +411,7 @@ func TestLossyLinks(t *testing.T) {
 	}
 	require.NoError(t, e.SetDelay(0, 1, 5*time.Millisecond))
 	c := ensembletest.Connect(t, e)
-	for i := 0; i < 50; i++ {
+	for i := 0; i < 20; i++ {
 		path := fmt.Sprintf("/lossy-%d", i)
 		err := client.Retry(ctx, func(ctx context.Context) error {
 			_, _, err := c.Create(ctx, path, nil, client.ModePersistent, nil)
@@ -430,6 +430,6 @@ func TestLossyLinks(t *testing.T) {
 		require.NoError(t, c.Sync(ctx, "/"))
 		kids, _, err := c.Children(ctx, "/")
 		require.NoError(t, err)
-		assert.Len(t, kids, 51, "server %d: the 50 nodes and /zookeeper", i)
+		assert.Len(t, kids, 21, "server %d: the 20 nodes and /zookeeper", i)
 	}
 }
