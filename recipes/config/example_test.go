@@ -2,11 +2,12 @@ package config_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
-	"time"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/ensemble"
 	"github.com/zabkit/zabkit/recipes/config"
 )
 
@@ -16,9 +17,16 @@ type limits struct {
 
 // Values are written with compare-and-set and followed with Watch.
 func Example() {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dial := func(ctx context.Context) (*client.Conn, error) { return client.Dial(ctx, "127.0.0.1:2181") }
+	// An in-process ensemble stands in for the ZooKeeper servers; in
+	// production: client.Dial(ctx, "zk1:2181,zk2:2181,zk3:2181", ...)
+	e, err := ensemble.Start(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer e.Close()
+	dial := func(ctx context.Context) (*client.Conn, error) { return e.Connect(ctx) }
 	conn, err := dial(ctx)
 	if err != nil {
 		log.Fatal(err)
@@ -32,12 +40,26 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	watch := cfg.Watch(ctx, "limits")
+	fmt.Printf("limits = %s\n", (<-watch).Data)
+
 	// Raise the limit only if no one changed it meanwhile.
 	if _, err := config.SetJSON(ctx, cfg, "limits", limits{MaxConns: 200}, v.Version); err != nil {
-		log.Fatal(err) // errors.Is(err, config.ErrConflict): re-read and retry
+		log.Fatal(err)
 	}
+	// A second writer still at the old version is refused: re-read and retry.
+	_, err = config.SetJSON(ctx, cfg, "limits", limits{MaxConns: 150}, v.Version)
+	fmt.Println("stale write refused:", errors.Is(err, config.ErrConflict))
 
-	for v := range cfg.Watch(ctx, "limits") {
-		fmt.Printf("limits = %s (version %d)\n", v.Data, v.Version)
+	fmt.Printf("limits = %s\n", (<-watch).Data)
+	got, _, err := config.GetJSON[limits](ctx, cfg, "limits")
+	if err != nil {
+		log.Fatal(err)
 	}
+	fmt.Println("max connections:", got.MaxConns)
+	// Output:
+	// limits = {"maxConns":100}
+	// stale write refused: true
+	// limits = {"maxConns":200}
+	// max connections: 200
 }

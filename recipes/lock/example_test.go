@@ -5,9 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"time"
 
-	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/ensemble"
 	"github.com/zabkit/zabkit/recipes/lock"
 )
 
@@ -15,81 +14,160 @@ import (
 // writes to, and stops as soon as ownership may have been lost.
 func ExampleMutex() {
 	ctx := context.Background()
-	conn, err := client.Dial(ctx, "127.0.0.1:2181", client.WithSessionTimeout(10*time.Second))
+	// An in-process ensemble stands in for the ZooKeeper servers; in
+	// production: conn, err := client.Dial(ctx, "zk1:2181,zk2:2181,zk3:2181")
+	e, err := ensemble.Start(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer e.Close()
+	conn, err := e.Connect(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer conn.Close(ctx)
 
-	m := lock.NewMutex(conn, "/app/locks/orders", lock.WithSuspendGrace(2*time.Second))
+	m := lock.NewMutex(conn, "/app/locks/orders")
 	if err := m.Lock(ctx); err != nil {
 		log.Fatal(err)
 	}
-	defer m.Unlock(ctx)
-
 	work := m.Context() // cancelled when ownership may be lost
-	fmt.Println("holding with fencing token", m.Token())
+	fmt.Println("holding, with a fencing token:", m.Token() > 0)
 	select {
 	case <-work.Done():
 		fmt.Println("stop:", context.Cause(work))
-	case <-time.After(time.Second):
-		fmt.Println("done")
+	default:
+		fmt.Println("writing with the token")
 	}
+	if err := m.Unlock(ctx); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("released")
+	// Output:
+	// holding, with a fencing token: true
+	// writing with the token
+	// released
 }
 
 // TryLock does not wait: it reports ErrLocked when someone else holds.
 func ExampleMutex_TryLock() {
 	ctx := context.Background()
-	conn, err := client.Dial(ctx, "127.0.0.1:2181")
+	e, err := ensemble.Start(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer conn.Close(ctx)
-
-	m := lock.NewMutex(conn, "/app/locks/report")
-	switch err := m.TryLock(ctx); {
-	case err == nil:
-		defer m.Unlock(ctx)
-		fmt.Println("generating the report")
-	case errors.Is(err, lock.ErrLocked):
-		fmt.Println("another process is generating it")
-	default:
+	defer e.Close()
+	a, err := e.Connect(ctx)
+	if err != nil {
 		log.Fatal(err)
 	}
+	defer a.Close(ctx)
+	b, err := e.Connect(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close(ctx)
+
+	holder := lock.NewMutex(a, "/app/locks/report")
+	if err := holder.Lock(ctx); err != nil {
+		log.Fatal(err)
+	}
+	m := lock.NewMutex(b, "/app/locks/report")
+	for range 2 {
+		switch err := m.TryLock(ctx); {
+		case err == nil:
+			fmt.Println("generating the report")
+			if err := m.Unlock(ctx); err != nil {
+				log.Fatal(err)
+			}
+		case errors.Is(err, lock.ErrLocked):
+			fmt.Println("another process is generating it")
+			if err := holder.Unlock(ctx); err != nil {
+				log.Fatal(err)
+			}
+		default:
+			log.Fatal(err)
+		}
+	}
+	// Output:
+	// another process is generating it
+	// generating the report
 }
 
 // Readers share the lock; a writer waits for them and excludes everyone.
 func ExampleRWMutex() {
 	ctx := context.Background()
-	conn, err := client.Dial(ctx, "127.0.0.1:2181")
+	e, err := ensemble.Start(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer e.Close()
+	conn, err := e.Connect(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer conn.Close(ctx)
 
-	rw := lock.NewRWMutex(conn, "/app/locks/catalog")
-	if err := rw.RLock(ctx); err != nil {
+	r1 := lock.NewRWMutex(conn, "/app/locks/catalog")
+	r2 := lock.NewRWMutex(conn, "/app/locks/catalog")
+	if err := r1.RLock(ctx); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("reading the catalog")
-	if err := rw.RUnlock(ctx); err != nil {
+	if err := r2.RLock(ctx); err != nil {
 		log.Fatal(err)
 	}
+	fmt.Println("two readers read the catalog together")
+	w := lock.NewRWMutex(conn, "/app/locks/catalog")
+	fmt.Println("writer while readers hold:", w.TryLock(ctx))
+	_ = r1.RUnlock(ctx)
+	_ = r2.RUnlock(ctx)
+	if err := w.Lock(ctx); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("the writer updates the catalog alone")
+	if err := w.Unlock(ctx); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// two readers read the catalog together
+	// writer while readers hold: lock: held by another contender
+	// the writer updates the catalog alone
 }
 
-// At most three workers call the rate-limited API at a time.
+// At most two workers call the rate-limited API at a time.
 func ExampleSemaphore() {
 	ctx := context.Background()
-	conn, err := client.Dial(ctx, "127.0.0.1:2181")
+	e, err := ensemble.Start(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer e.Close()
+	conn, err := e.Connect(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer conn.Close(ctx)
 
-	lease, err := lock.NewSemaphore(conn, "/app/semaphores/api", 3).Acquire(ctx)
-	if err != nil {
-		log.Fatal(err)
+	var leases []*lock.Lease
+	for i := 1; i <= 3; i++ {
+		l, err := lock.NewSemaphore(conn, "/app/semaphores/api", 2).TryAcquire(ctx)
+		if errors.Is(err, lock.ErrLocked) {
+			fmt.Printf("worker %d: no lease left\n", i)
+			continue
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("worker %d calls the API\n", i)
+		leases = append(leases, l)
 	}
-	defer lease.Release(ctx)
-	fmt.Println("calling the API with lease token", lease.Token())
+	for _, l := range leases {
+		if err := l.Release(ctx); err != nil {
+			log.Fatal(err)
+		}
+	}
+	// Output:
+	// worker 1 calls the API
+	// worker 2 calls the API
+	// worker 3: no lease left
 }

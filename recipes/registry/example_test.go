@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"time"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/ensemble"
 	"github.com/zabkit/zabkit/recipes/registry"
 )
 
@@ -14,10 +14,14 @@ import (
 // WithRedial) and a consumer picks instances round robin.
 func Example() {
 	ctx := context.Background()
-	const servers = "127.0.0.1:2181"
-	dial := func(ctx context.Context) (*client.Conn, error) {
-		return client.Dial(ctx, servers, client.WithSessionTimeout(10*time.Second))
+	// An in-process ensemble stands in for the ZooKeeper servers; in
+	// production: client.Dial(ctx, "zk1:2181,zk2:2181,zk3:2181", ...)
+	e, err := ensemble.Start(ctx)
+	if err != nil {
+		log.Fatal(err)
 	}
+	defer e.Close()
+	dial := func(ctx context.Context) (*client.Conn, error) { return e.Connect(ctx) }
 	conn, err := dial(ctx)
 	if err != nil {
 		log.Fatal(err)
@@ -26,11 +30,13 @@ func Example() {
 
 	reg := registry.New(conn, "/services", registry.WithRedial(dial))
 	defer reg.Close(ctx)
-	err = reg.Register(ctx, registry.Instance{
-		Name: "orders", ID: client.NewUUID(), Address: "10.0.0.7", Port: registry.Int(8080), Enabled: true,
-	})
-	if err != nil {
-		log.Fatal(err)
+	for i, addr := range []string{"10.0.0.7", "10.0.0.8"} {
+		err = reg.Register(ctx, registry.Instance{
+			Name: "orders", ID: fmt.Sprint("orders-", i+1), Address: addr, Port: registry.Int(8080), Enabled: true,
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
 	}
 
 	cache, err := registry.NewCache(ctx, conn, "/services", "orders")
@@ -39,10 +45,15 @@ func Example() {
 	}
 	defer cache.Close()
 	p := cache.Provider(registry.NewRoundRobin())
-	inst, err := p.Get()
-	if err != nil {
-		log.Fatal(err)
+	for range 3 { // on a failed call: p.MarkDown(inst.ID, 30*time.Second)
+		inst, err := p.Get()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("calling %s at %s:%d\n", inst.ID, inst.Address, *inst.Port)
 	}
-	fmt.Printf("calling %s:%d\n", inst.Address, *inst.Port)
-	// On a failed call: p.MarkDown(inst.ID, 30*time.Second)
+	// Output:
+	// calling orders-1 at 10.0.0.7:8080
+	// calling orders-2 at 10.0.0.8:8080
+	// calling orders-1 at 10.0.0.7:8080
 }
