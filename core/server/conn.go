@@ -481,16 +481,21 @@ func (c *conn) drain() {
 	defer c.mu.Unlock()
 	for len(c.pending) > 0 {
 		p := c.pending[0]
-		if p.kind == kindRead && !p.done {
-			p.frame = c.execRead(p)
-			p.done = true
-		}
-		if !p.done {
+		if !p.done && p.kind != kindRead {
 			return
 		}
 		c.pending[0] = nil
 		c.pending = c.pending[1:]
-		c.out.push(p.frame)
+		if p.kind == kindRead && !p.done {
+			// The reply is queued under the tree's read lock: no event of
+			// a later txn (queued under the write lock) can overtake it,
+			// so a watch this read sets never fires before its reply.
+			c.s.treeMu.RLock()
+			c.out.push(c.execRead(p))
+			c.s.treeMu.RUnlock()
+		} else {
+			c.out.push(p.frame)
+		}
 		if p.slot {
 			<-c.slots
 		}

@@ -61,6 +61,22 @@
 // leaves the broadcast phase it closes its client connections (as a
 // ZooKeeper learner does); clients reconnect and retry.
 //
+// Deliberate difference from core/znode: exists answers without an ACL
+// check, as Apache ZooKeeper 3.8.0 does (the release the conformance suite
+// is recorded against); znode's Exists follows 3.8.4, which checks READ.
+//
+// Not yet built: persistence on a goroutine beside the driver (the driver
+// fsyncs inline, batching every entry of a Ready into one Sync); a global
+// (cross-connection) outstanding-request limit; per-watch listings for
+// wchc and wchp (core/znode exposes only totals, so both print wchs).
+//
+// # Tests
+//
+// The conformance suite (internal/conformance) runs against three voters on
+// the in-memory network and on TCP; -server.long adds a standalone run.
+// Fault tests kill, pause and partition servers; TestLinearizableUnderFaults
+// checks histories with porcupine (-lin.seed N reproduces a run).
+//
 // Containers and TTL nodes are reaped by the leader every
 // ContainerCheckInterval through deleteContainer txns. Snapshots are taken
 // every SnapCount applied txns, after which zab's log is compacted and, if

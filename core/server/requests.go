@@ -90,12 +90,11 @@ func (c *conn) enqueueAndDrain(p *preq) bool {
 	return true
 }
 
-// execRead answers a read from the local replica (with c.mu held).
+// execRead answers a read from the local replica (with c.mu and the
+// tree's read lock held).
 func (c *conn) execRead(p *preq) []byte {
 	s := c.s
 	auth := c.authIDs()
-	s.treeMu.RLock()
-	defer s.treeMu.RUnlock()
 	t := s.tree
 	zxid := t.LastZxid()
 	reply := func(code wire.Code, body wire.Record) []byte { return replyFrame(p.xid, zxid, code, body) }
