@@ -43,4 +43,22 @@
 //
 // A Mutex value is one contender: use one per goroutine (Lock on a Mutex
 // that already holds returns ErrHeld).
+//
+// # Performance
+//
+// BenchmarkMutex, Lock+Unlock cycles per second on one lock, each
+// contender on its own session, against the in-process 3-server ensemble
+// (go test -bench Mutex -benchtime 2s ./recipes/lock, the project's loaded
+// 2-core machine, November 2026):
+//
+//	contenders   cycles/s
+//	         1       4700
+//	         8       3500
+//	        64       2100
+//
+// A cycle is two writes through the leader (create and delete of the
+// contender's node) and a read of the lock directory; with more
+// contenders each cycle is also a hand-over (a watch notification to the
+// next waiter). With ZABKIT_ZK_SERVERS set the same benchmark runs
+// against Apache ZooKeeper.
 package lock
