@@ -52,6 +52,10 @@ type Config struct {
 	// flight; the server stops reading from it until some complete
 	// (ZooKeeper's globalOutstandingLimit, per connection). Default 1000.
 	MaxOutstanding int
+	// MaxOutstandingGlobal limits the requests in flight over all
+	// connections (ZooKeeper's globalOutstandingLimit); readers wait for a
+	// free slot. Default 10000.
+	MaxOutstandingGlobal int
 	// MaxPacket is jute.maxbuffer: larger client frames close the
 	// connection. Default wire.DefaultMaxPacket.
 	MaxPacket int
@@ -96,7 +100,7 @@ type Config struct {
 // sets Peers, ClientAddr and Dir or Store.
 func DefaultConfig(id uint64) Config {
 	return Config{ID: id, TickTime: 2 * time.Second, InitLimit: 10, SyncLimit: 5,
-		MaxClientCnxns: 60, MaxOutstanding: 1000, MaxPacket: wire.DefaultMaxPacket,
+		MaxClientCnxns: 60, MaxOutstanding: 1000, MaxOutstandingGlobal: 10000, MaxPacket: wire.DefaultMaxPacket,
 		SnapCount: 100000, SnapRetainCount: 3, ExtendedTypes: true,
 		ContainerCheckInterval: time.Minute}
 }
@@ -124,6 +128,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxPacket == 0 {
 		c.MaxPacket = d.MaxPacket
+	}
+	if c.MaxOutstandingGlobal == 0 {
+		c.MaxOutstandingGlobal = d.MaxOutstandingGlobal
 	}
 	if c.SnapCount == 0 {
 		c.SnapCount = d.SnapCount
@@ -182,7 +189,7 @@ func (c Config) Validate() error {
 	if c.MinSessionTimeout > c.MaxSessionTimeout {
 		return bad("MinSessionTimeout %v > MaxSessionTimeout %v", c.MinSessionTimeout, c.MaxSessionTimeout)
 	}
-	if c.MaxClientCnxns < 0 || c.MaxOutstanding < 1 || c.MaxPacket < 1024 {
+	if c.MaxClientCnxns < 0 || c.MaxOutstanding < 1 || c.MaxOutstandingGlobal < 1 || c.MaxPacket < 1024 {
 		return bad("MaxClientCnxns >= 0, MaxOutstanding >= 1, MaxPacket >= 1024 required")
 	}
 	if c.SnapCount < 2 || c.SnapRetainCount < 1 {

@@ -287,7 +287,7 @@ func (c *conn) cleanup() {
 	c.mu.Lock()
 	for _, p := range c.pending {
 		if p.slot {
-			<-c.slots
+			c.release()
 		}
 	}
 	c.pending = nil
@@ -497,7 +497,7 @@ func (c *conn) drain() {
 			c.out.push(p.frame)
 		}
 		if p.slot {
-			<-c.slots
+			c.release()
 		}
 		if p.kind != kindDone {
 			c.s.metrics.request(time.Since(p.at))
@@ -509,30 +509,51 @@ func (c *conn) drain() {
 // slot when the connection has MaxOutstanding requests in flight.
 func (c *conn) enqueue(p *preq) bool {
 	if p.kind != kindDone {
-		select {
-		case c.slots <- struct{}{}:
-			p.slot = true
-		default:
-			c.s.metrics.throttled.Add(1)
-			select {
-			case c.slots <- struct{}{}:
-				p.slot = true
-			case <-c.out.notifyClosed():
-				return false
-			}
+		if !c.acquire(c.slots) {
+			return false
 		}
+		if !c.acquire(c.s.slots) {
+			<-c.slots
+			return false
+		}
+		p.slot = true
 	}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		if p.slot {
-			<-c.slots
+			c.release()
 		}
 		return false
 	}
 	c.pending = append(c.pending, p)
 	c.mu.Unlock()
 	return true
+}
+
+// acquire takes a slot of sem, waiting (and counting the throttling)
+// when none is free; false if the connection closed meanwhile.
+func (c *conn) acquire(sem chan struct{}) bool {
+	select {
+	case sem <- struct{}{}:
+		return true
+	default:
+	}
+	c.s.metrics.throttled.Add(1)
+	select {
+	case sem <- struct{}{}:
+		return true
+	case <-c.out.notifyClosed():
+		return false
+	case <-c.s.stop:
+		return false
+	}
+}
+
+// release frees a request's connection and global slots.
+func (c *conn) release() {
+	<-c.slots
+	<-c.s.slots
 }
 
 // sendEvent queues a watch event (called with the tree locked).

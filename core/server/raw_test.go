@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -258,5 +259,41 @@ func TestFourLetterWhitelist(t *testing.T) {
 	}
 	if got := fourLetter(t, tc.connect(), "srvr"); !strings.Contains(got, "Mode: standalone") {
 		t.Errorf("srvr: %q", got)
+	}
+}
+
+// TestOutstandingLimitsThrottleInOrder: with tiny limits, a burst of
+// pipelined writes and reads is throttled, not refused, and answered in
+// order with each read seeing the writes sent before it.
+func TestOutstandingLimitsThrottleInOrder(t *testing.T) {
+	tc := newCluster(t, 3, 0, false, func(c *Config) { c.MaxOutstanding, c.MaxOutstandingGlobal = 2, 3 })
+	r, _ := newSession(t, tc.servers[tc.leader()].ClientAddr())
+	open := []wire.ACL{{Perms: wire.PermAll, ID: wire.ID{Scheme: "world", ID: "anyone"}}}
+	var out []byte
+	const n = 20
+	for i := int32(1); i <= n; i++ {
+		if i%2 == 1 {
+			out = wire.AppendFrame(out, &wire.RequestHeader{Xid: i, Op: wire.OpCreate},
+				&wire.CreateRequest{Path: fmt.Sprintf("/t%d", i), ACL: open})
+		} else {
+			out = wire.AppendFrame(out, &wire.RequestHeader{Xid: i, Op: wire.OpExists},
+				&wire.ExistsRequest{Path: fmt.Sprintf("/t%d", i-1)})
+		}
+	}
+	if _, err := r.nc.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	for i := int32(1); i <= n; i++ {
+		f, err := wire.ReadFrame(r.nc, nil, 0)
+		if err != nil {
+			t.Fatalf("reply %d: %v", i, err)
+		}
+		var h wire.ReplyHeader
+		if _, err := wire.UnmarshalPrefix(f, &h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Xid != i || h.Err != wire.CodeOK {
+			t.Fatalf("reply %d: xid %d err %v; want in order and OK (reads see earlier writes)", i, h.Xid, h.Err)
+		}
 	}
 }

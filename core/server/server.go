@@ -68,6 +68,8 @@ type Server struct {
 	touched map[int64]struct{}
 	claims  []touch
 
+	slots chan struct{} // global outstanding-request slots
+
 	d        driverState // driver goroutine only
 	metrics  metrics
 	closeErr error
@@ -84,6 +86,8 @@ func New(cfg Config) (*Server, error) {
 		stop: make(chan struct{}), conns: map[uint64]*conn{}, bySession: map[int64]*conn{},
 		perHost: map[string]int{}, touched: map[int64]struct{}{}, start: time.Now()}
 	s.gate.init()
+	s.slots = make(chan struct{}, cfg.MaxOutstandingGlobal)
+	s.slots = make(chan struct{}, cfg.MaxOutstandingGlobal)
 	s.store = cfg.Store
 	if s.store == nil {
 		d, err := storage.Open(cfg.Dir, storage.WithLogger(s.log))
