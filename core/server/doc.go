@@ -66,9 +66,9 @@
 // is recorded against); znode's Exists follows 3.8.4, which checks READ.
 //
 // Not yet built: persistence on a goroutine beside the driver (the driver
-// fsyncs inline, batching every entry of a Ready into one Sync); a global
-// (cross-connection) outstanding-request limit; per-watch listings for
-// wchc and wchp (core/znode exposes only totals, so both print wchs).
+// fsyncs inline, batching every entry of a Ready into one Sync); per-watch
+// listings for wchc and wchp (core/znode exposes only totals, so both
+// print what wchs prints).
 //
 // # Tests
 //
