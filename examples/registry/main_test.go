@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/zabkit/zabkit/ensemble"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -26,4 +28,23 @@ func TestRun(t *testing.T) {
 		}
 	}
 	t.Log("\n" + out.String())
+}
+
+// With -servers the example uses that ensemble (here another in-process
+// one, standing in for an external cluster) and injects no fault.
+func TestRunAgainstServers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e, err := ensemble.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	var out bytes.Buffer
+	if err := run(ctx, &out, e.Servers()); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	if !bytes.Contains(out.Bytes(), []byte("using the ensemble at "+e.Servers())) {
+		t.Errorf("output does not name the ensemble:\n%s", out.String())
+	}
 }
