@@ -35,9 +35,13 @@
 // commands from client connections all run there, and after each the
 // driver fulfils the node's Ready in order (install snapshot, truncate,
 // append, fsync, persist epochs, send, apply, answer read barriers,
-// provide snapshots, prepare and propose forwarded requests). An
-// established leader sends its proposals before its own fsync returns;
-// everyone else sends only after it (acks leave only once durable).
+// provide snapshots, prepare and propose forwarded requests). The fsync
+// and the epochs run on a goroutine beside the driver, which meanwhile
+// keeps stepping messages and ticks (zab allows that while a Ready is
+// outstanding); one Sync covers every entry of the Ready (group commit).
+// An established leader sends its proposals before its own fsync
+// returns; everyone else sends only after it (acks leave only once
+// durable).
 //
 // Writes go, in the order the client sent them, to the leader (through
 // zab's Forward), which checks the session (SessionExpired,
@@ -65,10 +69,8 @@
 // check, as Apache ZooKeeper 3.8.0 does (the release the conformance suite
 // is recorded against); znode's Exists follows 3.8.4, which checks READ.
 //
-// Not yet built: persistence on a goroutine beside the driver (the driver
-// fsyncs inline, batching every entry of a Ready into one Sync); per-watch
-// listings for wchc and wchp (core/znode exposes only totals, so both
-// print what wchs prints).
+// Not yet built: per-watch listings for wchc and wchp (core/znode exposes
+// only totals, so both print what wchs prints).
 //
 // # Tests
 //

@@ -24,6 +24,8 @@ type driverState struct {
 	barriers   map[uint64]barrier
 	nextBarr   uint64
 	retryBarr  []barrier
+	inflight   *inflight
+	syncDone   chan error
 	sinceSnap  int
 	lastReap   time.Time
 	reapUntil  int64 // zxid of the last reap txn proposed
@@ -42,6 +44,7 @@ func (d *driverState) init(s *Server) {
 	d.s = s
 	d.exp = newExpiry(s.cfg.TickTime)
 	d.barriers = map[uint64]barrier{}
+	d.syncDone = make(chan error, 1)
 	d.electStart = time.Now()
 	d.reloadSessions()
 }
@@ -91,6 +94,18 @@ func (s *Server) runDriver() {
 				return
 			}
 			f()
+		case err := <-s.d.syncDone:
+			if !s.gate.wait(s.stop) {
+				return
+			}
+			err = s.d.finishInflight(err)
+			if err == nil {
+				continue
+			}
+			s.log.Error("storage failed; stopping", "err", err)
+			go s.Kill()
+			<-s.stop
+			return
 		}
 		if err := s.d.processReady(); err != nil {
 			s.log.Error("storage failed; stopping", "err", err)
@@ -104,12 +119,25 @@ func (s *Server) runDriver() {
 // processReady fulfils every pending Ready of the zab node.
 func (d *driverState) processReady() error {
 	s := d.s
-	for s.node.HasReady() {
+	for d.inflight == nil && s.node.HasReady() {
 		rd, err := s.node.Ready()
 		if err != nil {
 			return err
 		}
-		if err := d.handleReady(&rd); err != nil {
+		early, err := d.beginReady(&rd)
+		if err != nil {
+			return err
+		}
+		if len(rd.Entries) > 0 || rd.Truncate || rd.HardState != nil {
+			// The fsync runs beside the driver, which keeps stepping
+			// messages and ticks meanwhile; the rest of the Ready waits
+			// for it (finishInflight).
+			d.inflight = &inflight{rd: rd, early: early}
+			s.wg.Add(1)
+			go d.persist(rd)
+			return nil
+		}
+		if err := d.finishReady(&rd, early); err != nil {
 			return err
 		}
 		s.node.Advance(rd)
@@ -118,20 +146,64 @@ func (d *driverState) processReady() error {
 	return nil
 }
 
-func (d *driverState) handleReady(rd *zab.Ready) error {
+// inflight is a Ready whose log writes are being synced.
+type inflight struct {
+	rd    zab.Ready
+	early bool
+}
+
+// persist makes a Ready's entries, then its epochs, durable (group
+// commit: one Sync covers every entry appended before it).
+func (d *driverState) persist(rd zab.Ready) {
+	s := d.s
+	defer s.wg.Done()
+	var err error
+	if len(rd.Entries) > 0 || rd.Truncate {
+		t0 := time.Now()
+		if err = s.store.Sync(context.Background()); err == nil {
+			s.metrics.fsync(time.Since(t0))
+		}
+	}
+	if err == nil && rd.HardState != nil {
+		err = s.store.SetEpochs(storage.Epochs{Accepted: int64(rd.HardState.AcceptedEpoch),
+			Current: int64(rd.HardState.CurrentEpoch)})
+	}
+	d.syncDone <- err
+}
+
+// finishInflight completes the Ready whose persistence finished.
+func (d *driverState) finishInflight(err error) error {
+	s := d.s
+	in := d.inflight
+	d.inflight = nil
+	if err != nil {
+		return err
+	}
+	if err := d.finishReady(&in.rd, in.early); err != nil {
+		return err
+	}
+	s.node.Advance(in.rd)
+	d.afterReady(s.node.Status())
+	return d.processReady()
+}
+
+// beginReady installs a snapshot, truncates and appends (each durable or
+// buffered as storage says), and lets an established leader send before
+// its own fsync. It reports whether the messages were sent.
+func (d *driverState) beginReady(rd *zab.Ready) (bool, error) {
 	s := d.s
 	ctx := context.Background()
 	if rd.Snapshot != nil {
 		snap := rd.Snapshot
 		tree, err := znode.ReadSnapshot(bytes.NewReader(snap.Data), znode.Config{ExtendedTypes: s.cfg.ExtendedTypes})
 		if err != nil {
-			return err
+			return false, err
 		}
 		if err := s.store.InstallSnapshot(ctx, int64(snap.Zxid), func(w io.Writer) error {
 			_, err := w.Write(snap.Data)
 			return err
 		}); err != nil {
-			return err
+			return false, err
 		}
 		s.closeAllConns("snapshot installed")
 		s.treeMu.Lock()
@@ -144,7 +216,7 @@ func (d *driverState) handleReady(rd *zab.Ready) error {
 	}
 	if rd.Truncate {
 		if err := s.store.TruncateAfter(int64(rd.TruncateAfter)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if len(rd.Entries) > 0 {
@@ -153,7 +225,7 @@ func (d *driverState) handleReady(rd *zab.Ready) error {
 			es[i] = storage.Entry{Zxid: int64(e.Zxid), Data: e.Data}
 		}
 		if err := s.store.Append(es...); err != nil {
-			return err
+			return false, err
 		}
 	}
 	// The leader of an established session sends its proposals while its
@@ -164,19 +236,12 @@ func (d *driverState) handleReady(rd *zab.Ready) error {
 	if early {
 		d.send(rd.Messages)
 	}
-	if len(rd.Entries) > 0 || rd.Truncate {
-		t0 := time.Now()
-		if err := s.store.Sync(ctx); err != nil {
-			return err
-		}
-		s.metrics.fsync(time.Since(t0))
-	}
-	if rd.HardState != nil {
-		if err := s.store.SetEpochs(storage.Epochs{Accepted: int64(rd.HardState.AcceptedEpoch),
-			Current: int64(rd.HardState.CurrentEpoch)}); err != nil {
-			return err
-		}
-	}
+	return early, nil
+}
+
+// finishReady does the rest of a Ready once its writes are durable.
+func (d *driverState) finishReady(rd *zab.Ready, early bool) error {
+	s := d.s
 	if !early {
 		d.send(rd.Messages)
 	}
