@@ -195,24 +195,42 @@ func (n *Node) stepNotification(m Message) error {
 		e.recv[m.From] = theirs
 		n.checkElection()
 	case StateFollowing, StateLeading:
-		if m.ElectionEpoch == e.clock && !n.isObserver {
-			e.recv[m.From] = theirs
-		}
 		e.outOf[m.From] = outVote{leader: m.Leader, state: m.State, clock: m.ElectionEpoch}
-		n.checkOutOfElection(m.Leader, m.ElectionEpoch)
+		if m.ElectionEpoch == e.clock && !n.isObserver {
+			// Peers of this round that already decided count with the
+			// LOOKING votes (ZooKeeper's receivedFollowingNotification):
+			// a quorum for their vote ends the election at once, if it
+			// names this peer or a leader that says it is LEADING.
+			e.recv[m.From] = theirs
+			if n.agreeCount(theirs) >= n.quorum && n.leaderConfirmed(m.Leader, e.clock) {
+				e.vote = theirs
+				n.decide(m.Leader)
+				return nil
+			}
+		}
+		n.checkOutOfElection(theirs, m.ElectionEpoch)
 	}
 	return nil
 }
 
-// checkOutOfElection joins an established leader: a quorum of voters
-// follows (or is) leader, and leader itself says it is LEADING.
-func (n *Node) checkOutOfElection(leader uint64, clock uint64) {
-	e := &n.el
+// leaderConfirmed is ZooKeeper's checkLeader: this peer may be the leader
+// of round clock only if that is its own round; another peer only if it
+// said it is LEADING.
+func (n *Node) leaderConfirmed(leader uint64, clock uint64) bool {
 	if leader == n.id {
-		return
+		return clock == n.el.clock
 	}
-	lv, ok := e.outOf[leader]
-	if !ok || lv.state != StateLeading || lv.leader != leader {
+	lv, ok := n.el.outOf[leader]
+	return ok && lv.state == StateLeading && lv.leader == leader
+}
+
+// checkOutOfElection joins an established leader: a quorum of voters
+// follows (or is) the leader of v, and the leader confirmed it (it says
+// it is LEADING, or it is this peer and the round is ours).
+func (n *Node) checkOutOfElection(v vote, clock uint64) {
+	e := &n.el
+	leader := v.leader
+	if !n.leaderConfirmed(leader, clock) {
 		return
 	}
 	c := 0
@@ -227,6 +245,6 @@ func (n *Node) checkOutOfElection(leader uint64, clock uint64) {
 	if clock > e.clock {
 		e.clock = clock
 	}
-	e.vote = vote{leader: leader}
+	e.vote = v
 	n.decide(leader)
 }

@@ -83,3 +83,60 @@ func TestNotificationResendBacksOff(t *testing.T) {
 	}
 	require.Equal(t, []int{1, 3, 7, 11, 15, 19}, sentAt)
 }
+
+// TestElectionLeadsWhenQuorumFollowsIt: a LOOKING peer whose vote names
+// itself, told by a peer of the same round that it already FOLLOWS it,
+// has a quorum and leads (ZooKeeper's receivedFollowingNotification with
+// checkLeader); it must not wait for notifications that never come.
+func TestElectionLeadsWhenQuorumFollowsIt(t *testing.T) {
+	s := newSingle(t, 2, []uint64{1, 2, 3}, nil)
+	st := s.n.Status()
+	require.Equal(t, StateLooking, st.State)
+	s.step(Message{Type: MsgNotification, From: 1, Leader: 2, Zxid: st.LastZxid, PeerEpoch: st.CurrentEpoch,
+		ElectionEpoch: st.ElectionEpoch, State: StateFollowing})
+	require.Equal(t, StateLeading, s.n.Status().State)
+}
+
+// TestElectionLeadsWhenQuorumOutOfElectionFollowsIt: a quorum of voters
+// that left this round follows this peer: it leads.
+func TestElectionLeadsWhenQuorumOutOfElectionFollowsIt(t *testing.T) {
+	s := newSingle(t, 3, []uint64{1, 2, 3, 4, 5}, nil)
+	st := s.n.Status()
+	for _, from := range []uint64{1, 2, 4} {
+		s.step(Message{Type: MsgNotification, From: from, Leader: 3, Zxid: st.LastZxid, PeerEpoch: st.CurrentEpoch,
+			ElectionEpoch: st.ElectionEpoch, State: StateFollowing})
+	}
+	require.Equal(t, StateLeading, s.n.Status().State)
+}
+
+// TestLearnerResendsFollowerInfo: a FOLLOWERINFO refused by a leader that
+// was still finishing its election is sent again at the next tick
+// (ZooKeeper's Learner.connectToLeader retries quickly), and a duplicate
+// LEADERINFO answering the resend is harmless.
+func TestLearnerResendsFollowerInfo(t *testing.T) {
+	s := newSingle(t, 1, []uint64{1, 2, 3}, nil)
+	s.step(Message{Type: MsgNotification, From: 2, Leader: 2, ElectionEpoch: 1, State: StateLooking})
+	s.n.Tick()
+	s.drain()
+	require.Equal(t, StateFollowing, s.n.Status().State)
+	count := func() int {
+		c := 0
+		for _, m := range s.sent {
+			if m.Type == MsgFollowerInfo && m.To == 2 {
+				c++
+			}
+		}
+		return c
+	}
+	require.Equal(t, 1, count())
+	s.n.Tick()
+	s.drain()
+	require.Equal(t, 2, count(), "FOLLOWERINFO resent after a tick")
+	s.peer = 2
+	s.step(Message{Type: MsgLeaderInfo, Epoch: 1})
+	s.step(Message{Type: MsgLeaderInfo, Epoch: 1})
+	s.n.Tick()
+	s.drain()
+	require.Equal(t, 2, count(), "no resend once LEADERINFO arrived")
+	require.Equal(t, StateFollowing, s.n.Status().State)
+}

@@ -34,17 +34,31 @@ func (n *Node) becomeLearner(leaderID uint64, st State) {
 	n.leaveRole()
 	n.state = st
 	n.ln = &learner{leader: leaderID, lastHeard: n.now, started: n.now, reads: map[uint64]Zxid{}}
+	n.sendLearnerInfo()
+}
+
+// sendLearnerInfo sends FOLLOWERINFO (OBSERVERINFO) to the leader.
+func (n *Node) sendLearnerInfo() {
 	t := MsgFollowerInfo
-	if st == StateObserving {
+	if n.state == StateObserving {
 		t = MsgObserverInfo
 	}
-	n.send(Message{Type: t, To: leaderID, Epoch: n.hs.AcceptedEpoch, Zxid: n.log.last()})
+	n.send(Message{Type: t, To: n.ln.leader, Epoch: n.hs.AcceptedEpoch, Zxid: n.log.last()})
 }
 
 func (n *Node) tickLearner() {
 	if n.ln.phase != lpBroadcast {
 		if n.now-n.ln.started > int64(n.cfg.InitLimit) {
 			n.becomeLooking()
+			return
+		}
+		if n.ln.phase == lpDiscovery {
+			// The leader may have refused it while it was still finishing
+			// its election: ask again every tick until LEADERINFO comes
+			// (ZooKeeper's Learner.connectToLeader retries quickly too).
+			// A leader answers a repeat as a new session; a repeated
+			// LEADERINFO is ignored below.
+			n.sendLearnerInfo()
 		}
 		return
 	}
@@ -70,6 +84,11 @@ func (n *Node) stepLearner(m Message) error {
 	}
 	if m.Epoch != ln.epoch {
 		return n.unexpected(m, fmt.Sprintf("epoch %d, session epoch %d", m.Epoch, ln.epoch))
+	}
+	if m.Type == MsgLeaderInfo && ln.phase == lpSync {
+		// The answer to a repeated FOLLOWERINFO: it arrives before any
+		// sync message (FIFO), and the ACKEPOCH already sent answers it.
+		return nil
 	}
 	ln.lastHeard = n.now
 	switch m.Type {

@@ -168,29 +168,13 @@ func (s *sim) settle(maxTicks int, keepDown ...uint64) {
 	s.logf("settle: network healed, all peers up but %v", keepDown)
 	var target []byte
 	var targetZ Zxid
+	// Real peers tick on their own timers, each with a fixed phase, and
+	// messages arrive between ticks: one peer may decide and send, and be
+	// answered, before another peer's tick of the same period (the
+	// election hang of a killed leader's survivors needed exactly that).
+	phase := s.rng.Perm(len(s.ids))
 	for tick := 0; tick < maxTicks && s.failure == ""; tick++ {
-		for round := 0; round < 50; round++ {
-			s.step++
-			moved := false
-			for _, sn := range s.upNodes() {
-				if sn.rd != nil {
-					s.finishReady(sn)
-					moved = true
-				}
-				s.provideSnapshots(sn)
-			}
-			for _, l := range s.links {
-				if len(l.q) > 0 {
-					s.deliver(l)
-					moved = true
-				}
-			}
-			s.pump()
-			s.check()
-			if !moved {
-				break
-			}
-		}
+		s.settleDeliver()
 		if ld := s.leader(); ld != nil && (target == nil || ld.n.ld.epoch != targetZ.Epoch()) {
 			// Propose (again, if the leader changed since) one transaction.
 			target = s.newData()
@@ -206,15 +190,45 @@ func (s *sim) settle(maxTicks int, keepDown ...uint64) {
 			s.settledAt = tick
 			return
 		}
-		s.step++
-		for _, sn := range s.upNodes() {
-			sn.n.Tick()
+		for _, i := range phase {
+			if sn := s.nodes[s.ids[i]]; sn.up {
+				s.step++
+				sn.n.Tick()
+				s.pump()
+				s.check()
+				s.settleDeliver()
+			}
 		}
-		s.pump()
-		s.check()
 	}
 	if s.failure == "" {
 		s.failf("liveness: no proposal committed on every peer within %d ticks of healing", maxTicks)
+	}
+}
+
+// settleDeliver delivers every message in flight and finishes every disk
+// write, repeatedly, until nothing moves.
+func (s *sim) settleDeliver() {
+	for round := 0; round < 50; round++ {
+		s.step++
+		moved := false
+		for _, sn := range s.upNodes() {
+			if sn.rd != nil {
+				s.finishReady(sn)
+				moved = true
+			}
+			s.provideSnapshots(sn)
+		}
+		for _, l := range s.links {
+			if len(l.q) > 0 {
+				s.deliver(l)
+				moved = true
+			}
+		}
+		s.pump()
+		s.check()
+		if !moved {
+			return
+		}
 	}
 }
 
