@@ -9,9 +9,16 @@
 // a vote (proposed leader, its last zxid, its currentEpoch) plus the
 // election epoch and the sender's state; votes are ordered by (peer epoch,
 // zxid, server id); a peer decides once a quorum agrees and no better vote
-// arrives within Config.FinalizeWait ticks, or once a quorum of voters
-// reports FOLLOWING/LEADING the same leader and that leader says LEADING.
+// arrives within Config.FinalizeWait ticks, or at once when a quorum
+// agrees counting peers of the same round that already decided
+// (FOLLOWING/LEADING), or once a quorum of voters reports FOLLOWING/LEADING
+// the same leader and that leader says LEADING (ZooKeeper's checkLeader:
+// if the leader named is this peer, the round must be its own).
 // Observers never vote and never count.
+//
+// A learner sends FOLLOWERINFO (OBSERVERINFO) every tick until LEADERINFO
+// arrives: the leader may not have ended its own election yet when the
+// first one arrives (ZooKeeper's learner retries its connection quickly).
 //
 // The elected leader runs discovery (FOLLOWERINFO with each voter's
 // acceptedEpoch; LEADERINFO with max+1; ACKEPOCH with currentEpoch and last
@@ -87,7 +94,11 @@
 // of one another, that nothing committed is lost, that each epoch has at
 // most one established leader, that logs are contiguous, and that read
 // barriers cover every earlier commit; and that a healed cluster commits
-// again within a bounded number of ticks. Run more seeds with
+// again within a bounded number of ticks, with each peer's timer at a
+// fixed phase and messages arriving between ticks (often with the last
+// leader kept down). sim_liveness_test.go kills the leader of a calm
+// cluster again and again: the survivors must establish a new leader
+// within SyncLimit+2*InitLimit ticks, and the restarted peer must rejoin. Run more seeds with
 // go test ./core/zab -run TestSimSeeds -seeds 100000, or one with -seed N -v.
 // The simulator also compares every protocol decision with what the
 // simulated disks hold (sim_durable_test.go): durable epochs never go

@@ -24,7 +24,7 @@ type mutant struct {
 	catch    string // -run pattern of the test(s) that must fail
 }
 
-// mutants: mutation -> the test that catches it (27 mutants). The simulator
+// mutants: mutation -> the test that catches it (31 mutants). The simulator
 // (TestSimSeeds, 2,000 seeds) catches most of them through the durable-
 // state invariants of sim_durable_test.go, usually within the first seeds.
 // The leader-counts-own-undurable-* mutants show why those invariants are
@@ -140,6 +140,18 @@ var mutants = []mutant{
 	{name: "observer-synced-before-establishment", file: "leader.go",
 		old: "\t\tcase h.observer && !ld.established:", new: "\t\tcase false:",
 		catch: "TestObserverJoinsLeaderBeforeEstablishment"},
+	{name: "learner-never-resends-followerinfo", file: "learner.go",
+		old: "\t\t\tn.sendLearnerInfo()\n\t\t}\n\t\treturn", new: "\t\t}\n\t\treturn",
+		catch: "TestKilledLeaderSurvivorsElectWithLockedPhases|TestLearnerResendsFollowerInfo"},
+	{name: "learner-fails-on-repeated-leaderinfo", file: "learner.go",
+		old: "if m.Type == MsgLeaderInfo && ln.phase == lpSync {", new: "if false {",
+		catch: "TestLearnerResendsFollowerInfo"},
+	{name: "decided-peers-never-end-the-round", file: "election.go",
+		old: "if n.agreeCount(theirs) >= n.quorum && n.leaderConfirmed(m.Leader, e.clock) {", new: "if false {",
+		catch: "TestElectionLeadsWhenQuorumFollowsIt"},
+	{name: "peer-never-leads-from-out-of-election-votes", file: "election.go",
+		old: "\t\treturn clock == n.el.clock", new: "\t\treturn false",
+		catch: "TestElectionLeadsWhenQuorumFollowsIt|TestElectionLeadsWhenQuorumOutOfElectionFollowsIt"},
 	{name: "leader-never-steps-down", file: "leader.go",
 		old: "\t\tif heard < n.quorum {\n\t\t\tn.becomeLooking()\n\t\t\treturn\n\t\t}", new: "\t\t_ = heard",
 		catch: "TestSimSeeds"},

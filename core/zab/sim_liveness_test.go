@@ -124,3 +124,34 @@ func killLeaderSeed(seed uint64) string {
 	}
 	return ""
 }
+
+// TestKilledLeaderSurvivorsElectWithLockedPhases replays the hang of
+// TestClusterKillLeader: leader 3 of three dies, and the survivors' timers
+// keep fixed phases. When 1 ends its finalize wait first, its FOLLOWERINFO
+// reaches 2 while 2 is still LOOKING. Before the fix 2 refused it, led
+// alone for InitLimit ticks while 1 waited for LEADERINFO, both timed out
+// on the same tick, and the same round repeated forever (every phase
+// order hung in some case, with or without the broken connection
+// reported: 9 of these 12 runs failed).
+func TestKilledLeaderSurvivorsElectWithLockedPhases(t *testing.T) {
+	for _, phase := range [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}} {
+		for _, notify := range []bool{false, true} {
+			t.Run(fmt.Sprintf("phases=%v/notify=%v", phase, notify), func(t *testing.T) {
+				s := newScenario(t, 3, 0)
+				c := s.config(1)
+				if s.ticksUntil(phase, electBound(c), func() bool { return s.allFollow(1, 2, 3) }) < 0 {
+					t.Fatal("no leader at start")
+				}
+				if ld := s.leader(); ld.id != 3 {
+					t.Fatalf("leader %d, want 3 (equal logs: the highest id)", ld.id)
+				}
+				s.crash(s.nodes[3], notify)
+				n := s.ticksUntil(phase, 3*c.InitLimit, func() bool { return s.allFollow(1, 2) })
+				s.mustOK(t)
+				if n < 0 || n > c.SyncLimit+c.InitLimit/2 {
+					t.Fatalf("survivors took %d ticks to establish a leader (-1: none within %d)", n, 3*c.InitLimit)
+				}
+			})
+		}
+	}
+}
