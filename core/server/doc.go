@@ -65,9 +65,9 @@
 // leaves the broadcast phase it closes its client connections (as a
 // ZooKeeper learner does); clients reconnect and retry.
 //
-// Deliberate difference from core/znode: exists answers without an ACL
-// check, as Apache ZooKeeper 3.8.0 does (the release the conformance suite
-// is recorded against); znode's Exists follows 3.8.4, which checks READ.
+// exists checks READ on an existing node, as Apache ZooKeeper 3.8.4 and
+// core/znode do (3.8.0 to 3.8.3 checked nothing); srvr reports the
+// version as 3.8.4-zabkit accordingly.
 //
 // Not yet built: per-watch listings for wchc and wchp (core/znode exposes
 // only totals, so both print what wchs prints).

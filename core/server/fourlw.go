@@ -12,7 +12,7 @@ import (
 )
 
 // version is what srvr, stat, mntr and envi report.
-const version = "3.8.0-zabkit"
+const version = "3.8.4-zabkit"
 
 var fourLetterWords = map[string]bool{"ruok": true, "srvr": true, "stat": true, "mntr": true, "conf": true,
 	"cons": true, "crst": true, "srst": true, "envi": true, "wchs": true, "wchc": true, "wchp": true,

@@ -115,10 +115,8 @@ func (c *conn) execRead(p *preq) []byte {
 	}
 	switch r := p.rec.(type) {
 	case *wire.ExistsRequest:
-		// Apache ZooKeeper 3.8.0 (the release the conformance suite is
-		// recorded against) answers exists without an ACL check; core/znode
-		// follows 3.8.4, which checks READ. The server keeps 3.8.0's answer.
-		st, err := t.Exists(r.Path, existsAuth, watcher(r.Watch))
+		// As Apache ZooKeeper 3.8.4: READ is checked on an existing node.
+		st, err := t.Exists(r.Path, auth, watcher(r.Watch))
 		return reply(code(err), &wire.ExistsResponse{Stat: st})
 	case *wire.GetDataRequest:
 		d, st, err := t.GetData(r.Path, auth, watcher(r.Watch))
@@ -185,9 +183,6 @@ func (c *conn) execRead(p *preq) []byte {
 	}
 	return reply(wire.CodeUnimplemented, nil)
 }
-
-// existsAuth lets exists see every node, as ZooKeeper 3.8.0 does.
-var existsAuth = []wire.ID{znode.SuperID}
 
 // deliverOwn queues SetWatches' catch-up events ahead of its reply.
 func (c *conn) deliverOwn(evs []znode.Event) {

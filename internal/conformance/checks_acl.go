@@ -41,7 +41,7 @@ func checkACLWorld(t *testing.T, e *env) {
 	e.code(err, CodeNoAuth, "create child without CREATE")
 	_, err = c.SetACL(ctx, ro, OpenACL, -1)
 	e.code(err, CodeNoAuth, "setACL without ADMIN")
-	// getACL needs READ or ADMIN; exists needs nothing.
+	// getACL needs READ or ADMIN.
 	if _, _, err := c.GetACL(ctx, ro); err != nil {
 		t.Errorf("getACL with READ: %v", err)
 	}
@@ -56,8 +56,18 @@ func checkACLWorld(t *testing.T, e *env) {
 	e.code(err, CodeNoAuth, "children without READ")
 	_, _, err = c.GetACL(ctx, wo)
 	e.code(err, CodeNoAuth, "getACL without READ or ADMIN")
-	if ok, _, err := c.Exists(ctx, wo); err != nil || !ok {
-		t.Errorf("exists needs no permission: %v, %v", ok, err)
+	// exists on a node the caller may not READ: Apache ZooKeeper 3.8.4
+	// (FinalRequestProcessor) checks READ and answers NoAuth, 3.8.0 to 3.8.3
+	// check nothing. zabkit follows 3.8.4, the newer and safer behaviour
+	// (exists no longer leaks the Stat of an unreadable node); the backend's
+	// version, probed with srvr, decides which answer is expected.
+	switch ok, _, err := c.Exists(ctx, wo); {
+	case e.backend.versionErr != nil:
+		t.Logf("exists without READ = %v, %v (not checked: %v)", ok, err, e.backend.versionErr)
+	case e.backend.version.existsChecksRead():
+		e.code(err, CodeNoAuth, "exists without READ on %s", e.backend.version)
+	case err != nil || !ok:
+		t.Errorf("exists needs no permission on %s: %v, %v", e.backend.version, ok, err)
 	}
 	if _, err := c.Set(ctx, wo, []byte("w"), -1); err != nil {
 		t.Errorf("set with WRITE: %v", err)

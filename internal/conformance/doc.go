@@ -55,7 +55,9 @@
 //   - delete / and delete /zookeeper answer BadArguments; create / answers
 //     NodeExists; addAuth with an unknown scheme answers AuthFailed and drops
 //     the connection; reconfig answers ReconfigDisabled unless enabled.
-//   - getACL needs READ or ADMIN; exists needs no permission; deleting a
+//   - getACL needs READ or ADMIN; exists on an existing node needs READ
+//     since 3.8.4 (3.8.0 to 3.8.3 need no permission: the suite reads the
+//     server's version with the srvr four-letter word); deleting a
 //     child needs DELETE on the parent only; "auth" ACLs expand to the
 //     session's digest identities and are InvalidACL without one.
 package conformance

@@ -121,6 +121,9 @@ func randomID() string {
 // backend is what the probe learnt about the servers.
 type backend struct {
 	lacks map[feature]string
+	// version is what srvr reported; versionErr says why it is unknown.
+	version    serverVersion
+	versionErr error
 }
 
 // probeBackend checks the servers answer and which optional features they
@@ -144,6 +147,10 @@ func probeBackend(t *testing.T, servers string, o options) backend {
 		c.Close()
 	}
 	probeTTL(ctx, t, servers, o, b)
+	b.version, b.versionErr = probeVersion(ctx, servers)
+	if b.versionErr != nil {
+		t.Logf("conformance: server version unknown (%v): version-dependent assertions are skipped", b.versionErr)
+	}
 	return b
 }
 
