@@ -69,8 +69,8 @@
 // core/znode do (3.8.0 to 3.8.3 checked nothing); srvr reports the
 // version as 3.8.4-zabkit accordingly.
 //
-// Not yet built: per-watch listings for wchc and wchp (core/znode exposes
-// only totals, so both print what wchs prints).
+// The wchc and wchp four-letter words list watches per session and per
+// path from core/znode's WatchesByWatcher and WatchesByPath snapshots.
 //
 // # Tests
 //

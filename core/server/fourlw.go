@@ -118,12 +118,7 @@ func (s *Server) fourLetterText(cmd string, self *conn) string {
 		fmt.Fprintf(&b, "Environment:\nzookeeper.version=%s\nhost.name=%s\ngo.version=%s\nos.name=%s\nos.arch=%s\nuser.dir=%s\n",
 			version, host, runtime.Version(), runtime.GOOS, runtime.GOARCH, wd())
 	case "wchs", "wchc", "wchp":
-		// core/znode has no per-connection or per-path listing of its
-		// watch registry; the three words report the totals.
-		s.connMu.Lock()
-		n := len(s.conns)
-		s.connMu.Unlock()
-		fmt.Fprintf(&b, "%d connections watching %d paths\nTotal watches:%d\n", n, st.WatchCount, st.WatchCount)
+		s.writeWatches(&b, cmd)
 	case "dump":
 		s.treeMu.RLock()
 		sess := s.tree.Sessions()
