@@ -69,6 +69,13 @@
 // core/znode do (3.8.0 to 3.8.3 checked nothing); srvr reports the
 // version as 3.8.4-zabkit accordingly.
 //
+// Logs (slog, Config.Logger) carry one Info line per significant event:
+// "elected" (leader), "following" or "observing", then "synced" with
+// mode=DIFF, TRUNC or SNAP (a learner, inferred from the Ready of its
+// synchronization: a snapshot to install is SNAP, a truncation TRUNC,
+// otherwise DIFF), "session expired", "snapshot taken"; everything else is
+// Debug or a warning.
+//
 // The wchc and wchp four-letter words list watches per session and per
 // path from core/znode's WatchesByWatcher and WatchesByPath snapshots.
 //

@@ -30,6 +30,7 @@ type driverState struct {
 	lastReap   time.Time
 	reapUntil  int64 // zxid of the last reap txn proposed
 	electStart time.Time
+	syncMode   string // "SNAP" or "TRUNC" once this learner's sync installed a snapshot or truncated
 }
 
 type barrier struct {
@@ -193,6 +194,17 @@ func (d *driverState) finishInflight(err error) error {
 func (d *driverState) beginReady(rd *zab.Ready) (bool, error) {
 	s := d.s
 	ctx := context.Background()
+	if rd.Status.State != zab.StateLeading {
+		// How the leader synchronizes this learner, for the "synced" log
+		// line: a snapshot to install is a SNAP, a truncation a TRUNC
+		// (possibly followed by a DIFF), anything else a DIFF.
+		switch {
+		case rd.Snapshot != nil:
+			d.syncMode = "SNAP"
+		case rd.Truncate && d.syncMode == "":
+			d.syncMode = "TRUNC"
+		}
+	}
 	if rd.Snapshot != nil {
 		snap := rd.Snapshot
 		tree, err := znode.ReadSnapshot(bytes.NewReader(snap.Data), znode.Config{ExtendedTypes: s.cfg.ExtendedTypes})
@@ -307,7 +319,12 @@ func (d *driverState) afterReady(st zab.Status) {
 	}
 	if serving && !d.serving {
 		s.metrics.election(time.Since(d.electStart))
-		s.log.Info("serving", "state", st.State, "epoch", st.Epoch, "leader", st.Leader)
+	}
+	if serving && (!d.serving || st.Epoch != d.epoch) {
+		d.logServing(st)
+	}
+	if st.State == zab.StateLooking {
+		d.syncMode = ""
 	}
 	if !serving && d.serving {
 		d.electStart = time.Now()
@@ -325,6 +342,29 @@ func (d *driverState) afterReady(st zab.Status) {
 			d.startBarrier(b)
 		}
 	}
+}
+
+// logServing logs, once per established epoch, the role this server
+// took: "elected" on a leader; "following" or "observing", then "synced"
+// with mode=DIFF, TRUNC or SNAP, on a learner.
+func (d *driverState) logServing(st zab.Status) {
+	s := d.s
+	switch st.State {
+	case zab.StateLeading:
+		s.log.Info("elected", "epoch", st.Epoch, "zxid", st.LastZxid, "after", time.Since(d.electStart))
+	case zab.StateFollowing, zab.StateObserving:
+		msg := "following"
+		if st.State == zab.StateObserving {
+			msg = "observing"
+		}
+		s.log.Info(msg, "leader", st.Leader, "epoch", st.Epoch)
+		mode := d.syncMode
+		if mode == "" {
+			mode = "DIFF"
+		}
+		s.log.Info("synced", "mode", mode, "leader", st.Leader, "epoch", st.Epoch, "zxid", st.LastZxid)
+	}
+	d.syncMode = ""
 }
 
 // onTick runs once per tick: session expiry and reaping on the leader,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strconv"
 	"testing"
 	"time"
 
@@ -71,9 +73,11 @@ func TestFollowerRestartCatchesUp(t *testing.T) {
 		name   string
 		writes int
 		snap   int
-	}{{"diff", 10, 100000}, {"snap", 60, 10}} {
+		mode   string // of the restarted follower's "synced" log line
+	}{{"diff", 10, 100000, "DIFF"}, {"snap", 60, 10, "SNAP"}} {
 		t.Run(tt.name, func(t *testing.T) {
-			tc := newCluster(t, 3, 0, false, func(c *Config) { c.SnapCount = tt.snap })
+			logs := newLogRecorder()
+			tc := newCluster(t, 3, 0, false, func(c *Config) { c.SnapCount, c.Logger = tt.snap, slog.New(logs) })
 			leader := tc.leader()
 			f := (leader + 1) % 3
 			tc.kill(f)
@@ -85,11 +89,19 @@ func TestFollowerRestartCatchesUp(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			fid := strconv.Itoa(f + 1)
+			before := len(logs.find(map[string]string{"msg": "synced", "server": fid}))
 			tc.restart(f)
 			tc.waitServing()
 			tc.waitConverged()
 			if !hasNode(tc.servers[f], fmt.Sprintf("/c-%d", tt.writes-1)) {
 				t.Fatal("restarted follower lacks the last write")
+			}
+			waitFor(t, 30*time.Second, "the restarted follower's synced log line", func() bool {
+				return len(logs.find(map[string]string{"msg": "synced", "server": fid})) > before
+			})
+			if got := logs.find(map[string]string{"msg": "synced", "server": fid})[before]; got["mode"] != tt.mode {
+				t.Errorf("the restarted follower synced with %v, want mode=%s", got, tt.mode)
 			}
 		})
 	}
@@ -97,9 +109,11 @@ func TestFollowerRestartCatchesUp(t *testing.T) {
 
 // TestIsolatedLeaderTruncated: a leader cut off from its followers logs a
 // proposal nobody else has; the others elect a new leader and move on; the
-// old leader rejoins, drops the orphan (TRUNC or SNAP) and converges.
+// old leader rejoins, is synchronized by TRUNC (its "synced" log line
+// says so), drops the orphan and converges.
 func TestIsolatedLeaderTruncated(t *testing.T) {
-	tc := newCluster(t, 3, 0, false)
+	logs := newLogRecorder()
+	tc := newCluster(t, 3, 0, false, func(c *Config) { c.Logger = slog.New(logs) })
 	old := tc.leader()
 	oc := dialClient(t, tc.servers[old].ClientAddr())
 	for i := range 3 {
@@ -140,6 +154,16 @@ func TestIsolatedLeaderTruncated(t *testing.T) {
 	tc.net.Heal()
 	tc.waitServing()
 	tc.waitConverged()
+	oldID := strconv.Itoa(old + 1)
+	waitFor(t, 30*time.Second, "the old leader's synced log line", func() bool {
+		return len(logs.find(map[string]string{"msg": "synced", "server": oldID})) > 0
+	})
+	if got := logs.find(map[string]string{"msg": "synced", "server": oldID}); got[0]["mode"] != "TRUNC" {
+		t.Errorf("the old leader rejoined with %v, want mode=TRUNC", got)
+	}
+	if got := logs.find(map[string]string{"msg": "elected"}); len(got) < 2 {
+		t.Errorf("elected logged %d times, want the first and the new leader: %v", len(got), got)
+	}
 	for _, s := range tc.servers {
 		if hasNode(s, "/orphan") {
 			t.Errorf("server %d kept the orphaned proposal", s.ID())
