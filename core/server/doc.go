@@ -43,6 +43,14 @@
 // returns; everyone else sends only after it (acks leave only once
 // durable).
 //
+// Both transports keep each peer's messages FIFO across reconnects, as
+// core/zab requires: a replaced TCP connection's reader finishes and its
+// break (Inbound.Down, which the driver turns into ReportUnreachable) is
+// queued before the new connection's first message; MemNetwork gives each
+// link direction a generation, advanced by a partition, a heal or the
+// re-attachment or close of either end, and drops what an older
+// generation still had in flight.
+//
 // Writes go, in the order the client sent them, to the leader (through
 // zab's Forward), which checks the session (SessionExpired,
 // SessionMoved), runs znode's Prep and proposes the txn, error txns

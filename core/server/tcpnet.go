@@ -103,6 +103,9 @@ type tcpConn struct {
 	nc   net.Conn
 	out  *queue[[]byte]
 	once sync.Once
+	// done is closed once serve has finished with this connection: its
+	// reader stopped and its break was queued for the driver.
+	done chan struct{}
 }
 
 func (t *tcpTransport) Send(m zab.Message) {
@@ -273,9 +276,14 @@ func (t *tcpTransport) dialLoop(peer uint64, addr string) {
 }
 
 // serve runs one established connection until it breaks; a newer
-// connection to the same peer replaces it.
+// connection to the same peer replaces it. FIFO across reconnects (as
+// core/zab requires): the new connection's reader starts only once the
+// replaced connection's serve has finished, that is once its reader
+// stopped and its break (Down) was queued, so no message of the older
+// connection follows the break or any message of the newer one.
 func (t *tcpTransport) serve(peer uint64, nc net.Conn) {
-	c := &tcpConn{peer: peer, nc: nc, out: newQueue[[]byte]()}
+	c := &tcpConn{peer: peer, nc: nc, out: newQueue[[]byte](), done: make(chan struct{})}
+	defer close(c.done)
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
@@ -288,6 +296,7 @@ func (t *tcpTransport) serve(peer uint64, nc net.Conn) {
 	t.mu.Unlock()
 	if old != nil {
 		old.close()
+		<-old.done // closing its socket ends its reader promptly
 	}
 	t.log.Debug("peer connected", "peer", peer)
 	var wg sync.WaitGroup
