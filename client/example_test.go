@@ -9,35 +9,54 @@ import (
 	"time"
 
 	"github.com/zabkit/zabkit/client"
+	// Test-only: the external test package may start an in-process
+	// ensemble (which imports core); package client itself never does.
+	"github.com/zabkit/zabkit/ensemble"
 )
 
-// The examples connect to the ensemble named by ZABKIT_ZK_SERVERS (for
-// example "127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183"). They have no
-// "Output:" comment, so `go test` compiles them without running them;
-// TestExamples runs them when the variable is set.
+// exampleServers returns the connect string the examples dial and a
+// function that releases it: the ensemble in ZABKIT_ZK_SERVERS when set
+// (CI runs the examples against Apache ZooKeeper that way), otherwise a
+// fresh in-process zabkit ensemble. The output is the same for both. In
+// production the connect string names the servers, e.g.
+// "zk1:2181,zk2:2181,zk3:2181".
+func exampleServers() (connect string, stop func()) {
+	if s := os.Getenv("ZABKIT_ZK_SERVERS"); s != "" {
+		return s, func() {}
+	}
+	e, err := ensemble.Start(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	return e.Servers(), func() { _ = e.Close() }
+}
 
 func ExampleDial() {
+	servers, stop := exampleServers()
+	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, os.Getenv("ZABKIT_ZK_SERVERS"),
-		client.WithSessionTimeout(10*time.Second))
+	c, err := client.Dial(ctx, servers, client.WithSessionTimeout(10*time.Second))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer c.Close(context.Background())
 
-	// Follow the session's state in the background.
-	go func() {
-		for s := range c.States(ctx) {
-			log.Printf("session state: %v", s)
-		}
-	}()
+	// Follow the session's state: the current one first, then every change
+	// until the session ends (usually read in a goroutine of its own).
+	states := c.States(ctx)
+	fmt.Println("state:", <-states)
 	fmt.Println("connected:", c.State())
+	// Output:
+	// state: Connected
+	// connected: Connected
 }
 
 func ExampleConn_Create() {
+	servers, stop := exampleServers()
+	defer stop()
 	ctx := context.Background()
-	c, err := client.Dial(ctx, os.Getenv("ZABKIT_ZK_SERVERS"))
+	c, err := client.Dial(ctx, servers)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -58,11 +77,16 @@ func ExampleConn_Create() {
 	}
 	_ = c.Delete(ctx, p, client.AnyVersion)
 	_ = c.Delete(ctx, base, client.AnyVersion)
+	// Output:
+	// /job-0000000000 7 true
+	// already exists
 }
 
 func ExampleConn_GetW() {
+	servers, stop := exampleServers()
+	defer stop()
 	ctx := context.Background()
-	c, err := client.Dial(ctx, os.Getenv("ZABKIT_ZK_SERVERS"))
+	c, err := client.Dial(ctx, servers)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -82,11 +106,16 @@ func ExampleConn_GetW() {
 	}
 	ev := <-changed // exactly one event, then the channel closes
 	fmt.Println(ev.Type)
+	// Output:
+	// v1
+	// NodeDataChanged
 }
 
 func ExampleConn_AddWatch() {
+	servers, stop := exampleServers()
+	defer stop()
 	ctx := context.Background()
-	c, err := client.Dial(ctx, os.Getenv("ZABKIT_ZK_SERVERS"))
+	c, err := client.Dial(ctx, servers)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -106,11 +135,15 @@ func ExampleConn_AddWatch() {
 	ev := <-w.Events()
 	fmt.Println(ev.Type, ev.Path[len(base):])
 	_ = w.Remove(ctx)
+	// Output:
+	// NodeCreated /a
 }
 
 func ExampleConn_Multi() {
+	servers, stop := exampleServers()
+	defer stop()
 	ctx := context.Background()
-	c, err := client.Dial(ctx, os.Getenv("ZABKIT_ZK_SERVERS"))
+	c, err := client.Dial(ctx, servers)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -138,12 +171,17 @@ func ExampleConn_Multi() {
 		client.DeleteOp{Path: base + "/config", Version: client.AnyVersion},
 		client.DeleteOp{Path: base, Version: client.AnyVersion},
 	)
+	// Output:
+	// 2 /config
+	// true true
 }
 
 func ExampleRetry() {
+	servers, stop := exampleServers()
+	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, os.Getenv("ZABKIT_ZK_SERVERS"))
+	c, err := client.Dial(ctx, servers)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -155,11 +193,15 @@ func ExampleRetry() {
 		return d, err
 	})
 	fmt.Println(len(data), err)
+	// Output:
+	// 0 <nil>
 }
 
 func ExampleConn_CreateProtected() {
+	servers, stop := exampleServers()
+	defer stop()
 	ctx := context.Background()
-	c, err := client.Dial(ctx, os.Getenv("ZABKIT_ZK_SERVERS"))
+	c, err := client.Dial(ctx, servers)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -176,4 +218,6 @@ func ExampleConn_CreateProtected() {
 	}
 	name := p[len(base)+1:]
 	fmt.Println(client.IsProtected(name), client.StripProtected(name))
+	// Output:
+	// true lock-0000000000
 }
