@@ -121,7 +121,7 @@ func (c *Conn) CreateProtected(ctx context.Context, path string, data []byte, mo
 		// A parent found in place may still be reaped (an empty container)
 		// before the create lands: make the parents again a few times.
 		for try := 0; o.parents && errors.Is(err, ErrNoNode) && try < 3; try++ {
-			if perr := c.createParentContainers(ctx, parent); perr != nil {
+			if perr := c.createParentContainers(ctx, parent); perr != nil && !errors.Is(perr, ErrNoNode) {
 				return "", Stat{}, perr
 			}
 			p, st, err = c.Create(ctx, ppath, data, mode, acl)

@@ -35,7 +35,12 @@ func WithParentContainers() ProtectedOption {
 }
 
 // createParentContainers creates dir and its missing ancestors as
-// containers, from the top down; existing nodes are left as they are.
+// containers, from the top down; existing nodes are left as they are. It
+// creates rather than first asking Exists: a local read may be stale (a
+// lagging follower, or an empty container the leader has just reaped),
+// while a create is decided on the leader. An ancestor reaped between two
+// of these creates makes the next one fail with ErrNoNode, which the
+// caller's bounded retry handles.
 func (c *Conn) createParentContainers(ctx context.Context, dir string) error {
 	mode := ModeContainer
 	for i := 1; i <= len(dir); i++ {
@@ -46,14 +51,7 @@ func (c *Conn) createParentContainers(ctx context.Context, dir string) error {
 		if p == "/" {
 			continue
 		}
-		ok, _, err := c.Exists(ctx, p)
-		if err != nil {
-			return err
-		}
-		if ok {
-			continue
-		}
-		_, _, err = c.Create(ctx, p, nil, mode, nil)
+		_, _, err := c.Create(ctx, p, nil, mode, nil)
 		if errors.Is(err, ErrUnimplemented) && mode == ModeContainer {
 			mode = ModePersistent
 			_, _, err = c.Create(ctx, p, nil, mode, nil)
