@@ -58,14 +58,14 @@ func TestFaultRunLeaderSessionExpired(t *testing.T) {
 	}
 }
 
-// Fault: the leader's own server is killed. Expectation with a grace
-// period: the client reconnects elsewhere, leadership stays (same token,
-// Lost open) and no other candidate leads.
+// Fault: the leader's own server (a follower of the ensemble) is killed.
+// Expectation with a grace period: the client reconnects elsewhere,
+// leadership stays (same token, Lost open) and no other candidate leads.
 func TestFaultLeaderServerKilled(t *testing.T) {
 	servers := zktest.Ensemble(t)
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
-	ca := zktest.Dial(t)
+	ca, victim := zktest.DialFollowers(t, servers)
 	a := New(ca, dir, WithSuspendGrace(zktest.SessionTimeout/3))
 	if err := a.Campaign(ctx, "a"); err != nil {
 		t.Fatal(err)
@@ -78,7 +78,6 @@ func TestFaultLeaderServerKilled(t *testing.T) {
 	tok := a.Token()
 	states := ca.States(ctx)
 	<-states
-	victim := zktest.ByAddr(t, servers, ca.Server())
 	victim.Kill(t)
 	defer victim.Restart(t)
 	for s := range states {

@@ -77,15 +77,15 @@ func TestFaultMutexWaiterSessionExpired(t *testing.T) {
 	}
 }
 
-// Fault: the server the holder is connected to is killed. Expectation with
-// a grace period: the client reconnects to another server within the grace,
+// Fault: the server the holder is connected to (a follower of the
+// ensemble) is killed. Expectation with a grace period: the client reconnects to another server within the grace,
 // Lost stays open, the lock node (same token) is still the holder's and no
 // one else gets the lock; without a grace period Lost closes at once.
 func TestFaultMutexHolderServerKilled(t *testing.T) {
 	servers := zktest.Ensemble(t)
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
-	ca := zktest.Dial(t)
+	ca, victim := zktest.DialFollowers(t, servers)
 	a := NewMutex(ca, dir, WithSuspendGrace(zktest.SessionTimeout/3))
 	strict := NewMutex(ca, zktest.Root(t)) // default grace: zero
 	other := NewMutex(zktest.Dial(t), dir)
@@ -98,7 +98,6 @@ func TestFaultMutexHolderServerKilled(t *testing.T) {
 	tok := a.Token()
 	states := ca.States(ctx)
 	<-states // current
-	victim := zktest.ByAddr(t, servers, ca.Server())
 	victim.Kill(t)
 	defer victim.Restart(t)
 	for s := range states {

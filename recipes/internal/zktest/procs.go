@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/ensemble"
 )
 
@@ -280,4 +281,32 @@ func poll(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		<-tick.C
 	}
+}
+
+// DialFollowers opens a session (closed at cleanup) whose connect string
+// holds only the ensemble's followers, and returns it with the follower it
+// is connected to. Killing that server then leaves a quorum that needs no
+// election, so the client reconnects to the other follower at once: tests
+// of "the client's own server dies" use it to stay independent of how long
+// an election takes. (Killing the ensemble leader is a different fault,
+// tested on its own.)
+func DialFollowers(t testing.TB, servers []*Server, opts ...client.Option) (*client.Conn, *Server) {
+	t.Helper()
+	leader := Leader(t, servers)
+	var addrs []string
+	for _, s := range servers {
+		if s != leader {
+			addrs = append(addrs, s.Addr)
+		}
+	}
+	opts = append([]client.Option{
+		client.WithSessionTimeout(SessionTimeout),
+		client.WithServerOrder(func([]string) {}), // first follower first
+	}, opts...)
+	c, err := client.Dial(Ctx(t), strings.Join(addrs, ","), opts...)
+	if err != nil {
+		t.Fatalf("Dial %v: %v", addrs, err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c, ByAddr(t, servers, c.Server())
 }
