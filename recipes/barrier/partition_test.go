@@ -8,17 +8,19 @@ import (
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 )
 
-// Fault: the last participant of a double barrier reaches only a server
-// partitioned from the quorum (in-process ensemble only). Expectation: no
+// Fault: the last participant of a double barrier is cut off from the
+// majority (every zktest.Partition kind) before it enters. Expectation: no
 // one passes Enter while it is cut off (its node cannot be created, so
 // the majority still counts two participants); once healed, within its
 // session timeout, it joins with the same session and all three pass
 // Enter, then Leave.
 func TestFaultDoubleBarrierPartitionedParticipant(t *testing.T) {
-	e := zktest.InProcess(t)
+	zktest.Partitions(t, testDoubleBarrierPartitionedParticipant)
+}
+
+func testDoubleBarrierPartitionedParticipant(t *testing.T, p *zktest.Partition) {
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
-	f := zktest.Follower(t)
 	const n = 3
 	entered := make(chan int, n)
 	var bars []*DoubleBarrier
@@ -36,14 +38,12 @@ func TestFaultDoubleBarrierPartitionedParticipant(t *testing.T) {
 	waitParticipants(t, watcher, dir, n-1)
 
 	// The third participant's session outlives the partition.
-	cc := zktest.DialOnly(t, f, client.WithSessionTimeout(20*time.Second))
+	cc := p.Dial(t, client.WithSessionTimeout(zktest.SurvivingSessionTimeout))
 	states := cc.States(ctx)
-	if err := e.Partition([]int{f}, zktest.Others(t, f)); err != nil {
-		t.Fatal(err)
-	}
+	p.Cut(t)
 	for s := range states {
 		if !s.Connected() {
-			break // the cut-off server dropped the client
+			break // the client noticed the cut
 		}
 	}
 	last := NewDoubleBarrier(cc, dir, n)
@@ -63,9 +63,7 @@ func TestFaultDoubleBarrierPartitionedParticipant(t *testing.T) {
 	default:
 	}
 
-	if err := e.Heal(); err != nil {
-		t.Fatal(err)
-	}
+	p.Heal(t)
 	for range n {
 		zktest.Wait(t, entered, 30*time.Second, "every participant to pass Enter after healing")
 	}

@@ -8,22 +8,24 @@ import (
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 )
 
-// Fault: an application's only server is partitioned from the quorum
-// (in-process ensemble only) while the key changes on the majority.
+// Fault: an application is cut off from the majority (every
+// zktest.Partition kind) while the key changes on the majority.
 // Expectation: its Cache says Stale while cut off, and keeps serving the
 // old value locally; once healed (within the session timeout, same
 // session) the Cache holds the new value and is no longer stale, and the
 // Watch ends on the new value.
 func TestFaultCacheAndWatchPartitioned(t *testing.T) {
-	e := zktest.InProcess(t)
+	zktest.Partitions(t, testCacheAndWatchPartitioned)
+}
+
+func testCacheAndWatchPartitioned(t *testing.T, p *zktest.Partition) {
 	ctx := zktest.Ctx(t)
 	base := zktest.Root(t)
 	writer := New(zktest.Dial(t), base)
 	if _, err := writer.Set(ctx, "db/url", []byte("old"), AnyVersion); err != nil {
 		t.Fatal(err)
 	}
-	f := zktest.Follower(t)
-	ac := zktest.DialOnly(t, f, client.WithSessionTimeout(20*time.Second))
+	ac := p.Dial(t, client.WithSessionTimeout(zktest.SurvivingSessionTimeout))
 	app := New(ac, base)
 	defer app.Close(ctx)
 	cache, err := app.NewCache(ctx)
@@ -37,9 +39,7 @@ func TestFaultCacheAndWatchPartitioned(t *testing.T) {
 		t.Fatalf("first watched value %q, want old", v.Data)
 	}
 
-	if err := e.Partition([]int{f}, zktest.Others(t, f)); err != nil {
-		t.Fatal(err)
-	}
+	p.Cut(t)
 	for !cache.Stale() {
 		zktest.Wait(t, cache.Changed(), 20*time.Second, "the cut-off cache to turn stale")
 	}
@@ -50,9 +50,7 @@ func TestFaultCacheAndWatchPartitioned(t *testing.T) {
 		t.Fatalf("stale cache reads %q %v, want the old value", v.Data, ok)
 	}
 
-	if err := e.Heal(); err != nil {
-		t.Fatal(err)
-	}
+	p.Heal(t)
 	waitCached(t, cache, "db/url", "new")
 	for cache.Stale() {
 		zktest.Wait(t, cache.Changed(), 20*time.Second, "the healed cache to be current")

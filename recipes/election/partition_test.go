@@ -10,18 +10,21 @@ import (
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 )
 
-// Fault: the leader's server is partitioned from the quorum (in-process
-// ensemble only), and the leader can reach no other server. Expectation:
+// Fault: the leader is cut off from the majority (every zktest.Partition
+// kind: its only server partitioned from the quorum, or its own network
+// cut). Expectation:
 // its fn's context is cancelled with ErrLost; the other candidate leads
 // only once the old leader's node went with its session, with a greater
 // token; after healing, the cut-off client learns its session expired and
 // its Run returns ErrSessionLost.
 func TestFaultRunLeaderPartitioned(t *testing.T) {
-	e := zktest.InProcess(t)
+	zktest.Partitions(t, testRunLeaderPartitioned)
+}
+
+func testRunLeaderPartitioned(t *testing.T, p *zktest.Partition) {
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
-	f := zktest.Follower(t)
-	ca := zktest.DialOnly(t, f)
+	ca := p.Dial(t)
 	a := New(ca, dir)
 	aLeads := make(chan context.Context, 1)
 	aDone := make(chan error, 1)
@@ -48,9 +51,7 @@ func TestFaultRunLeaderPartitioned(t *testing.T) {
 	}()
 	waitCandidates(t, dir, 2)
 
-	if err := e.Partition([]int{f}, zktest.Others(t, f)); err != nil {
-		t.Fatal(err)
-	}
+	p.Cut(t)
 	<-lctx.Done()
 	if cause := context.Cause(lctx); !errors.Is(cause, ErrLost) {
 		t.Fatalf("cut-off leader's fn context cause %v, want ErrLost", cause)
@@ -62,9 +63,7 @@ func TestFaultRunLeaderPartitioned(t *testing.T) {
 	if tokB <= tokA {
 		t.Fatalf("b's token %d not greater than the cut-off leader's %d", tokB, tokA)
 	}
-	if err := e.Heal(); err != nil {
-		t.Fatal(err)
-	}
+	p.Heal(t)
 	if err := zktest.Wait(t, aDone, 30*time.Second, "a's Run to return"); !errors.Is(err, ErrSessionLost) {
 		t.Fatalf("cut-off leader's Run: %v, want ErrSessionLost", err)
 	}

@@ -9,19 +9,22 @@ import (
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 )
 
-// Fault: the holder's server is partitioned from the quorum (in-process
-// ensemble only), and the holder can reach no other server. Expectation:
+// Fault: the holder is cut off from the majority (every zktest.Partition
+// kind: its only server partitioned from the quorum, or its own network
+// cut). Expectation:
 // Lost closes (the holder stops acting as owner); the waiter on the
 // majority gets the lock only through the holder's node going, that is
 // once the holder's session expired on the servers, with a greater
 // fencing token; after healing, the cut-off client learns its session
 // expired and its Unlock reports success (the node is gone).
 func TestFaultMutexHolderPartitioned(t *testing.T) {
-	e := zktest.InProcess(t)
+	zktest.Partitions(t, testMutexHolderPartitioned)
+}
+
+func testMutexHolderPartitioned(t *testing.T, p *zktest.Partition) {
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
-	f := zktest.Follower(t)
-	ca := zktest.DialOnly(t, f)
+	ca := p.Dial(t)
 	a := NewMutex(ca, dir)
 	if err := a.Lock(ctx); err != nil {
 		t.Fatal(err)
@@ -33,9 +36,7 @@ func TestFaultMutexHolderPartitioned(t *testing.T) {
 	go func() { got <- b.Lock(ctx) }()
 	waitChildren(t, cb, dir, 2)
 
-	if err := e.Partition([]int{f}, zktest.Others(t, f)); err != nil {
-		t.Fatal(err)
-	}
+	p.Cut(t)
 	zktest.Wait(t, a.Lost(), 20*time.Second, "Lost of the cut-off holder")
 	if err := zktest.Wait(t, got, 30*time.Second, "the waiter on the majority to get the lock"); err != nil {
 		t.Fatal(err)
@@ -46,9 +47,7 @@ func TestFaultMutexHolderPartitioned(t *testing.T) {
 	if b.Token() <= tokA {
 		t.Fatalf("new holder's token %d not greater than the cut-off holder's %d", b.Token(), tokA)
 	}
-	if err := e.Heal(); err != nil {
-		t.Fatal(err)
-	}
+	p.Heal(t)
 	zktest.Wait(t, ca.Done(), 30*time.Second, "the cut-off client to learn its session ended")
 	if !errors.Is(ca.Err(), client.ErrSessionExpired) {
 		t.Fatalf("cut-off client's session ended with %v, want ErrSessionExpired", ca.Err())

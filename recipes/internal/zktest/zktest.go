@@ -6,8 +6,11 @@
 // step), every test uses that ensemble; otherwise every test gets its own
 // 3-server in-process zabkit ensemble (package ensembletest), started by
 // the first helper the test calls, so plain `go test ./...` runs every
-// recipe test, fault tests included, without Java. Partitions exist only
-// in process: InProcess skips the test on an external ensemble.
+// recipe test, fault tests included, without Java. Faults only the
+// in-process ensemble can inject (a server partitioned from its quorum,
+// pauses) use InProcess, which skips the test on an external ensemble;
+// Partitions runs a partition test under every kind the backend supports,
+// so cutting a client's network off the ensemble runs on both.
 package zktest
 
 import (
