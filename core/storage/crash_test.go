@@ -21,7 +21,19 @@ import (
 // returns a synced prefix: nothing synced is lost, nothing corrupt or out
 // of order is replayed.
 
-const crashDir = "/data"
+const (
+	crashDir    = "/data"
+	crashLogDir = "/txnlog"
+)
+
+// crashLayout is where a crash test keeps its files: logDir "" keeps the
+// log with the snapshots in crashDir, as without WithLogDir.
+type crashLayout struct {
+	name   string
+	logDir string
+}
+
+var crashLayouts = []crashLayout{{"one dir", ""}, {"separate log dir", crashLogDir}}
 
 func zx(epoch, counter int64) int64 { return epoch<<32 | counter }
 
@@ -198,19 +210,19 @@ func crashWorkload() []crashStep {
 
 const crashSegSize = 300 // small: size-based rolls happen too
 
-func openCrashDisk(fsys FS) (*Disk, error) {
-	return Open(crashDir, WithFS(fsys), WithSegmentSize(crashSegSize), WithMaxEntrySize(1<<10))
+func openCrashDisk(fsys FS, lay crashLayout) (*Disk, error) {
+	return Open(crashDir, WithFS(fsys), WithLogDir(lay.logDir), WithSegmentSize(crashSegSize), WithMaxEntrySize(1<<10))
 }
 
 // runCrashWorkload runs the workload on fsys until it completes or a step
 // fails; it returns the states recovery may find: the model before the
 // failing step and those the step passes through. After a complete run it
 // is the final model.
-func runCrashWorkload(t *testing.T, fsys *faultFS) (ok []model, failed string) {
+func runCrashWorkload(t *testing.T, fsys *faultFS, lay crashLayout) (ok []model, failed string) {
 	t.Helper()
 	ctx := context.Background()
 	m := model{snaps: map[int64][]byte{}, newest: -1}
-	d, err := openCrashDisk(fsys)
+	d, err := openCrashDisk(fsys, lay)
 	if err != nil {
 		if !errors.Is(err, errCrashed) {
 			t.Fatalf("open: %v", err)
@@ -233,8 +245,8 @@ func runCrashWorkload(t *testing.T, fsys *faultFS) (ok []model, failed string) {
 
 // checkRecovery opens the crashed image and checks that what Recover
 // returns matches one of the acceptable states.
-func checkRecovery(fsys FS, states []model) error {
-	d, err := openCrashDisk(fsys)
+func checkRecovery(fsys FS, lay crashLayout, states []model) error {
+	d, err := openCrashDisk(fsys, lay)
 	if err != nil {
 		return fmt.Errorf("open after crash: %w", err)
 	}
@@ -352,23 +364,27 @@ func zxids(es []Entry) string {
 // everything unsynced lost, everything kept, each single file (or the
 // directory) keeping each prefix of its pending operations with the next
 // one torn in half (zeros and garbage), and random combinations.
-func crashOutcomes(f *faultFS, rnd *rand.Rand, random int) []func(ino *inode, n int) crashChoice {
-	var outs []func(*inode, int) crashChoice
+func crashOutcomes(f *faultFS, rnd *rand.Rand, random int) []crashChooser {
+	var outs []crashChooser
 	outs = append(outs,
-		func(*inode, int) crashChoice { return crashChoice{keep: 0} },
-		func(_ *inode, n int) crashChoice { return crashChoice{keep: n} })
+		func(*inode, string, int) crashChoice { return crashChoice{keep: 0} },
+		func(_ *inode, _ string, n int) crashChoice { return crashChoice{keep: n} })
 	type target struct {
 		ino *inode
+		dir string // ino == nil: this directory's namespace changes
 		n   int
 	}
-	targets := []target{{nil, f.dirPending()}}
-	for _, ino := range f.pendingInodes() {
-		targets = append(targets, target{ino, len(ino.pending)})
+	var targets []target
+	for _, d := range f.dirsPending() {
+		targets = append(targets, target{nil, d.dir, d.n})
 	}
-	for ti, tg := range targets {
+	for _, ino := range f.pendingInodes() {
+		targets = append(targets, target{ino, "", len(ino.pending)})
+	}
+	for _, tg := range targets {
 		for k := 0; k <= tg.n; k++ {
 			for _, garbage := range []bool{false, true} {
-				if ti == 0 && garbage {
+				if tg.ino == nil && garbage {
 					continue
 				}
 				tearAt := 0
@@ -378,11 +394,11 @@ func crashOutcomes(f *faultFS, rnd *rand.Rand, random int) []func(ino *inode, n 
 					continue
 				}
 				tg, k, tearAt, garbage := tg, k, tearAt, garbage
-				outs = append(outs, func(ino *inode, n int) crashChoice {
-					if ino == tg.ino {
+				outs = append(outs, func(ino *inode, dir string, n int) crashChoice {
+					if ino == tg.ino && dir == tg.dir {
 						return crashChoice{keep: k, tearAt: tearAt, garbage: garbage}
 					}
-					if tg.ino == nil { // directory target: files keep everything
+					if tg.ino == nil { // directory target: files and other directories keep everything
 						return crashChoice{keep: n}
 					}
 					return crashChoice{keep: 0}
@@ -392,7 +408,7 @@ func crashOutcomes(f *faultFS, rnd *rand.Rand, random int) []func(ino *inode, n 
 	}
 	for range random {
 		r := rand.New(rand.NewPCG(rnd.Uint64(), rnd.Uint64()))
-		outs = append(outs, func(ino *inode, n int) crashChoice {
+		outs = append(outs, func(ino *inode, _ string, n int) crashChoice {
 			c := crashChoice{keep: r.IntN(n + 1)}
 			if ino != nil && c.keep < n && !ino.pending[c.keep].truncate && len(ino.pending[c.keep].data) > 1 {
 				c.tearAt = 1 + r.IntN(len(ino.pending[c.keep].data)-1)
@@ -404,46 +420,66 @@ func crashOutcomes(f *faultFS, rnd *rand.Rand, random int) []func(ino *inode, n 
 	return outs
 }
 
+// TestCrashAtEveryPoint runs the enumeration with the log beside the
+// snapshots and with the log in a separate directory (WithLogDir), where
+// each directory's namespace changes are durable only once that directory
+// is synced.
 func TestCrashAtEveryPoint(t *testing.T) {
 	seed := testSeed(t)
-	rnd := rand.New(rand.NewPCG(seed, 0))
-	random := 8
-	if testing.Short() {
-		random = 2
-	}
-	// Count the workload's mutating operations.
-	full := newFaultFS()
-	runCrashWorkload(t, full)
-	total := full.ops
-	t.Logf("workload has %d crash points", total)
-	checked := 0
-	for point := 0; point <= total; point++ {
-		fsys := newFaultFS()
-		fsys.crashAt = point
-		states, step := runCrashWorkload(t, fsys)
-		for oi, choose := range crashOutcomes(fsys, rnd, random) {
-			img := fsys.crashImage(choose, rnd)
-			if err := checkRecovery(img, states); err != nil {
-				t.Fatalf("crash point %d (during %q), outcome %d: %v\ntrace: %s", point, step, oi, err, fsys.traceString())
+	for li, lay := range crashLayouts {
+		t.Run(lay.name, func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(seed, uint64(li)))
+			random := 8
+			if testing.Short() {
+				random = 2
 			}
-			// Crash again at every point of the recovery itself.
-			recoverCrashes(t, img, states, func(err error) {
-				t.Fatalf("crash point %d (during %q), outcome %d, then a crash during recovery: %v\ntrace: %s", point, step, oi, err, fsys.traceString())
-			})
-			checked++
-		}
+			// Count the workload's mutating operations.
+			full := newFaultFS()
+			runCrashWorkload(t, full, lay)
+			total := full.ops
+			if lay.logDir != "" { // each kind of file in its own directory
+				for _, n := range full.filesIn(crashDir) {
+					_, isSeg := parseSegName(n)
+					require.False(t, isSeg, "segment %s in the data dir", n)
+				}
+				logFiles := full.filesIn(lay.logDir)
+				require.NotEmpty(t, logFiles)
+				for _, n := range logFiles {
+					_, isSeg := parseSegName(n)
+					require.True(t, isSeg, "%s in the log dir", n)
+				}
+			}
+			t.Logf("workload has %d crash points", total)
+			checked := 0
+			for point := 0; point <= total; point++ {
+				fsys := newFaultFS()
+				fsys.crashAt = point
+				states, step := runCrashWorkload(t, fsys, lay)
+				for oi, choose := range crashOutcomes(fsys, rnd, random) {
+					img := fsys.crashImage(choose, rnd)
+					if err := checkRecovery(img, lay, states); err != nil {
+						t.Fatalf("crash point %d (during %q), outcome %d: %v\ntrace: %s", point, step, oi, err, fsys.traceString())
+					}
+					// Crash again at every point of the recovery itself.
+					recoverCrashes(t, img, lay, states, func(err error) {
+						t.Fatalf("crash point %d (during %q), outcome %d, then a crash during recovery: %v\ntrace: %s", point, step, oi, err, fsys.traceString())
+					})
+					checked++
+				}
+			}
+			t.Logf("checked %d crash images", checked)
+		})
 	}
-	t.Logf("checked %d crash images", checked)
 }
 
 // recoverCrashes crashes at each mutating operation recovery performs on
 // img (losing everything unsynced) and checks recovery again.
-func recoverCrashes(t *testing.T, img *faultFS, states []model, fail func(error)) {
+func recoverCrashes(t *testing.T, img *faultFS, lay crashLayout, states []model, fail func(error)) {
 	t.Helper()
 	for point := 0; ; point++ {
-		fsys := img.crashImage(func(_ *inode, n int) crashChoice { return crashChoice{keep: n} }, nil)
+		fsys := img.crashImage(func(_ *inode, _ string, n int) crashChoice { return crashChoice{keep: n} }, nil)
 		fsys.crashAt = point
-		d, err := openCrashDisk(fsys)
+		d, err := openCrashDisk(fsys, lay)
 		if err == nil {
 			_, err = d.Recover(context.Background(), func(SnapshotMeta, io.Reader) error { return nil }, func(Entry) error { return nil })
 			d.Close()
@@ -455,8 +491,8 @@ func recoverCrashes(t *testing.T, img *faultFS, states []model, fail func(error)
 		if !fsys.crashed {
 			return // recovery needed fewer operations
 		}
-		again := fsys.crashImage(func(*inode, int) crashChoice { return crashChoice{keep: 0} }, nil)
-		if err := checkRecovery(again, states); err != nil {
+		again := fsys.crashImage(func(*inode, string, int) crashChoice { return crashChoice{keep: 0} }, nil)
+		if err := checkRecovery(again, lay, states); err != nil {
 			fail(err)
 			return
 		}
@@ -513,7 +549,7 @@ func TestCrashDuringConcurrentGroupCommit(t *testing.T) {
 		wg.Wait()
 		d.Close()
 		r := rand.New(rand.NewPCG(rnd.Uint64(), 0))
-		img := fsys.crashImage(func(ino *inode, n int) crashChoice {
+		img := fsys.crashImage(func(ino *inode, _ string, n int) crashChoice {
 			c := crashChoice{keep: r.IntN(n + 1)}
 			if ino != nil && c.keep < n && !ino.pending[c.keep].truncate && len(ino.pending[c.keep].data) > 1 {
 				c.tearAt = 1 + r.IntN(len(ino.pending[c.keep].data)-1)

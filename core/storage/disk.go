@@ -30,10 +30,19 @@ type Option func(*options)
 type options struct {
 	fs        FS
 	logger    *slog.Logger
+	logDir    string
 	segSize   int64
 	maxEntry  int
 	autoPurge int
 }
+
+// WithLogDir keeps the log segments in dir instead of the store's directory,
+// as ZooKeeper's dataLogDir keeps its transaction log apart from the
+// snapshots in dataDir (typically on a dedicated disk, so that log fsyncs
+// do not wait behind snapshot writes). Snapshots and the epochs file stay in
+// the directory passed to Open. "" (or the same directory) keeps
+// everything together.
+func WithLogDir(dir string) Option { return func(o *options) { o.logDir = dir } }
 
 // WithFS sets the file-system layer (default OSFS).
 func WithFS(fsys FS) Option { return func(o *options) { o.fs = fsys } }
@@ -55,11 +64,12 @@ func WithMaxEntrySize(n int) Option { return func(o *options) { o.maxEntry = n }
 // (but driven by snapshots rather than a timer). 0 disables it.
 func WithAutoPurge(keep int) Option { return func(o *options) { o.autoPurge = keep } }
 
-// Disk is the durable Storage in one directory: log segments
-// (log.<zxid>), snapshots (snap.<zxid>) and the epochs file.
-// It is safe for concurrent use.
+// Disk is the durable Storage in a directory: log segments (log.<zxid>),
+// snapshots (snap.<zxid>) and the epochs file, or, with WithLogDir, the
+// segments in a directory of their own. It is safe for concurrent use.
 type Disk struct {
-	dir    string
+	dir    string // snapshots and epochs
+	logDir string // log segments; dir unless WithLogDir
 	fs     FS
 	logger *slog.Logger
 	opts   options
@@ -73,9 +83,13 @@ type Disk struct {
 
 var _ Storage = (*Disk)(nil)
 
-// Open opens or creates the store in dir. It checks the log (truncating a
-// torn tail with a warning, refusing other damage with ErrCorrupt) and
-// reads the epochs; call Recover to rebuild state.
+// Open opens or creates the store in dir (and the log directory set by
+// WithLogDir). It checks the log (truncating a torn tail with a warning,
+// refusing other damage with ErrCorrupt) and reads the epochs; call Recover
+// to rebuild state. With a separate log directory, log segments in dir or
+// snapshots or epochs in the log directory are refused (ErrInvalid), as
+// ZooKeeper refuses them: they mean dataDir and dataLogDir were swapped or
+// changed, and recovering without them would lose transactions.
 func Open(dir string, opts ...Option) (*Disk, error) {
 	o := options{fs: OSFS{}, logger: slog.New(slog.DiscardHandler), segSize: DefaultSegmentSize, maxEntry: DefaultMaxEntrySize}
 	for _, opt := range opts {
@@ -87,12 +101,30 @@ func Open(dir string, opts ...Option) (*Disk, error) {
 	if o.maxEntry <= 0 || o.maxEntry > math.MaxUint32 || o.autoPurge < 0 {
 		return nil, fmt.Errorf("%w: max entry size %d, autopurge %d", ErrInvalid, o.maxEntry, o.autoPurge)
 	}
+	if dir == "" {
+		return nil, fmt.Errorf("%w: no directory", ErrInvalid)
+	}
+	logDir := dir
+	if o.logDir != "" && filepath.Clean(o.logDir) != filepath.Clean(dir) {
+		logDir = o.logDir
+	}
 	if err := o.fs.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	names, err := o.fs.ReadDir(dir)
 	if err != nil {
 		return nil, err
+	}
+	if logDir != dir {
+		if err := checkDataDir(dir, names, logDir); err != nil {
+			return nil, err
+		}
+		if err := o.fs.MkdirAll(logDir, 0o755); err != nil {
+			return nil, err
+		}
+		if err := checkLogDir(o.fs, dir, logDir); err != nil {
+			return nil, err
+		}
 	}
 	for _, n := range names { // leftovers of writes a crash interrupted
 		if strings.HasSuffix(n, ".tmp") {
@@ -105,12 +137,46 @@ func Open(dir string, opts ...Option) (*Disk, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := openLog(o.fs, dir, o.logger, o.segSize, o.maxEntry)
+	l, err := openLog(o.fs, logDir, o.logger, o.segSize, o.maxEntry)
 	if err != nil {
 		return nil, err
 	}
-	return &Disk{dir: dir, fs: o.fs, logger: o.logger, opts: o, log: l, epochs: ep}, nil
+	return &Disk{dir: dir, logDir: logDir, fs: o.fs, logger: o.logger, opts: o, log: l, epochs: ep}, nil
 }
+
+// checkDataDir refuses log segments among the data directory's names when
+// the log has a directory of its own.
+func checkDataDir(dir string, names []string, logDir string) error {
+	for _, n := range names {
+		if _, ok := parseSegName(n); ok {
+			return fmt.Errorf("%w: data directory %s holds log segments (%s) but the log directory is %s: check the data and log directory settings (move the segments if the log directory changed)",
+				ErrInvalid, dir, n, logDir)
+		}
+	}
+	return nil
+}
+
+// checkLogDir refuses snapshots or an epochs file in a separate log
+// directory.
+func checkLogDir(fsys FS, dir, logDir string) error {
+	names, err := fsys.ReadDir(logDir)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if _, ok := parseSnapName(n); ok || n == epochsName {
+			return fmt.Errorf("%w: log directory %s holds %s, which belongs in the data directory %s: check the data and log directory settings",
+				ErrInvalid, logDir, n, dir)
+		}
+	}
+	return nil
+}
+
+// Dir is the directory of the snapshots and epochs.
+func (d *Disk) Dir() string { return d.dir }
+
+// LogDir is the directory of the log segments (Dir unless WithLogDir).
+func (d *Disk) LogDir() string { return d.logDir }
 
 // Append implements Log.
 func (d *Disk) Append(entries ...Entry) error { return d.log.Append(entries...) }

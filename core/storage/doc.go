@@ -44,6 +44,15 @@
 //	snap.<zxid, 16 hex>       snapshots
 //	epochs                    acceptedEpoch and currentEpoch
 //
+// or, with WithLogDir (ZooKeeper's dataLogDir), the log segments live in a
+// directory of their own and the snapshots and epochs in the other. Each
+// directory's changes are made durable by an fsync of that directory: a
+// segment created, removed or discarded fsyncs the log directory; a
+// snapshot or epochs rename, or a snapshot purged, fsyncs the data
+// directory. Open refuses (ErrInvalid) log segments in the data directory
+// or snapshots and epochs in the log directory, which a changed or swapped
+// configuration leaves, rather than recover without them.
+//
 // A segment starts with a header (magic, version, the zxid of the entry
 // before its first one, CRC32C) followed by records: length u32, CRC32C u32
 // (over length, zxid and data), zxid i64, data. Zxids strictly increase. A
@@ -93,8 +102,9 @@
 // segments), epoch writes, snapshot saves, installs and purges. For each
 // crash point they build restart images where unsynced file data is lost,
 // kept, or kept up to any operation with the next one torn (old bytes or
-// garbage after the tear), and unsynced directory changes keep any prefix;
-// recovery (and a second crash at every point of recovery itself) must
+// garbage after the tear), and each directory's unsynced changes keep any
+// prefix, independently of the other directory's (the enumeration runs
+// with the log beside the snapshots and with WithLogDir); recovery (and a second crash at every point of recovery itself) must
 // return a prefix of what was appended that holds every synced entry,
 // intact, with the right epochs and snapshot. The model assumes writes to
 // one file reach the disk in order. If a disk reordered unsynced writes so

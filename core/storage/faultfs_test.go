@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -22,18 +23,23 @@ import (
 //     its synced content plus a prefix of its later operations, the last
 //     kept write possibly torn (a prefix of its bytes, the rest old or
 //     garbage);
-//   - creations, renames and removals not followed by a directory sync:
-//     a prefix of them survives.
+//   - creations, renames and removals in a directory not followed by a
+//     sync of that directory: a prefix of them survives (each directory
+//     independently; a sync of one directory makes nothing durable in
+//     another, so a store that syncs the wrong one loses files).
+//
+// Directories are implicit (MkdirAll does nothing); renames across
+// directories are refused, the store never does them.
 //
 // It is safe for concurrent use.
 type faultFS struct {
 	mu       sync.Mutex
-	names    map[string]*inode // what processes see
-	durNames map[string]*inode // what survives a crash
-	dirOps   []dirOp           // namespace changes since the last SyncDir
-	ops      int               // mutating operations so far
-	crashAt  int               // the operation that crashes; -1: never
-	failAt   int               // the operation that fails once with errInjected; -1: never
+	names    map[string]*inode  // what processes see
+	durNames map[string]*inode  // what survives a crash
+	dirOps   map[string][]dirOp // per directory: namespace changes since its last SyncDir
+	ops      int                // mutating operations so far
+	crashAt  int                // the operation that crashes; -1: never
+	failAt   int                // the operation that fails once with errInjected; -1: never
 	crashed  bool
 	trace    []string
 	// syncHook, if set, runs at the start of every file sync, outside the
@@ -65,7 +71,7 @@ var (
 )
 
 func newFaultFS() *faultFS {
-	return &faultFS{names: map[string]*inode{}, durNames: map[string]*inode{}, crashAt: -1, failAt: -1}
+	return &faultFS{names: map[string]*inode{}, durNames: map[string]*inode{}, dirOps: map[string][]dirOp{}, crashAt: -1, failAt: -1}
 }
 
 // step accounts for one mutating operation.
@@ -101,7 +107,8 @@ func (f *faultFS) OpenFile(name string, flag int, _ fs.FileMode) (File, error) {
 		}
 		ino = &inode{}
 		f.names[name] = ino
-		f.dirOps = append(f.dirOps, dirOp{name: name, ino: ino})
+		d := filepath.Dir(name)
+		f.dirOps[d] = append(f.dirOps[d], dirOp{name: name, ino: ino})
 	case flag&os.O_TRUNC != 0:
 		if err := f.step("truncate-open " + filepath.Base(name)); err != nil {
 			return nil, err
@@ -118,12 +125,16 @@ func (f *faultFS) Rename(oldpath, newpath string) error {
 	if !ok {
 		return &fs.PathError{Op: "rename", Path: oldpath, Err: fs.ErrNotExist}
 	}
+	d := filepath.Dir(oldpath)
+	if filepath.Dir(newpath) != d {
+		return &fs.PathError{Op: "rename", Path: newpath, Err: errors.New("faultfs: rename across directories")}
+	}
 	if err := f.step("rename " + filepath.Base(oldpath) + " " + filepath.Base(newpath)); err != nil {
 		return err
 	}
 	delete(f.names, oldpath)
 	f.names[newpath] = ino
-	f.dirOps = append(f.dirOps, dirOp{name: oldpath, to: newpath})
+	f.dirOps[d] = append(f.dirOps[d], dirOp{name: oldpath, to: newpath})
 	return nil
 }
 
@@ -137,7 +148,8 @@ func (f *faultFS) Remove(name string) error {
 		return err
 	}
 	delete(f.names, name)
-	f.dirOps = append(f.dirOps, dirOp{name: name})
+	d := filepath.Dir(name)
+	f.dirOps[d] = append(f.dirOps[d], dirOp{name: name})
 	return nil
 }
 
@@ -156,14 +168,25 @@ func (f *faultFS) ReadDir(dir string) ([]string, error) {
 
 func (f *faultFS) MkdirAll(string, fs.FileMode) error { return nil }
 
-func (f *faultFS) SyncDir(string) error {
+// SyncDir makes the namespace changes of dir, and only those, durable.
+func (f *faultFS) SyncDir(dir string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.step("syncdir"); err != nil {
+	dir = filepath.Clean(dir)
+	if err := f.step("syncdir " + dir); err != nil {
 		return err
 	}
-	f.durNames = maps(f.names)
-	f.dirOps = nil
+	for n := range f.durNames {
+		if filepath.Dir(n) == dir {
+			delete(f.durNames, n)
+		}
+	}
+	for n, ino := range f.names {
+		if filepath.Dir(n) == dir {
+			f.durNames[n] = ino
+		}
+	}
+	delete(f.dirOps, dir)
 	return nil
 }
 
@@ -202,27 +225,23 @@ type crashChoice struct {
 	garbage bool // the rest of the torn op's range becomes random bytes
 }
 
+// crashChooser decides the fate of one file (ino, dir "") or of one
+// directory's namespace changes (ino nil) with n pending operations.
+type crashChooser func(ino *inode, dir string, n int) crashChoice
+
 // crashImage returns the file system after a crash and restart. choose is
-// asked about every inode with pending operations (in a deterministic
-// order) and about the directory (ino == nil, n = len(dirOps)).
-func (f *faultFS) crashImage(choose func(ino *inode, n int) crashChoice, rnd *rand.Rand) *faultFS {
+// asked about every directory with pending namespace changes (ino == nil,
+// n = their number), then every inode with pending operations, in a
+// deterministic order.
+func (f *faultFS) crashImage(choose crashChooser, rnd *rand.Rand) *faultFS {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	// Directory: a prefix of the namespace changes.
+	// Each directory: a prefix of its namespace changes.
 	names := maps(f.durNames)
-	dc := choose(nil, len(f.dirOps))
-	for _, op := range f.dirOps[:dc.keep] {
-		switch {
-		case op.ino != nil:
-			names[op.name] = op.ino
-		case op.to != "":
-			if ino, ok := names[op.name]; ok {
-				delete(names, op.name)
-				names[op.to] = ino
-			}
-		default:
-			delete(names, op.name)
-		}
+	for _, dir := range slices.Sorted(mapKeys(f.dirOps)) {
+		ops := f.dirOps[dir]
+		dc := choose(nil, dir, len(ops))
+		names = applyDirOps(names, ops[:dc.keep])
 	}
 	out := newFaultFS()
 	done := map[*inode]*inode{}
@@ -240,7 +259,7 @@ func (f *faultFS) crashImage(choose func(ino *inode, n int) crashChoice, rnd *ra
 		b := slices.Clone(old.durable)
 		c := crashChoice{}
 		if len(old.pending) > 0 {
-			c = choose(old, len(old.pending))
+			c = choose(old, "", len(old.pending))
 		}
 		for _, op := range old.pending[:c.keep] {
 			b = op.applyTo(b)
@@ -266,6 +285,34 @@ func (f *faultFS) crashImage(choose func(ino *inode, n int) crashChoice, rnd *ra
 	return out
 }
 
+// applyDirOps applies namespace changes to names (modified in place).
+func applyDirOps(names map[string]*inode, ops []dirOp) map[string]*inode {
+	for _, op := range ops {
+		switch {
+		case op.ino != nil:
+			names[op.name] = op.ino
+		case op.to != "":
+			if ino, ok := names[op.name]; ok {
+				delete(names, op.name)
+				names[op.to] = ino
+			}
+		default:
+			delete(names, op.name)
+		}
+	}
+	return names
+}
+
+func mapKeys[V any](m map[string]V) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
 // pendingInodes lists inodes with unsynced data, in name order.
 func (f *faultFS) pendingInodes() []*inode {
 	f.mu.Lock()
@@ -276,9 +323,11 @@ func (f *faultFS) pendingInodes() []*inode {
 	for k, v := range f.durNames {
 		all[k] = v
 	}
-	for _, op := range f.dirOps {
-		if op.ino != nil {
-			all[op.name+"#created"] = op.ino
+	for _, ops := range f.dirOps {
+		for _, op := range ops {
+			if op.ino != nil {
+				all[op.name+"#created"] = op.ino
+			}
 		}
 	}
 	keys := make([]string, 0, len(all))
@@ -295,10 +344,28 @@ func (f *faultFS) pendingInodes() []*inode {
 	return out
 }
 
-func (f *faultFS) dirPending() int {
+// pendingDir is a directory with namespace changes not yet synced.
+type pendingDir struct {
+	dir string
+	n   int
+}
+
+// dirsPending lists directories with unsynced namespace changes, by name.
+func (f *faultFS) dirsPending() []pendingDir {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.dirOps)
+	var out []pendingDir
+	for _, d := range slices.Sorted(mapKeys(f.dirOps)) {
+		out = append(out, pendingDir{d, len(f.dirOps[d])})
+	}
+	return out
+}
+
+// filesIn lists the names (not paths) of the files in dir, as processes see
+// them.
+func (f *faultFS) filesIn(dir string) []string {
+	names, _ := f.ReadDir(dir)
+	return names
 }
 
 func (f *faultFS) traceString() string {

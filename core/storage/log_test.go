@@ -248,7 +248,7 @@ func TestGroupCommitCoversEverythingAppendedDuringAnFsync(t *testing.T) {
 	require.Equal(t, int64(2), d.Stats().Fsyncs-before)
 
 	// And they are durable: a crash that loses everything unsynced keeps them.
-	img := fsys.crashImage(func(*inode, int) crashChoice { return crashChoice{} }, nil)
+	img := fsys.crashImage(func(*inode, string, int) crashChoice { return crashChoice{} }, nil)
 	d2, err := Open("/g", WithFS(img), WithSegmentSize(1<<16))
 	require.NoError(t, err)
 	defer d2.Close()
@@ -291,7 +291,7 @@ func TestConcurrentAppendersSyncedSurviveCrash(t *testing.T) {
 	st := d.Stats()
 	require.Equal(t, int64(320), st.Appended)
 	require.NoError(t, d.Close())
-	img := fsys.crashImage(func(*inode, int) crashChoice { return crashChoice{} }, nil)
+	img := fsys.crashImage(func(*inode, string, int) crashChoice { return crashChoice{} }, nil)
 	d2, err := Open("/c", WithFS(img), WithSegmentSize(2048))
 	require.NoError(t, err)
 	defer d2.Close()

@@ -170,7 +170,7 @@ func compareTwins(t *testing.T, r *rand.Rand, label string) {
 			// Disk loses everything unsynced, except what a segment roll
 			// happened to fsync; Mem is told to keep as many.
 			require.NoError(t, disk.Close())
-			fsys = fsys.crashImage(func(*inode, int) crashChoice { return crashChoice{} }, nil)
+			fsys = fsys.crashImage(func(*inode, string, int) crashChoice { return crashChoice{} }, nil)
 			disk = open(fsys)
 			var mp, dp []byte
 			var mg, dg []Entry
