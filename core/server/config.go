@@ -84,6 +84,10 @@ type Config struct {
 	// Dir holds the durable state (log, snapshots, epochs). Ignored when
 	// Store is set.
 	Dir string
+	// LogDir, if set, holds the transaction log instead of Dir, as
+	// ZooKeeper's dataLogDir (snapshots and epochs stay in Dir). Empty
+	// means Dir. Ignored when Store is set.
+	LogDir string
 	// Store is an injected store (for example *storage.Mem) that the
 	// server does not close, so that it survives Kill for a restart.
 	Store storage.Storage

@@ -90,7 +90,7 @@ func New(cfg Config) (*Server, error) {
 	s.slots = make(chan struct{}, cfg.MaxOutstandingGlobal)
 	s.store = cfg.Store
 	if s.store == nil {
-		d, err := storage.Open(cfg.Dir, storage.WithLogger(s.log))
+		d, err := storage.Open(cfg.Dir, storage.WithLogDir(cfg.LogDir), storage.WithLogger(s.log))
 		if err != nil {
 			return nil, fmt.Errorf("server: open storage: %w", err)
 		}
