@@ -14,7 +14,11 @@
 // lines (or with a single participant) it runs standalone. Keys zabkit
 // does not use are logged once and ignored; mistakes are refused with the
 // file, line and key. Peers talk on the quorum port of server.N; the
-// election port is not opened. State lives in dataDir/zabkit.
+// election port is not opened. Snapshots and epochs live in dataDir/zabkit
+// and the transaction log in dataLogDir/zabkit (dataDir/zabkit when
+// dataLogDir is not set), as ZooKeeper keeps dataDir/version-2 and
+// dataLogDir/version-2; moving the log between the two directories means
+// moving its log.* files too, or the server refuses to start.
 //
 // The client port also answers ZooKeeper's four-letter words
 // (4lw.commands.whitelist), and metricsProvider.httpPort serves Prometheus

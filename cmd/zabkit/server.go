@@ -53,8 +53,11 @@ func runServer(ctx context.Context, env *environ, args []string) error {
 	if cfg.Standalone {
 		mode = "standalone"
 	}
-	logger.Info("started", "config", cfg.File, "mode", mode, "myid", sc.ID, "clientAddr", srv.ClientAddr(),
-		"dataDir", sc.Dir)
+	logAttrs := []any{"config", cfg.File, "mode", mode, "myid", sc.ID, "clientAddr", srv.ClientAddr(), "dataDir", sc.Dir}
+	if sc.LogDir != "" {
+		logAttrs = append(logAttrs, "dataLogDir", sc.LogDir)
+	}
+	logger.Info("started", logAttrs...)
 	var metrics *metricsServer
 	if cfg.MetricsAddr != "" {
 		metrics, err = startMetrics(cfg.MetricsAddr, srv, cfg.Standalone, logger)
@@ -112,10 +115,12 @@ func serverConfig(c *zooConfig, logger *slog.Logger) (server.Config, error) {
 	sc.FourLetterWhitelist = c.FourLetterWhitelist
 	sc.SuperDigest = c.SuperDigest
 	sc.ExtendedTypes = c.ExtendedTypes
+	// As ZooKeeper keeps dataDir/version-2 and dataLogDir/version-2:
+	// snapshots and epochs in dataDir/zabkit, the transaction log in
+	// dataLogDir/zabkit (the same directory when dataLogDir is not set).
 	sc.Dir = filepath.Join(c.DataDir, "zabkit")
-	if c.DataLogDir != c.DataDir {
-		logger.Warn("dataLogDir is not used: zabkit keeps its log with the snapshots in dataDir",
-			"dataLogDir", c.DataLogDir, "dir", sc.Dir)
+	if filepath.Clean(c.DataLogDir) != filepath.Clean(c.DataDir) {
+		sc.LogDir = filepath.Join(c.DataLogDir, "zabkit")
 	}
 	sc.Logger = logger
 	if err := sc.Validate(); err != nil {

@@ -89,3 +89,20 @@ func TestServerConfigRefusesWhatTheServerCannotRun(t *testing.T) {
 	assert.ErrorIs(t, err, server.ErrInvalidConfig)
 	assert.Contains(t, err.Error(), "zoo.cfg")
 }
+
+// dataLogDir maps to the server's LogDir (the log in dataLogDir/zabkit),
+// empty when it is dataDir.
+func TestServerConfigDataLogDir(t *testing.T) {
+	for _, tc := range []struct{ cfg, dir, logDir string }{
+		{"dataDir=/d\n", "/d/zabkit", ""},
+		{"dataDir=/d\ndataLogDir=/d/\n", "/d/zabkit", ""},
+		{"dataDir=/d\ndataLogDir=/l\n", "/d/zabkit", "/l/zabkit"},
+	} {
+		zc, err := parseConfigWith("zoo.cfg", strings.NewReader("tickTime=2000\nclientPort=2181\n"+tc.cfg), fakeFiles(nil))
+		require.NoError(t, err)
+		sc, err := serverConfig(zc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		require.NoError(t, err)
+		assert.Equal(t, tc.dir, sc.Dir, tc.cfg)
+		assert.Equal(t, tc.logDir, sc.LogDir, tc.cfg)
+	}
+}
