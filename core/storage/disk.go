@@ -108,7 +108,7 @@ func Open(dir string, opts ...Option) (*Disk, error) {
 	if o.logDir != "" && filepath.Clean(o.logDir) != filepath.Clean(dir) {
 		logDir = o.logDir
 	}
-	if err := o.fs.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirDurable(o.fs, dir); err != nil {
 		return nil, err
 	}
 	names, err := o.fs.ReadDir(dir)
@@ -119,7 +119,7 @@ func Open(dir string, opts ...Option) (*Disk, error) {
 		if err := checkDataDir(dir, names, logDir); err != nil {
 			return nil, err
 		}
-		if err := o.fs.MkdirAll(logDir, 0o755); err != nil {
+		if err := mkdirDurable(o.fs, logDir); err != nil {
 			return nil, err
 		}
 		if err := checkLogDir(o.fs, dir, logDir); err != nil {
@@ -142,6 +142,33 @@ func Open(dir string, opts ...Option) (*Disk, error) {
 		return nil, err
 	}
 	return &Disk{dir: dir, logDir: logDir, fs: o.fs, logger: o.logger, opts: o, log: l, epochs: ep}, nil
+}
+
+// mkdirDurable creates dir and its missing parents, then fsyncs the parent
+// of each directory it created (outermost first): until then a crash could
+// lose a new directory, and every file synced inside it.
+func mkdirDurable(fsys FS, dir string) error {
+	var created []string
+	for d := filepath.Clean(dir); ; {
+		if _, err := fsys.ReadDir(d); err == nil || !isNotExist(err) {
+			break
+		}
+		created = append(created, d)
+		p := filepath.Dir(d)
+		if p == d {
+			break
+		}
+		d = p
+	}
+	if err := fsys.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i := len(created) - 1; i >= 0; i-- {
+		if err := fsys.SyncDir(filepath.Dir(created[i])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkDataDir refuses log segments among the data directory's names when

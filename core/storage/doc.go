@@ -49,7 +49,8 @@
 // directory's changes are made durable by an fsync of that directory: a
 // segment created, removed or discarded fsyncs the log directory; a
 // snapshot or epochs rename, or a snapshot purged, fsyncs the data
-// directory. Open refuses (ErrInvalid) log segments in the data directory
+// directory; a directory Open creates is made durable by an fsync of its
+// parent. Open refuses (ErrInvalid) log segments in the data directory
 // or snapshots and epochs in the log directory, which a changed or swapped
 // configuration leaves, rather than recover without them.
 //

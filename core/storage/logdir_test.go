@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,4 +171,37 @@ func TestLogDirMisconfigured(t *testing.T) {
 	require.Equal(t, zx(1, 1), rec.Snapshot.Zxid)
 	require.Empty(t, got)
 	require.Equal(t, zx(1, 1), rec.LastZxid)
+}
+
+// syncDirFS records the directories an OSFS is asked to fsync.
+type syncDirFS struct {
+	OSFS
+	synced []string
+}
+
+func (f *syncDirFS) SyncDir(dir string) error {
+	f.synced = append(f.synced, dir)
+	return f.OSFS.SyncDir(dir)
+}
+
+// Open creates missing directories (the data dir, the log dir and their
+// parents) and fsyncs the parent of each, so that a crash cannot lose a new
+// directory with the files synced in it; existing ones are left alone.
+func TestOpenSyncsCreatedDirs(t *testing.T) {
+	root := t.TempDir()
+	data, logs := filepath.Join(root, "a", "data"), filepath.Join(root, "l", "log")
+	fsys := &syncDirFS{}
+	d := openTemp(t, data, WithFS(fsys), WithLogDir(logs))
+	require.NoError(t, d.Close())
+	for _, parent := range []string{root, filepath.Join(root, "a"), filepath.Join(root, "l")} {
+		require.Contains(t, fsys.synced, parent, "parent of a created directory not synced")
+	}
+	require.Less(t, slices.Index(fsys.synced, root), slices.Index(fsys.synced, filepath.Join(root, "a")), "outermost first")
+
+	fsys.synced = nil
+	d = openTemp(t, data, WithFS(fsys), WithLogDir(logs))
+	require.NoError(t, d.Close())
+	for _, parent := range []string{root, filepath.Join(root, "a"), filepath.Join(root, "l")} {
+		require.NotContains(t, fsys.synced, parent, "nothing created, nothing to sync")
+	}
 }
