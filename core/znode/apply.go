@@ -256,6 +256,7 @@ func (t *Tree) createNode(path string, data []byte, acl []wire.ACL, owner int64,
 	if _, exists := parent.children[name]; exists {
 		return nil, wire.CodeNodeExists
 	}
+	t.preserve(parent)
 	t.nodeDigest -= t.nodeHash(ppath, parent)
 	if parentCVersion == -1 {
 		parentCVersion = parent.cversion + 1
@@ -291,8 +292,10 @@ func (t *Tree) deleteNode(path string, zxid int64, evs *[]Event) wire.Code {
 		return wire.CodeNoNode
 	}
 	n := parent.children[name]
+	t.preserve(parent)
 	t.nodeDigest -= t.nodeHash(ppath, parent)
 	if n != nil {
+		t.childRemoved(parent, name, n)
 		delete(parent.children, name)
 		if len(parent.children) == 0 {
 			parent.children = nil
@@ -330,6 +333,7 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	if n == nil {
 		return nil, wire.CodeNoNode
 	}
+	t.preserve(n)
 	t.nodeDigest -= t.nodeHash(path, n)
 	if len(data) == 0 {
 		data = nil
@@ -352,6 +356,7 @@ func (t *Tree) setACL(path string, acl []wire.ACL, version int32) (*wire.Stat, w
 	if n == nil {
 		return nil, wire.CodeNoNode
 	}
+	t.preserve(n)
 	t.nodeDigest -= t.nodeHash(path, n)
 	old := n.acl
 	n.acl = t.acls.add(acl)
@@ -372,6 +377,7 @@ func (t *Tree) setCversionPzxid(path string, cversion int32, zxid int64) {
 		cversion = n.cversion + 1
 	}
 	if cversion > n.cversion {
+		t.preserve(n)
 		t.nodeDigest -= t.nodeHash(path, n)
 		n.cversion = cversion
 		n.pzxid = zxid

@@ -54,16 +54,21 @@ func (t *Tree) nodeHash(path string, n *node) uint64 {
 // O(number of sessions). Watches and prepared-but-unapplied changes are
 // not part of it.
 func (t *Tree) Digest() uint64 {
-	ids := make([]int64, 0, len(t.sessions))
-	for id := range t.sessions {
-		ids = append(ids, id)
+	ss := make([]sessionTimeout, 0, len(t.sessions))
+	for id, to := range t.sessions {
+		ss = append(ss, sessionTimeout{id: id, timeout: to})
 	}
-	slices.Sort(ids)
-	var b []byte
-	for _, id := range ids {
-		b = binary.BigEndian.AppendUint64(b, uint64(id))
-		b = binary.BigEndian.AppendUint32(b, uint32(t.sessions[id]))
+	slices.SortFunc(ss, func(a, b sessionTimeout) int { return cmpOrdered(a.id, b.id) })
+	return digestOf(t.nodeDigest, ss)
+}
+
+// digestOf combines the node digest with the sessions, sorted by id.
+func digestOf(nodeDigest uint64, sessions []sessionTimeout) uint64 {
+	b := make([]byte, 0, 12*len(sessions))
+	for _, s := range sessions {
+		b = binary.BigEndian.AppendUint64(b, uint64(s.id))
+		b = binary.BigEndian.AppendUint32(b, uint32(s.timeout))
 	}
-	sh := mix64(crc64.Update(uint64(len(ids)), crcTable, b))
-	return mix64(t.nodeDigest ^ sh)
+	sh := mix64(crc64.Update(uint64(len(sessions)), crcTable, b))
+	return mix64(nodeDigest ^ sh)
 }

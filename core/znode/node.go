@@ -8,7 +8,8 @@ import (
 )
 
 // node is one znode. Its layout is what keeps a million empty znodes under
-// 250 bytes of heap each (see doc.go): 96 bytes here, no name (the parent's
+// 250 bytes of heap each (see doc.go): 100 bytes here (112 with the
+// allocator's size class), no name (the parent's
 // children map holds it as the key), no per-node map until the node has a
 // child, and the ACL as a 4-byte reference into the tree's shared ACL cache
 // (ZooKeeper's ReferenceCountedACLCache idea).
@@ -20,6 +21,7 @@ type node struct {
 	cversion            int32 // stored as ZooKeeper does: the number of child creations
 	aversion            int32
 	acl                 aclRef
+	gen                 uint32 // snapshot generation of the last preserve (see cow.go)
 	data                []byte
 	children            map[string]*node // nil while the node has no child
 }

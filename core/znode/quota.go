@@ -241,6 +241,7 @@ func (t *Tree) quotaRecount(real string) {
 // setRawData replaces a node's data without touching its Stat, keeping
 // the digest right.
 func (t *Tree) setRawData(path string, n *node, data []byte) {
+	t.preserve(n)
 	t.nodeDigest -= t.nodeHash(path, n)
 	n.data = data
 	t.nodeDigest += t.nodeHash(path, n)

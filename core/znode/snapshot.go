@@ -8,7 +8,6 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
-	"slices"
 
 	"github.com/zabkit/zabkit/wire"
 )
@@ -44,98 +43,6 @@ const (
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-type snapWriter struct {
-	w   *bufio.Writer
-	crc hash.Hash32
-	buf [8]byte
-	err error
-}
-
-func (s *snapWriter) write(b []byte) {
-	if s.err != nil {
-		return
-	}
-	s.crc.Write(b)
-	_, s.err = s.w.Write(b)
-}
-func (s *snapWriter) u8(v uint8)   { s.write([]byte{v}) }
-func (s *snapWriter) u32(v uint32) { binary.BigEndian.PutUint32(s.buf[:4], v); s.write(s.buf[:4]) }
-func (s *snapWriter) u64(v uint64) { binary.BigEndian.PutUint64(s.buf[:8], v); s.write(s.buf[:8]) }
-func (s *snapWriter) bytes(b []byte) {
-	s.u32(uint32(len(b)))
-	s.write(b)
-}
-func (s *snapWriter) str(v string) { s.bytes([]byte(v)) }
-
-// WriteSnapshot writes the whole replicated state of the tree to w: nodes,
-// ACL cache, sessions and the last applied zxid. Watches and prepared
-// changes are not included. The tree must not change meanwhile (hold the
-// server's read lock).
-func (t *Tree) WriteSnapshot(w io.Writer) error {
-	s := &snapWriter{w: bufio.NewWriterSize(w, 64<<10), crc: crc32.New(castagnoli)}
-	s.write([]byte(snapMagic))
-	var flags uint8
-	if t.cfg.ExtendedTypes {
-		flags |= 1
-	}
-	s.u8(flags)
-	s.u64(uint64(t.lastZxid))
-	s.u32(uint32(t.acls.next))
-	refs := make([]aclRef, 0, len(t.acls.byRef))
-	for r := range t.acls.byRef {
-		refs = append(refs, r)
-	}
-	slices.Sort(refs)
-	s.u32(uint32(len(refs)))
-	for _, r := range refs {
-		acl := t.acls.byRef[r].acl
-		s.u32(uint32(r))
-		s.u32(uint32(len(acl)))
-		for _, a := range acl {
-			s.u32(uint32(a.Perms))
-			s.str(a.ID.Scheme)
-			s.str(a.ID.ID)
-		}
-	}
-	ids := make([]int64, 0, len(t.sessions))
-	for id := range t.sessions {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	s.u32(uint32(len(ids)))
-	for _, id := range ids {
-		s.u64(uint64(id))
-		s.u32(uint32(t.sessions[id]))
-	}
-	s.u64(uint64(t.count))
-	walk("/", t.root, func(path string, n *node) bool {
-		s.str(path)
-		s.bytes(n.data)
-		s.u32(uint32(n.acl))
-		for _, v := range [...]int64{n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.owner} {
-			s.u64(uint64(v))
-		}
-		s.u32(uint32(n.version))
-		s.u32(uint32(n.cversion))
-		s.u32(uint32(n.aversion))
-		return s.err == nil
-	})
-	qp := t.quota.paths()
-	s.u32(uint32(len(qp)))
-	for _, p := range qp {
-		s.str(p)
-	}
-	s.u64(t.Digest())
-	s.u32(s.crc.Sum32())
-	if s.err != nil {
-		return fmt.Errorf("znode: write snapshot: %w", s.err)
-	}
-	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("znode: write snapshot: %w", err)
-	}
-	return nil
-}
 
 type snapReader struct {
 	r   *bufio.Reader

@@ -26,10 +26,11 @@ type Config struct {
 // time; Prep and Apply must not interleave with each other); the read
 // methods (GetData, Exists, Children, GetACL, AllChildrenNumber,
 // Ephemerals, Digest, WriteSnapshot, ...) may run together under the read
-// lock. Registering and removing watches is internally synchronized, so
-// reads that set a watch need only the read lock; because Apply holds the
-// write lock, a read and the watch it sets are atomic with respect to
-// every txn, as in ZooKeeper.
+// lock. BeginSnapshot and Snapshot.Close run under the write lock;
+// Snapshot.Encode takes the read lock itself, in batches. Registering and
+// removing watches is internally synchronized, so reads that set a watch
+// need only the read lock; because Apply holds the write lock, a read and
+// the watch it sets are atomic with respect to every txn, as in ZooKeeper.
 type Tree struct {
 	cfg        Config
 	root       *node
@@ -41,6 +42,8 @@ type Tree struct {
 	ttls       map[string]struct{}
 	nodeDigest uint64
 	lastZxid   int64
+	snapGen    uint32      // generation of the newest BeginSnapshot (cow.go)
+	snaps      []*Snapshot // open snapshots, oldest first
 	quota      quotaTrie
 	watches    *watches
 	pending    pending
@@ -77,6 +80,9 @@ func newEmpty(cfg Config) *Tree {
 
 // addChild links c under parent (whose path is ppath) and indexes it.
 func (t *Tree) addChild(parent *node, ppath, name string, c *node) *node {
+	t.preserve(parent)
+	t.childAdded(parent, name)
+	c.gen = t.snapGen
 	if parent.children == nil {
 		parent.children = make(map[string]*node, 1)
 	}
