@@ -103,8 +103,12 @@ func (s *Server) fourLetterText(cmd string, self *conn) string {
 		return "Server stats reset.\n"
 	case "conf":
 		c := s.cfg
-		fmt.Fprintf(&b, "clientPort=%s\ndataDir=%s\ntickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nserverId=%d\ninitLimit=%d\nsyncLimit=%d\nelectionAlg=3\nelectionPort=0\nquorumPort=0\npeerType=%d\n",
-			portOf(s.clientAddr), c.Dir, c.TickTime.Milliseconds(), c.MaxClientCnxns, c.MinSessionTimeout.Milliseconds(),
+		logDir := c.LogDir
+		if logDir == "" {
+			logDir = c.Dir
+		}
+		fmt.Fprintf(&b, "clientPort=%s\ndataDir=%s\ndataLogDir=%s\ntickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nserverId=%d\ninitLimit=%d\nsyncLimit=%d\nelectionAlg=3\nelectionPort=0\nquorumPort=0\npeerType=%d\n",
+			portOf(s.clientAddr), c.Dir, logDir, c.TickTime.Milliseconds(), c.MaxClientCnxns, c.MinSessionTimeout.Milliseconds(),
 			c.MaxSessionTimeout.Milliseconds(), c.ID, c.InitLimit, c.SyncLimit, boolInt(s.isObserver()))
 		for _, p := range c.Peers {
 			typ := "participant"

@@ -235,7 +235,7 @@ func TestFourLetterWords(t *testing.T) {
 		"srvr": {"Zookeeper version: ", "Mode: leader", "Node count: ", "Zxid: 0x"},
 		"stat": {"Clients:", "Mode: leader"},
 		"mntr": {"zk_server_state\tleader", "zk_znode_count\t", "zk_ephemerals_count\t1", "zk_followers\t2"},
-		"conf": {"tickTime=50", "serverId="},
+		"conf": {"tickTime=50", "serverId=", "dataLogDir="},
 		"cons": {"queued="},
 		"envi": {"Environment:", "zookeeper.version="},
 		"wchs": {"Total watches:"},
