@@ -15,8 +15,9 @@ import (
 // with zkCli.sh: create /p, create /p/c, delete /p/c leaves /p with
 // cversion 2, and the next sequential child is numbered 1: ZooKeeper
 // stores the count of child creates and reports it doubled minus the
-// children, DataNode.copyStat); setData moves mzxid, mtime and version only; setACL moves
-// aversion only; a multi gives every op the multi's zxid and time.
+// children, DataNode.copyStat); setData moves mzxid, mtime and version
+// only; setACL moves aversion only; a multi gives every op the multi's
+// zxid and time.
 // Times are 1000+zxid (see prep).
 func TestStatFieldsExactly(t *testing.T) {
 	tr := New(Config{})
