@@ -96,6 +96,13 @@
 //
 // Containers and TTL nodes are reaped by the leader every
 // ContainerCheckInterval through deleteContainer txns. Snapshots are taken
-// every SnapCount applied txns, after which zab's log is compacted and, if
-// PurgeInterval is set, old snapshots and log segments are purged.
+// every SnapCount applied txns without stopping writes: the driver freezes
+// the tree (copy-on-write, znode.Tree.BeginSnapshot, O(1)) between two
+// applies, and one background goroutine encodes the frozen tree into the
+// store, holding the tree's read lock only per batch of nodes; a trigger
+// while it runs waits for it. Once the snapshot is durable the driver
+// compacts zab's log to it and, if PurgeInterval is set, purges old
+// snapshots and log segments. Installing a snapshot from the leader and
+// shutdown cancel a snapshot in progress. The snapshot a leader sends a
+// learner (SNAP) is still written on the driver under the read lock.
 package server

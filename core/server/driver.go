@@ -30,7 +30,9 @@ type driverState struct {
 	lastReap   time.Time
 	reapUntil  int64 // zxid of the last reap txn proposed
 	electStart time.Time
-	syncMode   string // "SNAP" or "TRUNC" once this learner's sync installed a snapshot or truncated
+	syncMode   string          // "SNAP" or "TRUNC" once this learner's sync installed a snapshot or truncated
+	snapRun    *snapRun        // the snapshot being saved in the background, nil if none
+	snapDone   chan snapResult // its outcome (capacity 1: at most one runs)
 }
 
 type barrier struct {
@@ -46,6 +48,7 @@ func (d *driverState) init(s *Server) {
 	d.exp = newExpiry(s.cfg.TickTime)
 	d.barriers = map[uint64]barrier{}
 	d.syncDone = make(chan error, 1)
+	d.snapDone = make(chan snapResult, 1)
 	d.electStart = time.Now()
 	d.reloadSessions()
 }
@@ -95,6 +98,17 @@ func (s *Server) runDriver() {
 				return
 			}
 			f()
+		case r := <-s.d.snapDone:
+			if !s.gate.wait(s.stop) {
+				return
+			}
+			if err := s.d.finishSnapshot(r); err != nil {
+				s.log.Error("storage failed; stopping", "err", err)
+				go s.Kill()
+				<-s.stop
+				return
+			}
+			continue
 		case err := <-s.d.syncDone:
 			if !s.gate.wait(s.stop) {
 				return
@@ -207,6 +221,7 @@ func (d *driverState) beginReady(rd *zab.Ready) (bool, error) {
 	}
 	if rd.Snapshot != nil {
 		snap := rd.Snapshot
+		d.abandonSnapshot()
 		tree, err := znode.ReadSnapshot(bytes.NewReader(snap.Data), znode.Config{ExtendedTypes: s.cfg.ExtendedTypes})
 		if err != nil {
 			return false, err
@@ -603,31 +618,12 @@ func (d *driverState) apply(e zab.Entry) error {
 		s.closeSessionConns(h.ClientID, o)
 	}
 	d.sinceSnap++
-	if d.sinceSnap >= s.cfg.SnapCount {
+	if d.sinceSnap >= s.cfg.SnapCount && d.snapRun == nil {
+		// A trigger while a snapshot is still being saved waits for it:
+		// the next apply after it finishes starts the next one.
 		d.sinceSnap = 0
-		return d.snapshot(int64(e.Zxid))
+		d.startSnapshot(int64(e.Zxid))
 	}
-	return nil
-}
-
-// snapshot saves the tree at zxid (everything applied) and compacts.
-func (d *driverState) snapshot(zxid int64) error {
-	s := d.s
-	s.treeMu.RLock()
-	err := s.store.SaveSnapshot(context.Background(), zxid, s.tree.WriteSnapshot)
-	s.treeMu.RUnlock()
-	if err != nil {
-		return err
-	}
-	if err := s.node.Compact(zab.Zxid(zxid)); err != nil {
-		s.log.Debug("compact deferred", "err", err)
-	}
-	if s.cfg.PurgeInterval > 0 {
-		if err := s.store.Purge(s.cfg.SnapRetainCount); err != nil {
-			s.log.Warn("purge failed", "err", err)
-		}
-	}
-	s.log.Info("snapshot taken", "zxid", zab.Zxid(zxid))
 	return nil
 }
 

@@ -46,6 +46,8 @@ type Server struct {
 
 	cmds     chan func()
 	stop     chan struct{}
+	life     context.Context // cancelled when stop closes
+	endLife  context.CancelFunc
 	stopOnce sync.Once
 	wg       sync.WaitGroup
 	started  atomic.Bool
@@ -86,6 +88,7 @@ func New(cfg Config) (*Server, error) {
 		stop: make(chan struct{}), conns: map[uint64]*conn{}, bySession: map[int64]*conn{},
 		perHost: map[string]int{}, touched: map[int64]struct{}{}, start: time.Now()}
 	s.gate.init()
+	s.life, s.endLife = context.WithCancel(context.Background())
 	s.slots = make(chan struct{}, cfg.MaxOutstandingGlobal)
 	s.slots = make(chan struct{}, cfg.MaxOutstandingGlobal)
 	s.store = cfg.Store
@@ -214,6 +217,7 @@ func (s *Server) shutdown() {
 	s.stopOnce.Do(func() {
 		s.gate.resume()
 		close(s.stop)
+		s.endLife()
 		var errs *multierror.Error
 		if s.ln != nil {
 			errs = multierror.Append(errs, s.ln.Close())

@@ -1,0 +1,123 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/core/storage"
+	"github.com/zabkit/zabkit/core/znode"
+)
+
+// gatedStore is a storage.Mem whose next snapshot, once armed, stops in
+// the middle of being written (at its second Write: the header went out,
+// the first batch of nodes is being written) until released.
+type gatedStore struct {
+	*storage.Mem
+	armed       atomic.Bool
+	started     chan struct{} // closed when the armed snapshot is stopped
+	release     chan struct{}
+	releaseOnce sync.Once
+	saved       chan error // the armed snapshot's SaveSnapshot result
+}
+
+func newGatedStore() *gatedStore {
+	return &gatedStore{Mem: storage.NewMem(), started: make(chan struct{}), release: make(chan struct{}),
+		saved: make(chan error, 1)}
+}
+
+func (g *gatedStore) open() { g.releaseOnce.Do(func() { close(g.release) }) }
+
+func (g *gatedStore) SaveSnapshot(ctx context.Context, zxid int64, write func(io.Writer) error) error {
+	if !g.armed.CompareAndSwap(true, false) {
+		return g.Mem.SaveSnapshot(ctx, zxid, write)
+	}
+	err := g.Mem.SaveSnapshot(ctx, zxid, func(w io.Writer) error {
+		return write(&gatedWriter{w: w, g: g})
+	})
+	g.saved <- err
+	return err
+}
+
+type gatedWriter struct {
+	w      io.Writer
+	g      *gatedStore
+	writes int
+}
+
+func (w *gatedWriter) Write(p []byte) (int, error) {
+	w.writes++
+	if w.writes == 2 {
+		close(w.g.started)
+		<-w.g.release
+	}
+	return w.w.Write(p)
+}
+
+// TestWritesProceedWhileSnapshotting: a snapshot of a 6,000-node tree is
+// held in the middle of being written (its writer blocks); a write
+// through the server still completes and is readable, so applying does
+// not wait for the snapshot. Once released, the snapshot is the tree at
+// its freeze: it loads, holds the nodes created before, and lacks the one
+// written during it.
+func TestWritesProceedWhileSnapshotting(t *testing.T) {
+	gs := newGatedStore()
+	tc := newCluster(t, 1, 0, false, func(c *Config) { c.Store, c.SnapCount = gs, 20 })
+	t.Cleanup(gs.open) // runs before the cluster's cleanup: never leave the snapshot blocked
+	c := dialClient(t, tc.connect())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for i := range 12 {
+		ops := make([]client.Op, 500)
+		for j := range ops {
+			ops[j] = client.CreateOp{Path: fmt.Sprintf("/n%02d-%03d", i, j), Data: []byte("some data"), Mode: client.ModePersistent}
+		}
+		_, err := c.Multi(ctx, ops...)
+		require.NoError(t, err)
+	}
+	gs.armed.Store(true)
+	// Write until the armed snapshot (due within SnapCount txns) starts.
+	for i := 0; ; i++ {
+		select {
+		case <-gs.started:
+		default:
+			_, _, err := c.Create(ctx, fmt.Sprintf("/fill-%d", i), nil, client.ModePersistent, nil)
+			require.NoError(t, err)
+			require.Less(t, i, 100, "no snapshot started after 100 writes with SnapCount 20")
+			continue
+		}
+		break
+	}
+	// The snapshot's writer is blocked; this write must not wait for it.
+	_, _, err := c.Create(ctx, "/during", []byte("x"), client.ModePersistent, nil)
+	require.NoError(t, err, "a write did not complete while a snapshot was being written")
+	_, _, err = c.Get(ctx, "/during")
+	require.NoError(t, err)
+	select {
+	case err := <-gs.saved:
+		t.Fatalf("the snapshot finished while its writer was blocked: %v", err)
+	default:
+	}
+	gs.open()
+	require.NoError(t, <-gs.saved)
+
+	meta, rc, err := gs.Mem.OpenSnapshot()
+	require.NoError(t, err)
+	defer rc.Close()
+	tree, err := znode.ReadSnapshot(rc, znode.Config{ExtendedTypes: true})
+	require.NoError(t, err)
+	require.Equal(t, meta.Zxid, tree.LastZxid())
+	require.Greater(t, tree.NodeCount(), int64(6000))
+	_, _, ok := tree.Node("/n11-499")
+	require.True(t, ok, "snapshot lacks a node created before it")
+	_, _, ok = tree.Node("/during")
+	require.False(t, ok, "snapshot holds a node created after its freeze")
+	require.True(t, hasNode(tc.servers[0], "/during"))
+}
