@@ -121,3 +121,47 @@ func TestWritesProceedWhileSnapshotting(t *testing.T) {
 	require.False(t, ok, "snapshot holds a node created after its freeze")
 	require.True(t, hasNode(tc.servers[0], "/during"))
 }
+
+// TestCloseCancelsSnapshotInProgress: closing the server while a snapshot
+// is being written cancels it (the encoder stops at its next batch), Close
+// waits for its goroutine (goleak checks none is left) and reports no
+// error, and no snapshot is stored.
+func TestCloseCancelsSnapshotInProgress(t *testing.T) {
+	gs := newGatedStore()
+	tc := newCluster(t, 1, 0, false, func(c *Config) { c.Store, c.SnapCount = gs, 5 })
+	t.Cleanup(gs.open)
+	c := dialClient(t, tc.connect())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ops := make([]client.Op, 3000)
+	for j := range ops {
+		ops[j] = client.CreateOp{Path: fmt.Sprintf("/n%04d", j), Mode: client.ModePersistent}
+	}
+	_, err := c.Multi(ctx, ops...)
+	require.NoError(t, err)
+	before, err := gs.Mem.Snapshots()
+	require.NoError(t, err)
+	gs.armed.Store(true)
+	for i := 0; ; i++ {
+		select {
+		case <-gs.started:
+		default:
+			_, _, err := c.Create(ctx, fmt.Sprintf("/fill-%d", i), nil, client.ModePersistent, nil)
+			require.NoError(t, err)
+			require.Less(t, i, 100, "no snapshot started after 100 writes with SnapCount 5")
+			continue
+		}
+		break
+	}
+	srv := tc.servers[0]
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	<-srv.life.Done() // Close has begun: the snapshot's context is cancelled
+	gs.open()
+	require.NoError(t, <-closed)
+	tc.servers[0] = nil
+	require.ErrorIs(t, <-gs.saved, context.Canceled)
+	after, err := gs.Mem.Snapshots()
+	require.NoError(t, err)
+	require.Equal(t, before, after, "a cancelled snapshot was stored")
+}

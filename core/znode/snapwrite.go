@@ -152,7 +152,11 @@ func (t *Tree) WriteSnapshot(w io.Writer) error {
 // applied since. It reads the tree in batches of nodes, each under mu (the
 // read side of the lock under which Apply and Close run, for example
 // (*sync.RWMutex).RLocker()), and calls w.Write only with mu released, so
-// writes to the tree wait at most one batch, never for w. A nil mu means
+// writes to the tree wait at most one batch, never for w. A batch reads
+// up to 1,024 nodes and lists their children; it ends early after
+// listing more than 64, which are sorted outside the lock (a node with a
+// million children still makes one batch of a million map reads). A nil
+// mu means
 // the caller keeps the tree from changing for the whole call. ctx is
 // checked between batches. Encode may run several times while s is open.
 func (s *Snapshot) Encode(ctx context.Context, w io.Writer, mu sync.Locker) error {
