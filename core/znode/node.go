@@ -8,11 +8,11 @@ import (
 )
 
 // node is one znode. Its layout is what keeps a million empty znodes under
-// 250 bytes of heap each (see doc.go): 100 bytes here (112 with the
-// allocator's size class), no name (the parent's
-// children map holds it as the key), no per-node map until the node has a
-// child, and the ACL as a 4-byte reference into the tree's shared ACL cache
-// (ZooKeeper's ReferenceCountedACLCache idea).
+// 250 bytes of heap each (see doc.go): 104 bytes here (112 with the
+// allocator's size class; the snapshot generation cost the step from 96),
+// no name (the parent's children map holds it as the key), no per-node
+// map until the node has a child, and the ACL as a 4-byte reference into
+// the tree's shared ACL cache (ZooKeeper's ReferenceCountedACLCache idea).
 type node struct {
 	czxid, mzxid, pzxid int64
 	ctime, mtime        int64
