@@ -55,9 +55,9 @@ type zooConfig struct {
 	SuperDigest string
 	// MaxPacket is jute.maxbuffer in bytes; 0 when not set.
 	MaxPacket int
-	// MaxOutstanding is globalOutstandingLimit; 0 when not set. zabkit
-	// applies it per connection.
-	MaxOutstanding int
+	// MaxOutstandingGlobal is globalOutstandingLimit, the requests in
+	// flight over all client connections of the server; 0 when not set.
+	MaxOutstandingGlobal int
 	// ExtendedTypes is extendedTypesEnabled (TTL nodes).
 	ExtendedTypes bool
 	// MetricsAddr is the Prometheus endpoint's listen address from
@@ -343,7 +343,7 @@ func (p *parser) set(pr property) error {
 	case "jute.maxbuffer":
 		c.MaxPacket, err = p.integer(pr, 1)
 	case "globalOutstandingLimit":
-		c.MaxOutstanding, err = p.integer(pr, 1)
+		c.MaxOutstandingGlobal, err = p.integer(pr, 1)
 	case "extendedTypesEnabled":
 		c.ExtendedTypes, err = p.boolean(pr)
 	case "metricsProvider.className":

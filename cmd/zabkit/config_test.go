@@ -111,7 +111,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 				assert.Equal(t, []string{"srvr", "ruok", "mntr"}, c.FourLetterWhitelist)
 				assert.Equal(t, "super:D/InIHSb7yEEbrWz8b9l71RjZJU=", c.SuperDigest)
 				assert.Equal(t, 2097152, c.MaxPacket)
-				assert.Equal(t, 500, c.MaxOutstanding)
+				assert.Equal(t, 500, c.MaxOutstandingGlobal)
 				assert.True(t, c.ExtendedTypes)
 				assert.Equal(t, "127.0.0.1:17000", c.MetricsAddr)
 				assert.Equal(t, int64(1), c.MyID)

@@ -70,3 +70,19 @@ func TestServerStateName(t *testing.T) {
 	assert.Equal(t, "observer", serverStateName(zab.StateObserving, false))
 	assert.Equal(t, "looking", serverStateName(zab.StateLooking, false))
 }
+
+// The log line names a URL that works from the same machine: a wildcard
+// listen address (IPv4 or IPv6) becomes localhost, any other host stays.
+func TestMetricsURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"0.0.0.0:7000":       "http://localhost:7000/metrics",
+		"[::]:7111":          "http://localhost:7111/metrics",
+		":7000":              "http://localhost:7000/metrics",
+		"127.0.0.1:7001":     "http://127.0.0.1:7001/metrics",
+		"[::1]:7002":         "http://[::1]:7002/metrics",
+		"10.0.0.7:7003":      "http://10.0.0.7:7003/metrics",
+		"[2001:db8::1]:7004": "http://[2001:db8::1]:7004/metrics",
+	} {
+		assert.Equal(t, want, metricsURL(addr), addr)
+	}
+}

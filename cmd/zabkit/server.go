@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/zabkit/zabkit/core/server"
@@ -106,8 +105,11 @@ func serverConfig(c *zooConfig, logger *slog.Logger) (server.Config, error) {
 	if c.MaxPacket > 0 {
 		sc.MaxPacket = c.MaxPacket
 	}
-	if c.MaxOutstanding > 0 {
-		sc.MaxOutstanding = c.MaxOutstanding
+	// globalOutstandingLimit bounds the requests in flight over all
+	// connections, as in ZooKeeper. ZooKeeper has no per-connection limit;
+	// zabkit's (MaxOutstanding) keeps core/server's default.
+	if c.MaxOutstandingGlobal > 0 {
+		sc.MaxOutstandingGlobal = c.MaxOutstandingGlobal
 	}
 	sc.SnapCount = c.SnapCount
 	sc.SnapRetainCount = c.SnapRetainCount
@@ -160,8 +162,22 @@ func startMetrics(addr string, srv *server.Server, standalone bool, logger *slog
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	m := &metricsServer{http: hs, done: make(chan error, 1)}
 	go func() { m.done <- hs.Serve(ln) }()
-	logger.Info("metrics", "url", "http://"+strings.Replace(ln.Addr().String(), "0.0.0.0", "localhost", 1)+"/metrics")
+	logger.Info("metrics", "url", metricsURL(ln.Addr().String()))
 	return m, nil
+}
+
+// metricsURL is the endpoint's URL for a log line, given the listener's
+// address: a wildcard host (0.0.0.0, [::], none) becomes localhost, which
+// a reader can paste into a browser or curl.
+func metricsURL(listenAddr string) string {
+	host, port, err := net.SplitHostPort(listenAddr)
+	if err != nil {
+		return "http://" + listenAddr + "/metrics"
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/metrics"
 }
 
 func (m *metricsServer) close() error {

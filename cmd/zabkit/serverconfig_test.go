@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +61,8 @@ server.3=10.0.0.3:2888:3888:observer
 	assert.Equal(t, []string{"*"}, sc.FourLetterWhitelist)
 	assert.Equal(t, "super:abc=", sc.SuperDigest)
 	assert.Equal(t, 4194304, sc.MaxPacket)
-	assert.Equal(t, 77, sc.MaxOutstanding)
+	assert.Equal(t, 77, sc.MaxOutstandingGlobal, "globalOutstandingLimit is a limit over all connections, as in ZooKeeper")
+	assert.Equal(t, server.DefaultConfig(1).MaxOutstanding, sc.MaxOutstanding, "the per-connection limit keeps its default")
 	assert.True(t, sc.ExtendedTypes)
 	assert.Equal(t, "/d/zabkit", sc.Dir)
 	assert.Same(t, logger, sc.Logger)
@@ -77,6 +80,9 @@ func TestServerConfigStandalone(t *testing.T) {
 	assert.Nil(t, sc.FourLetterWhitelist, "ZooKeeper's default whitelist")
 	assert.Equal(t, 4*time.Second, sc.MinSessionTimeout)
 	assert.Equal(t, 40*time.Second, sc.MaxSessionTimeout)
+	d := server.DefaultConfig(1)
+	assert.Equal(t, d.MaxOutstandingGlobal, sc.MaxOutstandingGlobal, "no globalOutstandingLimit: the server's default")
+	assert.Equal(t, d.MaxOutstanding, sc.MaxOutstanding)
 }
 
 func TestServerConfigRefusesWhatTheServerCannotRun(t *testing.T) {
@@ -105,4 +111,59 @@ func TestServerConfigDataLogDir(t *testing.T) {
 		assert.Equal(t, tc.dir, sc.Dir, tc.cfg)
 		assert.Equal(t, tc.logDir, sc.LogDir, tc.cfg)
 	}
+}
+
+// ignoredKeyLines returns, for each key logConfig said it ignores, where
+// the lines put it, in a text handler's output.
+func ignoredKeyLines(t *testing.T, out string) map[string][]string {
+	t.Helper()
+	lines := map[string][]string{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !strings.Contains(l, `msg="ignoring configuration key"`) {
+			continue
+		}
+		m := regexp.MustCompile(` key=(\S+) at=(\S+) `).FindStringSubmatch(l)
+		require.NotNil(t, m, "no key and at in %q", l)
+		lines[m[1]] = append(lines[m[1]], m[2])
+	}
+	return lines
+}
+
+// A key zabkit ignores is logged once, however often the file sets it:
+// unknown QuorumPeerConfig keys, keys ZooKeeper would turn into zookeeper.*
+// system properties, and keys already spelled zookeeper.*.
+func TestLogConfigLogsEachIgnoredKeyOnce(t *testing.T) {
+	zc, err := parseConfigWith("zoo.cfg", strings.NewReader(`tickTime=2000
+dataDir=/d
+clientPort=2181
+admin.serverPort=8080
+authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider
+snapshot.trust.empty=true
+admin.serverPort=9090
+zookeeper.snapshot.trust.empty=true
+authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider
+serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory
+admin.serverPort=9091
+zookeeper.snapshot.trust.empty=false
+`), fakeFiles(nil))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	logConfig(slog.New(slog.NewTextHandler(&out, nil)), zc)
+	assert.Equal(t, map[string][]string{
+		// The last setting of a key is the one a Properties map keeps.
+		"admin.serverPort":               {"zoo.cfg:11"},
+		"authProvider.1":                 {"zoo.cfg:9"},
+		"snapshot.trust.empty":           {"zoo.cfg:6"},
+		"zookeeper.snapshot.trust.empty": {"zoo.cfg:12"},
+		"serverCnxnFactory":              {"zoo.cfg:10"},
+	}, ignoredKeyLines(t, out.String()))
+	assert.Equal(t, 4, strings.Count(out.String(), "level=WARN"), "one warning per repeated setting")
+
+	// logConfig itself keeps the first of repeated entries.
+	out.Reset()
+	logConfig(slog.New(slog.NewTextHandler(&out, nil)), &zooConfig{File: "x.cfg", Ignored: []ignoredKey{
+		{Key: "a.b", Line: 1, Reason: "r"}, {Key: "zookeeper.c", Line: 2, Reason: "r"},
+		{Key: "a.b", Line: 3, Reason: "r"}, {Key: "zookeeper.c", Line: 4, Reason: "r"}, {Key: "a.b", Line: 5, Reason: "r"},
+	}})
+	assert.Equal(t, map[string][]string{"a.b": {"x.cfg:1"}, "zookeeper.c": {"x.cfg:2"}}, ignoredKeyLines(t, out.String()))
 }
