@@ -131,15 +131,19 @@ func (p *proc) kill9() {
 }
 
 // terminate sends SIGTERM and waits for a graceful exit (status 0).
-func (p *proc) terminate(ctx context.Context) error {
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+func (p *proc) terminate(ctx context.Context) error { return p.stop(ctx, syscall.SIGTERM) }
+
+// stop sends sig and waits for the process to exit; the result is nil for
+// exit status 0.
+func (p *proc) stop(ctx context.Context, sig os.Signal) error {
+	if err := p.cmd.Process.Signal(sig); err != nil {
 		return err
 	}
 	select {
 	case <-p.exited:
 		return p.err
 	case <-ctx.Done():
-		return fmt.Errorf("%s did not exit after SIGTERM: %w", p.name, ctx.Err())
+		return fmt.Errorf("%s did not exit after %v: %w", p.name, sig, ctx.Err())
 	}
 }
 

@@ -19,8 +19,8 @@ import (
 
 // TestStandaloneRestart runs `zabkit server` from a zoo.cfg without
 // server.N lines, writes, stops it with SIGTERM, and starts it again from
-// the same dataDir: the data is still there. It also scrapes the
-// Prometheus endpoint.
+// the same dataDir: the data is still there. It does the same stopping the
+// server with SIGINT. It also scrapes the Prometheus endpoint.
 func TestStandaloneRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes; skipped with -short")
@@ -76,17 +76,36 @@ authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider
 	assert.Contains(t, logs.String(), "shutting down")
 	assert.Equal(t, 1, strings.Count(logs.String(), "key=authProvider.1"), "an ignored key is logged once")
 
-	p = startProc(t, "standalone-restarted", cfg, addr, logs)
-	require.NoError(t, poll(ctx, "the restarted server to serve", []*proc{p}, func() bool {
-		f, err := srvr(ctx, addr)
-		return err == nil && f["Mode"] == "standalone"
-	}))
-	c, err = client.Dial(ctx, addr)
-	require.NoError(t, err)
-	defer c.Close(context.Background())
+	// Restarted from the same dataDir, the server has the data; SIGINT
+	// (Ctrl-C) stops it as gracefully as SIGTERM, and the next restart
+	// has everything too.
+	restart := func(name string) *client.Conn {
+		p = startProc(t, name, cfg, addr, logs)
+		require.NoError(t, poll(ctx, name+" to serve", []*proc{p}, func() bool {
+			f, err := srvr(ctx, addr)
+			return err == nil && f["Mode"] == "standalone"
+		}))
+		c, err := client.Dial(ctx, addr)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.Close(context.Background()) })
+		return c
+	}
+	c = restart("standalone-restarted")
 	data, _, err := c.Get(ctx, "/kept")
 	require.NoError(t, err)
 	assert.Equal(t, "across restarts", string(data))
+	_, _, err = c.Create(ctx, "/kept-after-sigint", []byte("too"), client.ModePersistent, nil)
+	require.NoError(t, err)
+	require.NoError(t, c.Close(ctx))
+	require.NoError(t, p.stop(ctx, os.Interrupt), "SIGINT ends the server with status 0")
+	assert.Equal(t, 2, strings.Count(logs.String(), `msg="shutting down"`), "SIGINT shuts down as SIGTERM does")
+
+	c = restart("standalone-restarted-after-sigint")
+	for path, want := range map[string]string{"/kept": "across restarts", "/kept-after-sigint": "too"} {
+		data, _, err := c.Get(ctx, path)
+		require.NoError(t, err, path)
+		assert.Equal(t, want, string(data), path)
+	}
 	require.NoError(t, c.Close(ctx))
 	require.NoError(t, p.terminate(ctx))
 }
