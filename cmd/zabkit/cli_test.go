@@ -155,7 +155,7 @@ func TestUsage(t *testing.T) {
 	assert.Contains(t, errOut, `unknown command "frobnicate"`)
 	out, _, err := runCmd(t, "", "help")
 	assert.NoError(t, err)
-	for _, c := range []string{"server", "cli", "bench"} {
+	for _, c := range []string{"server", "cli", "bench", "4lw"} {
 		assert.Contains(t, out, "  "+c+" ")
 	}
 	_, _, err = runCmd(t, "", "server")

@@ -1,9 +1,11 @@
 // Command zabkit runs a zabkit server from a ZooKeeper configuration file,
-// and carries a small shell and a load generator.
+// and carries a small shell, a load generator and a four-letter-word
+// sender.
 //
 //	zabkit server [-log-level debug|info|warn|error] <zoo.cfg>
 //	zabkit cli [-server host:port,...] [-timeout 10s] [command [args...]]
 //	zabkit bench [-server host:port,...] [-clients 8] [-duration 10s] [-size 100] [-reads 0.5]
+//	zabkit 4lw [-server host:port] [-timeout 10s] <word>
 //
 // # server
 //
@@ -37,4 +39,10 @@
 // Sessions that each set and get their own znode for a while, then
 // throughput and latency percentiles. Without -server it starts a 3-server
 // in-process ensemble to measure.
+//
+// # 4lw
+//
+// Sends one four-letter word (ruok, srvr, stat, mntr, conf, ...) to one
+// server, zabkit or ZooKeeper, and prints the reply as it comes: what
+// `echo srvr | nc host port` does where nc is installed.
 package main

@@ -35,6 +35,7 @@ func commands() []command {
 		{"server", "run a server from a ZooKeeper zoo.cfg: zabkit server <zoo.cfg>", runServer},
 		{"cli", "a small shell: zabkit cli -server host:port [command [args...]]", runCLI},
 		{"bench", "load a cluster (or an in-process one): zabkit bench [-server host:port] [-clients N] [-duration D]", runBench},
+		{"4lw", "send a four-letter word to a server and print the reply: zabkit 4lw -server host:port srvr", run4lw},
 	}
 }
 

@@ -147,24 +147,6 @@ func (p *proc) stop(ctx context.Context, sig os.Signal) error {
 	}
 }
 
-// fourLetter sends a four-letter word to addr and returns the reply.
-func fourLetter(ctx context.Context, addr, word string) (string, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.SetDeadline(dl)
-	}
-	if _, err := io.WriteString(c, word); err != nil {
-		return "", err
-	}
-	b, err := io.ReadAll(c)
-	return string(b), err
-}
-
 // srvr returns the fields of the srvr four-letter word ("Mode", "Zxid"...).
 func srvr(ctx context.Context, addr string) (map[string]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
