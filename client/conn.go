@@ -30,6 +30,7 @@ type Conn struct {
 	sessionID int64
 	passwd    []byte
 	timeout   time.Duration // negotiated
+	pingEvery time.Duration // the current connection's ping interval
 	server    string        // current server address
 	closing   bool          // Close is sending closeSession: do not reconnect
 	seenRW    bool          // the session has been on a read-write server
@@ -186,6 +187,14 @@ func (c *Conn) SessionTimeout() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.timeout
+}
+
+// pingInterval returns the ping interval of the current (or last)
+// connection, for tests.
+func (c *Conn) pingInterval() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pingEvery
 }
 
 // Server returns the address of the server the Conn is connected to, or

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -45,6 +46,63 @@ func TestDialRespectsContext(t *testing.T) {
 	if err := <-res; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Dial = %v, want context.Canceled", err)
 	}
+}
+
+// Without WithServerOrder, each Dial tries the connect string's servers in
+// an order of its own, shuffled at Dial, and every later attempt (the
+// reconnects) goes round that same order. The dialer refuses at once, so no
+// server is needed: the client keeps trying until Dial's context ends.
+//
+// The test is not flaky: each of the 20 orders is uniform over the 8! =
+// 40320 permutations, so the chance that all 20 are the same is
+// 40320^-19 (about 3e-88), and that all start with the same server 8^-19
+// (about 7e-18).
+func TestDialShufflesServers(t *testing.T) {
+	const n, dials = 8, 20
+	var addrs []string
+	for i := range n {
+		addrs = append(addrs, fmt.Sprintf("192.0.2.%d:2181", i+1))
+	}
+	connect := strings.Join(addrs, ",")
+	orders := map[string]bool{}
+	firsts := map[string]bool{}
+	for range dials {
+		ctx, cancel := context.WithCancel(context.Background())
+		var mu sync.Mutex
+		var tried []string // the first two rounds of attempts
+		refuse := func(_ context.Context, network, addr string) (net.Conn, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if len(tried) < 2*n {
+				tried = append(tried, addr)
+				if len(tried) == 2*n {
+					cancel()
+				}
+			}
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("refused by the test")}
+		}
+		_, err := Dial(ctx, connect, WithDialer(refuse), WithReconnectBackOff(zeroBackOff))
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Dial with every server refusing = %v, want context.Canceled", err)
+		}
+		mu.Lock()
+		first, second := tried[:n], tried[n:]
+		mu.Unlock()
+		if !slices.Equal(slices.Sorted(slices.Values(first)), addrs) {
+			t.Fatalf("first round of attempts %v is not a permutation of %v", first, addrs)
+		}
+		if !slices.Equal(first, second) {
+			t.Fatalf("second round %v does not repeat the first %v", second, first)
+		}
+		orders[strings.Join(first, ",")] = true
+		firsts[first[0]] = true
+	}
+	if len(orders) < 2 || len(firsts) < 2 {
+		t.Fatalf("%d dials gave %d distinct orders starting with %d distinct servers; want the order shuffled per Dial",
+			dials, len(orders), len(firsts))
+	}
+	t.Logf("%d dials: %d distinct orders, %d distinct first servers", dials, len(orders), len(firsts))
 }
 
 func TestPipelinedRepliesMatchRequests(t *testing.T) {
@@ -268,12 +326,44 @@ func TestPingsWhenIdle(t *testing.T) {
 		}
 		defaultHandle(fc, hdr, body)
 	})
-	dialFake(t, []*fakeServer{s})
+	// The client asks for two minutes and the server grants 300ms: pings
+	// at a third of what was asked (40s) would not come within the wait.
+	dialFake(t, []*fakeServer{s}, WithSessionTimeout(2*time.Minute))
 	for range 3 {
 		select {
 		case <-pings:
 		case <-time.After(20 * time.Second):
 			t.Fatal("no ping from an idle client")
+		}
+	}
+}
+
+// The ping interval is a third of the timeout the server negotiated, not
+// of the one the client asked for, on every connection.
+func TestPingIntervalIsAThirdOfTheNegotiatedTimeout(t *testing.T) {
+	for _, ms := range []int32{300, 2000, 4000, 10000, 40000, 3_600_000} {
+		s := newFakeServer(t)
+		s.timeoutMS = ms
+		c := dialFake(t, []*fakeServer{s}, WithSessionTimeout(7*time.Second))
+		negotiated := time.Duration(ms) * time.Millisecond
+		if c.SessionTimeout() != negotiated || c.pingInterval() != negotiated/3 {
+			t.Errorf("server grants %v: session timeout %v, ping interval %v; want %v and %v",
+				negotiated, c.SessionTimeout(), c.pingInterval(), negotiated, negotiated/3)
+		}
+
+		// A reconnect to a server that grants another timeout takes its
+		// interval.
+		s.setOnConnect(func(*wire.ConnectRequest) *wire.ConnectResponse {
+			return &wire.ConnectResponse{TimeOut: 2 * ms, SessionID: s.sessionID, Passwd: s.passwd}
+		})
+		s.dropAll()
+		for st := range c.States(bg(t)) {
+			if st == StateConnected && c.SessionTimeout() == 2*negotiated {
+				break
+			}
+		}
+		if c.pingInterval() != 2*negotiated/3 {
+			t.Errorf("after a reconnect granting %v: ping interval %v, want %v", 2*negotiated, c.pingInterval(), 2*negotiated/3)
 		}
 	}
 }

@@ -171,6 +171,8 @@ func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error
 	c.sessionID = resp.SessionID
 	c.passwd = append(c.passwd[:0], resp.Passwd...)
 	c.timeout = timeout
+	pingEvery := pingInterval(timeout)
+	c.pingEvery = pingEvery
 	c.server = addr
 	auths := append([]authInfo(nil), c.auths...)
 	st := StateConnected
@@ -183,11 +185,12 @@ func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error
 	c.mu.Unlock()
 
 	cn := &connection{
-		c:       c,
-		nc:      nc,
-		timeout: timeout,
-		minZxid: c.lastZxid.Load(),
-		dead:    make(chan struct{}),
+		c:         c,
+		nc:        nc,
+		timeout:   timeout,
+		pingEvery: pingEvery,
+		minZxid:   c.lastZxid.Load(),
+		dead:      make(chan struct{}),
 	}
 	// Priming packets go first: watches to re-register, then credentials.
 	prime := c.watches.snapshot().packets(c.lastZxid.Load())
@@ -281,15 +284,21 @@ func (c *Conn) isReadWrite(addr string) bool {
 	return err == nil && string(b[:]) == "rw"
 }
 
+// pingInterval is how long a connection may be idle before the client
+// pings: a third of the negotiated session timeout, as ZooKeeper's client
+// (which pings after half its read timeout of two thirds).
+func pingInterval(timeout time.Duration) time.Duration { return timeout / 3 }
+
 // connection is one TCP connection of the session.
 type connection struct {
-	c       *Conn
-	nc      net.Conn
-	timeout time.Duration
-	pending pendingQueue // numbered requests and SetWatches, in send order
-	auths   pendingQueue // auth packets, answered out of band
-	minZxid int64        // the client's last zxid when it connected
-	dec     wire.Decoder // used by the receive loop
+	c         *Conn
+	nc        net.Conn
+	timeout   time.Duration // negotiated session timeout
+	pingEvery time.Duration // idle time before a ping
+	pending   pendingQueue  // numbered requests and SetWatches, in send order
+	auths     pendingQueue  // auth packets, answered out of band
+	minZxid   int64         // the client's last zxid when it connected
+	dec       wire.Decoder  // used by the receive loop
 
 	once sync.Once
 	dead chan struct{}
@@ -374,7 +383,7 @@ func (cn *connection) sendLoop(prime []*request) {
 	case c.qwake <- struct{}{}:
 	default:
 	}
-	pingEvery := cn.timeout / 3
+	pingEvery := cn.pingEvery
 	ping := time.NewTimer(pingEvery)
 	defer ping.Stop()
 	for {
