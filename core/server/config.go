@@ -50,7 +50,8 @@ type Config struct {
 	MaxClientCnxns int
 	// MaxOutstanding limits the requests one connection may have in
 	// flight; the server stops reading from it until some complete
-	// (ZooKeeper's globalOutstandingLimit, per connection). Default 1000.
+	// (zabkit's own, so that one client cannot take the whole global
+	// budget; ZooKeeper has only the global limit). Default 1000.
 	MaxOutstanding int
 	// MaxOutstandingGlobal limits the requests in flight over all
 	// connections (ZooKeeper's globalOutstandingLimit); readers wait for a
