@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -124,8 +125,21 @@ func TestNegotiatedTimeoutClamped(t *testing.T) {
 }
 
 func TestOversizedAndMalformedPacketsCloseOnlyThatConnection(t *testing.T) {
-	tc := newCluster(t, 1, 0, false, func(c *Config) { c.MaxPacket = 4096 })
+	logs := newLogRecorder()
+	tc := newCluster(t, 1, 0, false, func(c *Config) { c.MaxPacket, c.Logger = 4096, slog.New(logs) })
 	good := dialClient(t, tc.connect())
+	// Each closed connection logs its reason before the socket closes.
+	logged := func(what string, want map[string]string, reasonHas string) {
+		t.Helper()
+		recs := logs.find(want)
+		if len(recs) != 1 {
+			t.Errorf("%s: %d log records %v, want 1", what, len(recs), want)
+			return
+		}
+		if reason := recs[0]["reason"] + recs[0]["err"]; reason == "" || !strings.Contains(reason, reasonHas) {
+			t.Errorf("%s: logged reason %q lacks %q", what, reason, reasonHas)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if _, _, err := good.Create(ctx, "/kept", []byte("v"), client.ModePersistent, nil); err != nil {
@@ -139,18 +153,21 @@ func TestOversizedAndMalformedPacketsCloseOnlyThatConnection(t *testing.T) {
 	if !big.closedByServer() {
 		t.Error("a frame above MaxPacket did not close its connection")
 	}
+	logged("oversized frame", map[string]string{"msg": "client connection closed"}, "packet too large: frame length 1048576 exceeds max 4096")
 
 	bad, _ := newSession(t, tc.connect())
 	_, _ = bad.nc.Write([]byte{0, 0, 0, 3, 1, 2, 3}) // shorter than a request header
 	if !bad.closedByServer() {
 		t.Error("a malformed request did not close its connection")
 	}
+	logged("short request", map[string]string{"msg": "malformed request header; closing"}, "truncated")
 
 	bad2, _ := newSession(t, tc.connect())
 	bad2.send(&wire.RequestHeader{Xid: 1, Op: wire.OpCreate}, &wire.GetChildrenRequest{Path: "/x"})
 	if !bad2.closedByServer() {
 		t.Error("a request body that does not decode did not close its connection")
 	}
+	logged("undecodable body", map[string]string{"msg": "malformed request; closing", "op": wire.OpCreate.String()}, "decode")
 
 	// The well-behaved client and the data are untouched.
 	d, _, err := good.Get(ctx, "/kept")
