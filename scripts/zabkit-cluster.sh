@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# zabkit-cluster.sh — run a 3-server zabkit cluster on loopback: three
+# `zabkit server zoo.cfg` processes with their logs and snapshots on disk
+# (fsync'ed), the same shape as scripts/zk-ensemble.sh starts Apache ZooKeeper.
+#
+#   scripts/zabkit-cluster.sh start  [DIR]   build zabkit, start (or reuse) the cluster,
+#                                            wait until every server is leader or
+#                                            follower, print the connect string on stdout
+#   scripts/zabkit-cluster.sh stop   [DIR]   stop the servers this script started in DIR
+#   scripts/zabkit-cluster.sh status [DIR]   print each server's mode; exit 1 unless all serve
+#   scripts/zabkit-cluster.sh clean  [DIR]   stop, then delete DIR
+#
+# DIR defaults to /tmp/zabkit-cluster. The binary is DIR/zabkit; each server N gets
+# DIR/serverN/{zoo.cfg,data/myid,server.log,pid}. Data survives stop/start; use
+# `clean` (or a new DIR) for a fresh tree.
+#
+# Environment (all optional):
+#   ZABKIT_CLUSTER_CLIENT_PORTS    client ports, comma-separated   (23851,23852,23853)
+#   ZABKIT_CLUSTER_QUORUM_PORTS    quorum (peer) ports              (23861,23862,23863)
+#   ZABKIT_CLUSTER_ELECTION_PORTS  election ports (parsed, not opened by zabkit)
+#                                                                   (23871,23872,23873)
+#   ZABKIT_CLUSTER_METRICS_PORTS   Prometheus /metrics ports, comma-separated
+#                                  (unset: no metrics endpoint)
+#   ZABKIT_CLUSTER_TICK_MS         tickTime in ms                   (1000)
+#   ZABKIT_CLUSTER_START_TIMEOUT   seconds to wait for the quorum   (60)
+#   ZABKIT_CLUSTER_LOG_LEVEL       server log level: debug, info, warn, error (info)
+#   ZABKIT_BIN                     use this zabkit binary instead of building
+#                                  ./cmd/zabkit of this checkout into DIR/zabkit
+#   GO                             go binary                        (go on PATH)
+#
+# The zoo.cfg files are standard ZooKeeper ones (the keys zk-ensemble.sh writes,
+# minus the JVM-only ones), so the two scripts give comparable clusters:
+# minSessionTimeout=1000, every four-letter word enabled, TTL nodes enabled.
+set -euo pipefail
+
+cmd="${1:-}"
+dir=$(realpath -m -- "${2:-/tmp/zabkit-cluster}")
+repo=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+
+IFS=, read -r -a client_ports <<<"${ZABKIT_CLUSTER_CLIENT_PORTS:-23851,23852,23853}"
+IFS=, read -r -a quorum_ports <<<"${ZABKIT_CLUSTER_QUORUM_PORTS:-23861,23862,23863}"
+IFS=, read -r -a election_ports <<<"${ZABKIT_CLUSTER_ELECTION_PORTS:-23871,23872,23873}"
+metrics_ports=()
+[ -n "${ZABKIT_CLUSTER_METRICS_PORTS:-}" ] && IFS=, read -r -a metrics_ports <<<"$ZABKIT_CLUSTER_METRICS_PORTS"
+tick_ms="${ZABKIT_CLUSTER_TICK_MS:-1000}"
+start_timeout="${ZABKIT_CLUSTER_START_TIMEOUT:-60}"
+log_level="${ZABKIT_CLUSTER_LOG_LEVEL:-info}"
+go="${GO:-go}"
+bin="$dir/zabkit"
+
+log() { printf 'zabkit-cluster: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+usage() {
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+check_ports() {
+  if [ ${#client_ports[@]} -ne 3 ] || [ ${#quorum_ports[@]} -ne 3 ] || [ ${#election_ports[@]} -ne 3 ]; then
+    die "need exactly 3 client, quorum and election ports (got ${#client_ports[@]}, ${#quorum_ports[@]}, ${#election_ports[@]})"
+  fi
+  [ ${#metrics_ports[@]} -eq 0 ] || [ ${#metrics_ports[@]} -eq 3 ] ||
+    die "need exactly 3 metrics ports (got ${#metrics_ports[@]})"
+  local p
+  for p in "${client_ports[@]}" "${quorum_ports[@]}" "${election_ports[@]}" "${metrics_ports[@]}"; do
+    if ! [[ "$p" =~ ^[0-9]+$ ]] || [ "$p" -eq 0 ] || [ "$p" -ge 65536 ]; then die "bad port: '$p'"; fi
+  done
+  if ! [[ "$tick_ms" =~ ^[0-9]+$ ]] || [ "$tick_ms" -eq 0 ]; then die "bad ZABKIT_CLUSTER_TICK_MS: '$tick_ms'"; fi
+  [[ "$start_timeout" =~ ^[0-9]+$ ]] || die "bad ZABKIT_CLUSTER_START_TIMEOUT: '$start_timeout'"
+}
+
+connect_string() {
+  local s="" p
+  for p in "${client_ports[@]}"; do s="${s:+$s,}127.0.0.1:$p"; done
+  printf '%s\n' "$s"
+}
+
+# build_binary puts the zabkit binary at DIR/zabkit: a copy of ZABKIT_BIN, or
+# ./cmd/zabkit of the checkout this script lives in.
+build_binary() {
+  if [ -n "${ZABKIT_BIN:-}" ]; then
+    [ -x "$ZABKIT_BIN" ] || die "ZABKIT_BIN=$ZABKIT_BIN is not an executable"
+    cp -f -- "$ZABKIT_BIN" "$bin.new"
+  else
+    command -v "$go" >/dev/null || die "go not found (set GO, or ZABKIT_BIN to a built zabkit)"
+    log "building $repo/cmd/zabkit into $bin"
+    (cd -- "$repo" && "$go" build -o "$bin.new" ./cmd/zabkit) >&2 || die "go build failed"
+  fi
+  mv -f -- "$bin.new" "$bin"
+}
+
+# server_pid prints the pid of server N if it is alive and is the one we started.
+server_pid() {
+  local n=$1 pidfile="$dir/server$1/pid" pid
+  [ -f "$pidfile" ] || return 1
+  pid=$(cat "$pidfile")
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  # Guard against a recycled pid: the process must run our config.
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/server$n/zoo.cfg" || return 1
+  printf '%s\n' "$pid"
+}
+
+# four_letter sends a four-letter word to 127.0.0.1:PORT and prints the reply.
+four_letter() {
+  local port=$1 word=$2
+  # shellcheck disable=SC2016 # $0 and $1 expand in the inner shell
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 1
+    printf "%s" "$1" >&3
+    cat <&3
+  ' "$port" "$word" 2>/dev/null
+}
+
+server_mode() {
+  { four_letter "$1" srvr || true; } | sed -n 's/^Mode: //p'
+}
+
+port_in_use() {
+  ss -Htln "sport = :$1" 2>/dev/null | grep -q .
+}
+
+write_config() {
+  local n=$1 sdir="$dir/server$1" i
+  mkdir -p "$sdir/data"
+  printf '%s\n' "$n" >"$sdir/data/myid"
+  {
+    echo "# written by scripts/zabkit-cluster.sh"
+    echo "tickTime=$tick_ms"
+    echo "initLimit=30"
+    echo "syncLimit=10"
+    echo "minSessionTimeout=1000"
+    echo "maxSessionTimeout=60000"
+    echo "dataDir=$sdir/data"
+    echo "clientPortAddress=127.0.0.1"
+    echo "clientPort=${client_ports[n - 1]}"
+    echo "maxClientCnxns=0"
+    echo "extendedTypesEnabled=true"
+    echo "4lw.commands.whitelist=*"
+    echo "autopurge.snapRetainCount=3"
+    echo "autopurge.purgeInterval=1"
+    if [ ${#metrics_ports[@]} -eq 3 ]; then
+      echo "metricsProvider.httpHost=127.0.0.1"
+      echo "metricsProvider.httpPort=${metrics_ports[n - 1]}"
+    fi
+    for i in 1 2 3; do
+      echo "server.$i=127.0.0.1:${quorum_ports[i - 1]}:${election_ports[i - 1]}"
+    done
+  } >"$sdir/zoo.cfg"
+}
+
+start_server() {
+  local n=$1 sdir="$dir/server$1"
+  nohup "$bin" server -log-level "$log_level" "$sdir/zoo.cfg" \
+    >>"$sdir/server.log" 2>&1 </dev/null &
+  printf '%s\n' "$!" >"$sdir/pid"
+}
+
+do_start() {
+  mkdir -p "$dir"
+
+  local n running=0
+  for n in 1 2 3; do
+    if server_pid "$n" >/dev/null; then running=$((running + 1)); fi
+  done
+  if [ "$running" -eq 0 ]; then
+    for n in 1 2 3; do
+      local p
+      for p in "${client_ports[n - 1]}" "${quorum_ports[n - 1]}" "${metrics_ports[@]:n-1:1}"; do
+        port_in_use "$p" && die "port $p is in use by another process (set ZABKIT_CLUSTER_*_PORTS)"
+      done
+    done
+  fi
+  # Rebuild only when no server runs the binary (it is replaced in place).
+  if [ "$running" -eq 0 ] || [ ! -x "$bin" ]; then build_binary; fi
+
+  for n in 1 2 3; do
+    if server_pid "$n" >/dev/null; then
+      log "server $n already running (pid $(server_pid "$n"))"
+      continue
+    fi
+    write_config "$n"
+    start_server "$n"
+    log "server $n started (pid $(cat "$dir/server$n/pid"), client port ${client_ports[n - 1]}, log $dir/server$n/server.log)"
+  done
+
+  local deadline=$((SECONDS + start_timeout)) ready mode
+  while :; do
+    ready=0
+    for n in 1 2 3; do
+      server_pid "$n" >/dev/null || { tail -n 30 "$dir/server$n/server.log" >&2 || true; die "server $n exited"; }
+      mode=$(server_mode "${client_ports[n - 1]}")
+      case "$mode" in leader | follower) ready=$((ready + 1)) ;; esac
+    done
+    [ "$ready" -eq 3 ] && break
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      do_status >&2 || true
+      die "cluster not serving after ${start_timeout}s (logs under $dir)"
+    fi
+    sleep 0.2 # polling interval while the servers elect a leader, not a synchronization
+  done
+  do_status >&2
+  connect_string
+}
+
+do_stop() {
+  local n pid pids=()
+  for n in 1 2 3; do
+    if pid=$(server_pid "$n"); then
+      kill "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$dir/server$n/pid"
+  done
+  [ ${#pids[@]} -eq 0 ] && { log "no server running in $dir"; return 0; }
+  local deadline=$((SECONDS + 20)) alive
+  while :; do
+    alive=()
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+    [ ${#alive[@]} -eq 0 ] && break
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "killing ${alive[*]} with SIGKILL"
+      kill -9 "${alive[@]}" 2>/dev/null || true
+      break
+    fi
+    sleep 0.1 # polling interval while the servers exit
+  done
+  log "stopped ${#pids[@]} server(s) in $dir"
+}
+
+do_status() {
+  local n ok=0 pid mode
+  for n in 1 2 3; do
+    if pid=$(server_pid "$n"); then
+      mode=$(server_mode "${client_ports[n - 1]}")
+      printf 'server %s: pid %s, 127.0.0.1:%s, mode %s\n' "$n" "$pid" "${client_ports[n - 1]}" "${mode:-not serving}"
+      case "$mode" in leader | follower) ok=$((ok + 1)) ;; esac
+    else
+      printf 'server %s: not running (127.0.0.1:%s)\n' "$n" "${client_ports[n - 1]}"
+    fi
+  done
+  [ "$ok" -eq 3 ]
+}
+
+check_ports
+case "$cmd" in
+start) do_start ;;
+stop) do_stop ;;
+status) do_status ;;
+clean)
+  do_stop
+  case "$dir" in / | "") die "refusing to delete '$dir'" ;; esac
+  rm -rf -- "$dir"
+  ;;
+*) usage ;;
+esac
