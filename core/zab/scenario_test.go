@@ -112,52 +112,75 @@ func TestZK3911QuorumCrashRightAfterUpToDate(t *testing.T) {
 
 // A follower persisted the new epoch but not the synced txns, crashed, and
 // then wins the election: nothing committed may be truncated
-// (ZOOKEEPER-4643). Ready orders Entries before HardState before
-// Messages, so every crash point of the follower's sync write is tried.
+// (ZOOKEEPER-4643).
+//
+// ZooKeeper's failure: voters A, B, C; A lags and C holds every committed
+// txn. C is cut off; B leads a new epoch e with A only, sends A a DIFF and
+// NEWLEADER; A writes currentEpoch e before the txns reach its disk (3.8's
+// Learner.syncWithLeader calls setCurrentEpoch, then hands the txns to the
+// asynchronous log) and crashes, B goes down too. A and C elect: votes
+// compare by (peerEpoch, zxid, id), so A's currentEpoch e beats C's e-1
+// whatever their zxids, A leads without the txns and TRUNCs the committed
+// ones off C.
+//
+// Here A = lagger = 1 (lowest id, so that the epoch is its only way to
+// win), C = holder = 2, B = 3 (leader of epochs 1 and 2, kept down after
+// the crash). The lagger's disk stalls on its sync writes of epoch 2 and
+// completes only the first k, in Ready order, before the crash; there are
+// five: the four txns of the DIFF, then currentEpoch 2.
+//   - k < 5: its durable currentEpoch is still 1, so both votes carry
+//     peerEpoch 1, the holder's zxid is at least the lagger's (ties go to
+//     the higher id), and the holder wins and DIFFs the lagger;
+//   - k >= 5: its durable currentEpoch is 2 > 1 and the lagger wins, as
+//     in ZOOKEEPER-4643. It is safe only because Ready puts Entries before
+//     HardState and the driver (sim.persist) honours that order, so a
+//     durable currentEpoch 2 implies a durable epoch-2 history holding
+//     every committed txn: the new leader has them (checkLeaderHasCommitted)
+//     and the holder gets a DIFF, never a TRUNC. The mutant
+//     driver-persists-epoch-before-txns (mutation_test.go) writes
+//     ZooKeeper 3.8's order instead, and this test fails.
 func TestZK4643EpochPersistedBeforeTxnsThenWins(t *testing.T) {
-	for k := 0; k <= 8; k++ {
+	const lagger, holder, old = 1, 2, 3
+	wins := map[int]bool{} // crash point -> the lagger won
+	for k := 0; k <= 6; k++ {
 		t.Run(fmt.Sprint("crash-after-write-", k), func(t *testing.T) {
 			s := newScenario(t, 3, 0)
+			t.Logf("seed %d", s.seed)
 			require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) }))
-			ld := s.leader()
-			// The follower with the highest id is the one that could win.
-			var lagger *simNode
-			for _, id := range []uint64{3, 2, 1} {
-				if id != ld.id {
-					lagger = s.nodes[id]
-					break
-				}
-			}
-			s.isolate(lagger.id)
+			require.Equal(t, uint64(old), s.leader().id, "equal votes: the highest id leads epoch 1")
+			z0 := s.write(t, "before")
+			require.True(t, s.runUntil(20, func() bool { return s.appliedAll(z0, 1, 2, 3) }))
+
+			// Epoch 1 commits four txns without the lagger.
+			s.isolate(lagger)
 			var last Zxid
 			for i := 0; i < 4; i++ {
 				last = s.write(t, fmt.Sprintf("tx%d", i))
 			}
-			require.True(t, s.runUntil(20, func() bool { return s.leader().n.commit >= last }))
-			// A new epoch starts without the lagger.
-			s.crash(ld, true)
-			s.start(ld)
-			var pair []uint64
-			for _, id := range s.ids {
-				if id != lagger.id {
-					pair = append(pair, id)
-				}
+			require.True(t, s.runUntil(20, func() bool { return s.appliedAll(last, holder, old) }))
+
+			// The holder is cut off too: the old leader loses its quorum,
+			// steps down, and leads epoch 2 with the lagger alone (its
+			// (1, last) beats the lagger's (1, z0)).
+			s.isolate(holder)
+			require.True(t, s.runUntil(50, func() bool { return s.nodes[old].n.Status().State == StateLooking }))
+			ln := s.nodes[lagger]
+			// The lagger's disk stalls on every write of the epoch-2 sync.
+			ln.hold = func(rd *Ready) bool {
+				return durableWrites(rd) && ln.n.ln != nil && ln.n.ln.epoch == 2 && ln.n.ln.phase >= lpSyncing
 			}
-			require.True(t, s.runUntil(100, func() bool { return s.allFollow(pair...) && s.leader().n.ld.epoch == 2 }))
-			ld2 := s.leader()
-			// The lagger comes back and is synced (DIFF, txns, NEWLEADER of
-			// epoch 2), but its disk stalls on every write of that sync.
-			lagger.hold = func(rd *Ready) bool {
-				return durableWrites(rd) && lagger.n.ln != nil && lagger.n.ln.epoch == 2 && lagger.n.ln.phase >= lpSyncing
-			}
-			s.heal()
+			delete(s.cut, [2]uint64{lagger, old})
+			s.logf("heal link %d-%d", lagger, old)
 			require.True(t, s.runUntil(60, func() bool {
-				return lagger.n.ln != nil && lagger.n.ln.phase >= lpWaitUpToDate
+				return ln.n.ln != nil && ln.n.ln.phase >= lpWaitUpToDate
 			}), "lagger got NEWLEADER")
-			// Let the disk complete k writes in order, then crash.
+			require.Equal(t, uint64(old), ln.n.ln.leader)
+			require.Equal(t, uint32(2), ln.n.ln.epoch)
+
+			// Let the disk complete k writes in order, then crash both.
 			budget := k
-			for lagger.rd != nil {
-				rd := lagger.rd
+			for ln.rd != nil {
+				rd := ln.rd
 				ops := len(rd.Entries)
 				if rd.Snapshot != nil {
 					ops++
@@ -169,30 +192,63 @@ func TestZK4643EpochPersistedBeforeTxnsThenWins(t *testing.T) {
 					ops++
 				}
 				if budget < ops {
-					s.persist(lagger, rd, budget)
+					s.persist(ln, rd, budget)
 					break
 				}
 				budget -= ops
-				s.finishReady(lagger)
+				s.finishReady(ln)
 				s.pump()
 			}
-			lagger.rd = nil
-			require.LessOrEqual(t, lagger.disk.hs.CurrentEpoch, uint32(2))
-			if lagger.disk.hs.CurrentEpoch == 2 {
-				require.Equal(t, last, lagger.disk.log[len(lagger.disk.log)-1].Zxid, "epoch durable only after the txns")
+			ln.rd = nil
+			epochDurable := ln.disk.hs.CurrentEpoch == 2
+			hasTxns := diskHas(&ln.disk, last)
+			t.Logf("lagger's disk: %+v, log %v", ln.disk.hs, zxids(ln.disk.log))
+			s.crash(ln, false)
+			s.crash(s.nodes[old], false) // kept down: the lagger and the holder decide
+			require.Empty(t, s.leaders[2], "epoch 2 never got established")
+
+			ln.hold = nil
+			truncs := 0 // TRUNCs that reach the holder, accepted or not
+			s.before = func(m Message) bool {
+				if m.To == holder && m.Type == MsgTrunc {
+					truncs++
+				}
+				return false
 			}
-			s.crash(lagger, false)
-			s.crash(ld2, false) // its leader is gone too: the lagger may win
-			lagger.hold = nil
-			s.start(lagger)
-			s.start(ld2)
-			require.True(t, s.runUntil(200, func() bool { return s.allFollow(1, 2, 3) }))
+			s.heal()
+			s.start(ln)
+			elected := s.runUntil(200, func() bool { return s.allFollow(lagger, holder) })
+			require.Zero(t, truncs, "the new leader lacks committed txns and truncates the holder")
+			require.True(t, elected, "re-election")
+			ld := s.leader()
+			wins[k] = ld.id == lagger
+			if epochDurable {
+				require.Equal(t, uint64(lagger), ld.id, "peerEpoch 2 beats 1: the lagger wins")
+			} else {
+				require.Equal(t, uint64(holder), ld.id, "same peerEpoch: the holder's zxid (or id) wins")
+			}
+			require.Equal(t, uint32(3), ld.n.ld.epoch)
 			z := s.write(t, "after")
-			require.True(t, s.runUntil(50, func() bool { return s.appliedAll(z, 1, 2, 3) }))
+			require.True(t, s.runUntil(50, func() bool { return s.appliedAll(z, lagger, holder) }))
+
+			// The old leader rejoins; every replica ends with the whole
+			// committed history, each a prefix of it along the way.
+			s.start(s.nodes[old])
+			require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) && s.appliedAll(z, 1, 2, 3) }))
 			s.mustOK(t)
-			require.True(t, s.appliedAll(last, 1, 2, 3), "committed %s lost", last)
+			require.Equal(t, z, s.global[len(s.global)-1].Zxid)
+			for _, id := range s.ids {
+				require.Equal(t, zxids(s.global), zxids(s.nodes[id].sm), "node %d", id)
+			}
+			for _, want := range []Zxid{z0, last} {
+				require.Contains(t, zxids(s.global), want.String())
+			}
+			require.Zero(t, truncs, "TRUNC sent to the holder")
+			require.True(t, !epochDurable || hasTxns, "currentEpoch 2 durable before the synced txns")
 		})
 	}
+	// The lagger wins exactly when its durable currentEpoch is 2.
+	require.Equal(t, map[int]bool{0: false, 1: false, 2: false, 3: false, 4: false, 5: true, 6: true}, wins)
 }
 
 // Arrival order DIFF, PROPOSAL, COMMIT, PROPOSAL, NEWLEADER, COMMIT,
