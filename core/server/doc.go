@@ -104,5 +104,7 @@
 // compacts zab's log to it and, if PurgeInterval is set, purges old
 // snapshots and log segments. Installing a snapshot from the leader and
 // shutdown cancel a snapshot in progress. The snapshot a leader sends a
-// learner (SNAP) is still written on the driver under the read lock.
+// learner (SNAP) is taken the same way, encoded into memory beside the
+// driver, and handed to zab when done (zab then sends the log after it;
+// compaction waits until no learner snapshot is being encoded).
 package server

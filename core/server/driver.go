@@ -33,6 +33,9 @@ type driverState struct {
 	syncMode   string          // "SNAP" or "TRUNC" once this learner's sync installed a snapshot or truncated
 	snapRun    *snapRun        // the snapshot being saved in the background, nil if none
 	snapDone   chan snapResult // its outcome (capacity 1: at most one runs)
+	learnSnaps int             // snapshots for learners being encoded
+	learnDone  chan learnerSnap
+	compactTo  int64 // a compaction deferred while learnSnaps > 0
 }
 
 type barrier struct {
@@ -49,6 +52,7 @@ func (d *driverState) init(s *Server) {
 	d.barriers = map[uint64]barrier{}
 	d.syncDone = make(chan error, 1)
 	d.snapDone = make(chan snapResult, 1)
+	d.learnDone = make(chan learnerSnap)
 	d.electStart = time.Now()
 	d.reloadSessions()
 }
@@ -109,6 +113,11 @@ func (s *Server) runDriver() {
 				return
 			}
 			continue
+		case r := <-s.d.learnDone:
+			if !s.gate.wait(s.stop) {
+				return
+			}
+			s.d.provideSnapshot(r)
 		case err := <-s.d.syncDone:
 			if !s.gate.wait(s.stop) {
 				return
@@ -268,7 +277,6 @@ func (d *driverState) beginReady(rd *zab.Ready) (bool, error) {
 
 // finishReady does the rest of a Ready once its writes are durable.
 func (d *driverState) finishReady(rd *zab.Ready, early bool) error {
-	s := d.s
 	if !early {
 		d.send(rd.Messages)
 	}
@@ -281,17 +289,7 @@ func (d *driverState) finishReady(rd *zab.Ready, early bool) error {
 		d.finishBarrier(r)
 	}
 	for _, to := range rd.SnapshotRequests {
-		var buf bytes.Buffer
-		s.treeMu.RLock()
-		z := s.tree.LastZxid()
-		err := s.tree.WriteSnapshot(&buf)
-		s.treeMu.RUnlock()
-		if err != nil {
-			return err
-		}
-		if err := s.node.ProvideSnapshot(to, zab.Snapshot{Zxid: zab.Zxid(z), Data: buf.Bytes()}); err != nil {
-			s.log.Warn("snapshot for learner refused", "to", to, "err", err)
-		}
+		d.startLearnerSnapshot(to)
 	}
 	for _, r := range rd.Requests {
 		d.leaderRequest(r.Data)

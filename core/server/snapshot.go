@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -8,12 +9,19 @@ import (
 	"github.com/zabkit/zabkit/core/zab"
 )
 
-// Snapshots to disk run beside the driver: the driver freezes the tree
+// Snapshots run beside the driver: the driver freezes the tree
 // (znode.Tree.BeginSnapshot, O(1), under the write lock, between two
-// applies), one goroutine encodes the frozen tree into the store's
-// SaveSnapshot, taking the tree's read lock only per batch of nodes, and
-// the driver, once told the snapshot is durable, compacts zab's log to it
-// (zab.Node is the driver's alone) and purges. At most one runs at a time.
+// applies) and a goroutine encodes the frozen tree, taking the tree's
+// read lock only per batch of nodes, while the driver goes on applying.
+//
+// A snapshot to disk is encoded into the store's SaveSnapshot; the
+// driver, once told it is durable, compacts zab's log to it (zab.Node is
+// the driver's alone) and purges. At most one runs at a time.
+//
+// A snapshot for a learner (the leader's SNAP) is encoded into memory and
+// handed to zab.Node.ProvideSnapshot when done; zab then sends the learner
+// the log after the snapshot's zxid, so the log is not compacted past it
+// meanwhile (compactTo defers the compaction).
 
 // snapRun is a snapshot being saved.
 type snapRun struct {
@@ -78,9 +86,7 @@ func (d *driverState) finishSnapshot(r snapResult) error {
 	if r.err != nil {
 		return r.err
 	}
-	if err := s.node.Compact(zab.Zxid(r.run.zxid)); err != nil {
-		s.log.Debug("compact deferred", "err", err)
-	}
+	d.compact(r.run.zxid)
 	if s.cfg.PurgeInterval > 0 {
 		if err := s.store.Purge(s.cfg.SnapRetainCount); err != nil {
 			s.log.Warn("purge failed", "err", err)
@@ -104,5 +110,68 @@ func (d *driverState) abandonSnapshot() {
 	r := <-d.snapDone
 	if r.err != nil && !errors.Is(r.err, errSnapshotAbandoned) {
 		d.s.log.Warn("snapshot failed", "zxid", zab.Zxid(r.run.zxid), "err", r.err)
+	}
+}
+
+// compact drops zab's log up to zxid, a durable snapshot, unless a
+// learner's snapshot being encoded still needs the log after an older
+// zxid: then it waits for the last of those.
+func (d *driverState) compact(zxid int64) {
+	if d.learnSnaps > 0 {
+		d.compactTo = max(d.compactTo, zxid)
+		return
+	}
+	if err := d.s.node.Compact(zab.Zxid(zxid)); err != nil {
+		d.s.log.Debug("compact deferred", "err", err)
+	}
+}
+
+// learnerSnap is a snapshot encoded for a learner.
+type learnerSnap struct {
+	to   uint64
+	zxid int64
+	data []byte
+	err  error
+}
+
+// startLearnerSnapshot freezes the tree for learner to and encodes it in
+// the background; provideSnapshot hands it to zab.
+func (d *driverState) startLearnerSnapshot(to uint64) {
+	s := d.s
+	s.treeMu.Lock()
+	snap := s.tree.BeginSnapshot()
+	s.treeMu.Unlock()
+	d.learnSnaps++
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		var buf bytes.Buffer
+		err := snap.Encode(s.life, &buf, s.treeMu.RLocker())
+		s.treeMu.Lock()
+		snap.Close()
+		s.treeMu.Unlock()
+		select {
+		case d.learnDone <- learnerSnap{to: to, zxid: snap.Zxid(), data: buf.Bytes(), err: err}:
+		case <-s.stop:
+		}
+	}()
+}
+
+// provideSnapshot passes a learner's snapshot to zab (which refuses it if
+// the learner no longer waits for one, or this server no longer leads),
+// then runs a compaction deferred for it.
+func (d *driverState) provideSnapshot(r learnerSnap) {
+	s := d.s
+	d.learnSnaps--
+	if r.err != nil {
+		// Encoding into memory fails only when cancelled (shutdown).
+		s.log.Warn("snapshot for learner failed", "to", r.to, "err", r.err)
+	} else if err := s.node.ProvideSnapshot(r.to, zab.Snapshot{Zxid: zab.Zxid(r.zxid), Data: r.data}); err != nil {
+		s.log.Warn("snapshot for learner refused", "to", r.to, "err", err)
+	}
+	if d.learnSnaps == 0 && d.compactTo != 0 {
+		z := d.compactTo
+		d.compactTo = 0
+		d.compact(z)
 	}
 }
