@@ -227,4 +227,30 @@ func BenchmarkSnapshotCOW(b *testing.B) {
 		b.ReportMetric(float64(total.Microseconds())/float64(batches), "avg-hold-µs")
 		b.ReportMetric(float64(batches)/float64(b.N), "batches")
 	})
+	// setData-open is BenchmarkSetData while a snapshot is open: every
+	// first change of a node since the freeze saves its old fields.
+	b.Run("setData-open", func(b *testing.B) {
+		mu.Lock()
+		s := tr.BeginSnapshot()
+		mu.Unlock()
+		data := []byte("0123456789abcdef")
+		zxid := tr.LastZxid()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			zxid++
+			path := benchChild(i%benchParents, (i/benchParents)%benchChildren)
+			txn, err := tr.Prep(Request{Session: 1, Op: wire.OpSetData, Record: &wire.SetDataRequest{Path: path, Data: data, Version: -1}}, zxid, zxid)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := tr.Apply(txn); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(len(s.pre)), "pre-images")
+		mu.Lock()
+		s.Close()
+		mu.Unlock()
+	})
 }
