@@ -21,7 +21,13 @@ func dialClient(t *testing.T, servers string, opts ...client.Option) *client.Con
 	if err != nil {
 		t.Fatalf("dial %s: %v", servers, err)
 	}
-	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	t.Cleanup(func() {
+		// Bounded: a test that stopped the servers leaves the client
+		// nobody to close its session with.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = c.Close(ctx)
+	})
 	return c
 }
 
