@@ -58,7 +58,7 @@ func (d *driverState) startSnapshot(zxid int64) {
 		defer cancel()
 		err := s.store.SaveSnapshot(ctx, zxid, func(w io.Writer) error {
 			defer closeSnap() // stop the copy-on-write as soon as all is written
-			return snap.Encode(ctx, w, s.treeMu.RLocker())
+			return snap.Encode(ctx, pausable{w: w, s: s}, s.treeMu.RLocker())
 		})
 		closeSnap() // if the store failed before calling write
 		if err != nil && ctx.Err() != nil {
@@ -146,7 +146,7 @@ func (d *driverState) startLearnerSnapshot(to uint64) {
 	go func() {
 		defer s.wg.Done()
 		var buf bytes.Buffer
-		err := snap.Encode(s.life, &buf, s.treeMu.RLocker())
+		err := snap.Encode(s.life, pausable{w: &buf, s: s}, s.treeMu.RLocker())
 		s.treeMu.Lock()
 		snap.Close()
 		s.treeMu.Unlock()
@@ -174,4 +174,18 @@ func (d *driverState) provideSnapshot(r learnerSnap) {
 		d.compactTo = 0
 		d.compact(z)
 	}
+}
+
+// pausable stops a snapshot's output while the server is paused (Pause
+// is SIGSTOP), between batches, when Encode holds no lock.
+type pausable struct {
+	w io.Writer
+	s *Server
+}
+
+func (p pausable) Write(b []byte) (int, error) {
+	if !p.s.gate.wait(p.s.stop) {
+		return 0, ErrClosed
+	}
+	return p.w.Write(b)
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -218,4 +219,33 @@ func TestSnapSyncWhileWriting(t *testing.T) {
 	// finish with a DIFF from the installed snapshot, so the "synced" line
 	// is not the check).
 	require.NotEmpty(t, logs.find(installed), "the restarted follower installed no snapshot from the leader")
+}
+
+// TestSnapshotOutputStopsWhilePaused: while the server is paused (Pause
+// is SIGSTOP), a snapshot's output waits: stopping the server ends the
+// wait with ErrClosed and nothing written; after Resume it writes on.
+func TestSnapshotOutputStopsWhilePaused(t *testing.T) {
+	s := &Server{stop: make(chan struct{})}
+	s.gate.init()
+	var buf bytes.Buffer
+	s.gate.pause()
+	res := make(chan error, 1)
+	go func() {
+		_, err := pausable{w: &buf, s: s}.Write([]byte("x"))
+		res <- err
+	}()
+	close(s.stop)
+	require.ErrorIs(t, <-res, ErrClosed)
+	require.Zero(t, buf.Len())
+
+	s = &Server{stop: make(chan struct{})}
+	s.gate.init()
+	s.gate.pause()
+	go func() {
+		_, err := pausable{w: &buf, s: s}.Write([]byte("x"))
+		res <- err
+	}()
+	s.gate.resume()
+	require.NoError(t, <-res)
+	require.Equal(t, "x", buf.String())
 }
