@@ -135,9 +135,11 @@ func Dial(ctx context.Context, connect string, opts ...Option) (*Conn, error) {
 // nodes go at once; if no connection is up the session is left to expire),
 // stops reconnecting, fails outstanding requests with ErrClosed, closes
 // every watch channel and state stream, and returns once every goroutine of
-// the Conn has exited. ctx bounds the wait for the server's answer to
-// closeSession. Close is idempotent; it returns ctx's error if ctx ended
-// before the server answered, and nil otherwise.
+// the Conn has exited. The wait for the server's answer to closeSession is
+// bounded by ctx and by the negotiated session timeout: a server that does
+// not answer by then is left to expire the session, which it does once the
+// Conn stops pinging. Close is idempotent; it returns ctx's error if ctx
+// ended before the server answered, and nil otherwise.
 func (c *Conn) Close(ctx context.Context) error {
 	var err error
 	c.closeOnce.Do(func() {
@@ -146,7 +148,9 @@ func (c *Conn) Close(ctx context.Context) error {
 		c.closing = true
 		c.mu.Unlock()
 		if live {
-			_, cerr := c.call(ctx, wire.OpCloseSession, nil, nil, nil)
+			cctx, cancel := context.WithTimeout(ctx, c.SessionTimeout())
+			_, cerr := c.call(cctx, wire.OpCloseSession, nil, nil, nil)
+			cancel()
 			if cerr != nil && ctx.Err() != nil {
 				err = ctx.Err()
 			}

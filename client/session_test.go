@@ -206,6 +206,30 @@ func TestCloseBoundedByContext(t *testing.T) {
 	}
 }
 
+// A server that keeps the connection (and answers pings) but never
+// answers closeSession: Close without a deadline still returns, after the
+// session timeout, with nil (the session is left to expire).
+func TestCloseBoundedBySessionTimeout(t *testing.T) {
+	s := newFakeServer(t)
+	s.setHandler(func(fc *fakeConn, hdr wire.RequestHeader, body []byte) {
+		if hdr.Op == wire.OpCloseSession {
+			return // never answers
+		}
+		defaultHandle(fc, hdr, body)
+	})
+	s.timeoutMS = 300
+	c, err := Dial(bg(t), s.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(context.Background()); err != nil {
+		t.Fatalf("Close = %v, want nil", err)
+	}
+	if c.State() != StateClosed {
+		t.Fatalf("state %v", c.State())
+	}
+}
+
 func TestReadOnlyThenReadWrite(t *testing.T) {
 	ro := newFakeServer(t)
 	rw := newFakeServer(t)
