@@ -71,7 +71,7 @@ func (d *driverState) reloadSessions() {
 
 func (s *Server) runDriver() {
 	defer s.wg.Done()
-	tick := time.NewTicker(s.cfg.TickTime)
+	tick := time.NewTicker(s.zabTick)
 	defer tick.Stop()
 	recv := s.trans.Recv()
 	for {

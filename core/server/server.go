@@ -31,6 +31,7 @@ var (
 // stop it with Close (graceful) or Kill (abrupt).
 type Server struct {
 	cfg       Config
+	zabTick   time.Duration // how often the driver ticks zab (see applyZabTiming)
 	log       *slog.Logger
 	store     storage.Storage
 	ownsStore bool
@@ -112,7 +113,8 @@ func New(cfg Config) (*Server, error) {
 			zc.Voters = append(zc.Voters, p.ID)
 		}
 	}
-	zc.InitLimit, zc.SyncLimit, zc.Storage = cfg.InitLimit, cfg.SyncLimit, zs
+	s.zabTick = applyZabTiming(&zc, cfg)
+	zc.Storage = zs
 	s.node, err = zab.New(zc)
 	if err != nil {
 		s.closeStore()
