@@ -61,8 +61,11 @@ type Config struct {
 	// connection. Default wire.DefaultMaxPacket.
 	MaxPacket int
 
-	// SnapCount is how many txns are applied between snapshots (default
-	// 100000); SnapRetainCount how many snapshots a purge keeps (default 3).
+	// SnapCount sets how many txns are applied between snapshots (default
+	// 100000): as in ZooKeeper, a snapshot is taken after SnapCount/2 plus
+	// a random number below SnapCount/2 of them, drawn anew each time, so
+	// the replicas of an ensemble do not all snapshot at once.
+	// SnapRetainCount is how many snapshots a purge keeps (default 3).
 	SnapCount       int
 	SnapRetainCount int
 	// PurgeInterval, if nonzero, purges old snapshots and logs after

@@ -26,7 +26,8 @@ type driverState struct {
 	retryBarr  []barrier
 	inflight   *inflight
 	syncDone   chan error
-	sinceSnap  int
+	snapTrig   *storage.SnapTrigger // when to snapshot: snapCount/2 plus a random part, as ZooKeeper
+	snapDue    bool                 // the trigger fired while a snapshot was still being saved
 	lastReap   time.Time
 	reapUntil  int64 // zxid of the last reap txn proposed
 	electStart time.Time
@@ -49,6 +50,7 @@ type barrier struct {
 func (d *driverState) init(s *Server) {
 	d.s = s
 	d.exp = newExpiry(s.cfg.TickTime)
+	d.snapTrig = storage.NewSnapTrigger(s.cfg.SnapCount, snapSizeLimit, nil)
 	d.barriers = map[uint64]barrier{}
 	d.syncDone = make(chan error, 1)
 	d.snapDone = make(chan snapResult, 1)
@@ -247,7 +249,8 @@ func (d *driverState) beginReady(rd *zab.Ready) (bool, error) {
 		s.treeMu.Unlock()
 		s.applied.Store(int64(snap.Zxid))
 		d.reloadSessions()
-		d.sinceSnap = 0
+		d.snapTrig.Reset()
+		d.snapDue = false
 		s.log.Info("installed snapshot from leader", "zxid", snap.Zxid)
 	}
 	if rd.Truncate {
@@ -615,11 +618,13 @@ func (d *driverState) apply(e zab.Entry) error {
 	if h.Type == wire.OpCloseSession {
 		s.closeSessionConns(h.ClientID, o)
 	}
-	d.sinceSnap++
-	if d.sinceSnap >= s.cfg.SnapCount && d.snapRun == nil {
+	if d.snapTrig.Add(len(e.Data)) {
+		d.snapDue = true
+	}
+	if d.snapDue && d.snapRun == nil {
 		// A trigger while a snapshot is still being saved waits for it:
 		// the next apply after it finishes starts the next one.
-		d.sinceSnap = 0
+		d.snapDue = false
 		d.startSnapshot(int64(e.Zxid))
 	}
 	return nil

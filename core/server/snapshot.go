@@ -23,6 +23,11 @@ import (
 // the log after the snapshot's zxid, so the log is not compacted past it
 // meanwhile (compactTo defers the compaction).
 
+// snapSizeLimit is ZooKeeper's default zookeeper.snapSizeLimitInKb (4 GiB):
+// a snapshot is also due after between half of it and all of it of logged
+// txn bytes (storage.SnapTrigger), if that comes before the count.
+const snapSizeLimit = 4 << 30
+
 // snapRun is a snapshot being saved.
 type snapRun struct {
 	zxid   int64

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -86,14 +87,16 @@ func TestWritesProceedWhileSnapshotting(t *testing.T) {
 		require.NoError(t, err)
 	}
 	gs.armed.Store(true)
-	// Write until the armed snapshot (due within SnapCount txns) starts.
+	// Write until the armed snapshot starts: the next one to be saved,
+	// due within SnapCount txns of the last, or, if one frozen before
+	// arming is still being written (slow on a loaded machine), as soon as
+	// that one ends. Bounded by ctx.
 	for i := 0; ; i++ {
 		select {
 		case <-gs.started:
 		default:
 			_, _, err := c.Create(ctx, fmt.Sprintf("/fill-%d", i), nil, client.ModePersistent, nil)
-			require.NoError(t, err)
-			require.Less(t, i, 100, "no snapshot started after 100 writes with SnapCount 20")
+			require.NoError(t, err, "no armed snapshot started after %d writes with SnapCount 20", i)
 			continue
 		}
 		break
@@ -150,8 +153,7 @@ func TestCloseCancelsSnapshotInProgress(t *testing.T) {
 		case <-gs.started:
 		default:
 			_, _, err := c.Create(ctx, fmt.Sprintf("/fill-%d", i), nil, client.ModePersistent, nil)
-			require.NoError(t, err)
-			require.Less(t, i, 100, "no snapshot started after 100 writes with SnapCount 5")
+			require.NoError(t, err, "no armed snapshot started after %d writes with SnapCount 5", i)
 			continue
 		}
 		break
@@ -248,4 +250,54 @@ func TestSnapshotOutputStopsWhilePaused(t *testing.T) {
 	s.gate.resume()
 	require.NoError(t, <-res)
 	require.Equal(t, "x", buf.String())
+}
+
+// TestReplicasSnapshotApart: with SnapCount 20, each replica snapshots
+// after 10 plus a random 0..9 txns, drawn anew each time, so the replicas
+// of an ensemble do not all snapshot at the same zxids (ZooKeeper's reason
+// for the randomness: not every server pausing for a snapshot at once).
+// The first six snapshot zxids of the three replicas are not all the
+// same; with independent draws the chance that they are is (1/100)^6.
+func TestReplicasSnapshotApart(t *testing.T) {
+	stores := map[uint64]*storage.Mem{}
+	var mu sync.Mutex
+	tc := newCluster(t, 3, 0, false, func(c *Config) {
+		st := storage.NewMem()
+		mu.Lock()
+		stores[c.ID] = st
+		mu.Unlock()
+		c.Store, c.SnapCount = st, 20
+	})
+	c := dialClient(t, tc.connect())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const first = 6
+	zxids := func(id uint64) []int64 {
+		mu.Lock()
+		st := stores[id]
+		mu.Unlock()
+		metas, err := st.Snapshots()
+		require.NoError(t, err)
+		var out []int64
+		for _, m := range metas {
+			out = append(out, m.Zxid)
+		}
+		slices.Sort(out)
+		return out
+	}
+	enough := func() bool {
+		for id := range uint64(3) {
+			if len(zxids(id+1)) < first {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; !enough(); i++ {
+		_, _, err := c.Create(ctx, fmt.Sprintf("/w%d", i), nil, client.ModePersistent, nil)
+		require.NoError(t, err, "after %d writes, not every replica has %d snapshots", i, first)
+	}
+	a, b, d := zxids(1)[:first], zxids(2)[:first], zxids(3)[:first]
+	t.Logf("first snapshot zxids: %x %x %x", a, b, d)
+	require.False(t, slices.Equal(a, b) && slices.Equal(b, d), "all replicas snapshotted at the same zxids")
 }
