@@ -25,7 +25,11 @@ func benchChild(i, j int) string { return fmt.Sprintf("%s/n%012d", benchParent(i
 
 // buildBenchTree applies the creates of the benchmark tree directly (as a
 // follower would) and returns it.
-func buildBenchTree(tb testing.TB) *Tree {
+func buildBenchTree(tb testing.TB) *Tree { return buildTreeOf(tb, benchParents, benchChildren) }
+
+// buildTreeOf builds a tree of parents nodes with children each, shaped
+// as the benchmark tree.
+func buildTreeOf(tb testing.TB, parents, children int) *Tree {
 	tr := New(Config{})
 	zxid := int64(0)
 	apply := func(path string) {
@@ -38,9 +42,9 @@ func buildBenchTree(tb testing.TB) *Tree {
 			tb.Fatal(err)
 		}
 	}
-	for i := 0; i < benchParents; i++ {
+	for i := 0; i < parents; i++ {
 		apply(benchParent(i))
-		for j := 0; j < benchChildren; j++ {
+		for j := 0; j < children; j++ {
 			apply(benchChild(i, j))
 		}
 	}
