@@ -69,7 +69,7 @@ func (s *Server) fourLetterText(cmd string, self *conn) string {
 	var b strings.Builder
 	st := s.Stats()
 	srvr := func() {
-		fmt.Fprintf(&b, "Latency min/avg/max: %d/%.4f/%d\n", st.LatencyMin.Milliseconds(), ms(st.LatencyAvg), st.LatencyMax.Milliseconds())
+		fmt.Fprintf(&b, "Latency min/avg/max: %d/%.4f/%d\n", st.LatencyMin.Milliseconds(), ms(st.LatencyAvg), ceilMS(st.LatencyMax))
 		fmt.Fprintf(&b, "Received: %d\nSent: %d\nConnections: %d\nOutstanding: %d\n",
 			s.metrics.packetsIn.Load(), s.metrics.packetsOut.Load(), st.Connections, st.Outstanding)
 		fmt.Fprintf(&b, "Zxid: 0x%x\nMode: %s\nNode count: %d\n", st.LastZxid, s.mode(), st.ZnodeCount)
@@ -155,7 +155,7 @@ func (s *Server) fourLetterText(cmd string, self *conn) string {
 		kv("zk_version", version)
 		kv("zk_server_state", s.mode())
 		kv("zk_avg_latency", fmt.Sprintf("%.4f", ms(st.LatencyAvg)))
-		kv("zk_max_latency", st.LatencyMax.Milliseconds())
+		kv("zk_max_latency", ceilMS(st.LatencyMax))
 		kv("zk_min_latency", st.LatencyMin.Milliseconds())
 		kv("zk_packets_received", s.metrics.packetsIn.Load())
 		kv("zk_packets_sent", s.metrics.packetsOut.Load())
@@ -227,3 +227,9 @@ func wd() string {
 	d, _ := os.Getwd()
 	return d
 }
+
+// ceilMS rounds a maximum latency up to whole milliseconds: ZooKeeper
+// prints min and max as whole milliseconds and the average with four
+// decimals; rounding the maximum down would print a 0.4ms average over a
+// 0ms maximum.
+func ceilMS(d time.Duration) int64 { return int64((d + time.Millisecond - 1) / time.Millisecond) }
