@@ -46,7 +46,9 @@ func ValidDir(dir string) error {
 
 // EnsureContainers creates dir and every missing ancestor as container
 // nodes, as Curator's creatingParentContainersIfNeeded does. Existing
-// nodes are left as they are.
+// nodes are left as they are. The server reaps an empty container at any
+// time, so an ancestor just created (or found) may be gone when its child
+// is created: the walk then starts again from the top, until ctx ends.
 func EnsureContainers(ctx context.Context, c *client.Conn, dir string) error {
 	if dir == "/" {
 		return nil
@@ -64,7 +66,10 @@ func EnsureContainers(ctx context.Context, c *client.Conn, dir string) error {
 		}
 		p := dir[:i]
 		_, _, err := c.Create(ctx, p, nil, client.ModeContainer, nil)
-		if err != nil && !errors.Is(err, client.ErrNodeExists) {
+		switch {
+		case errors.Is(err, client.ErrNoNode) && ctx.Err() == nil:
+			i = 0 // an ancestor was reaped meanwhile: from the top again
+		case err != nil && !errors.Is(err, client.ErrNodeExists):
 			return err
 		}
 	}
