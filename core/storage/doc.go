@@ -105,14 +105,27 @@
 // kept, or kept up to any operation with the next one torn (old bytes or
 // garbage after the tear), and each directory's unsynced changes keep any
 // prefix, independently of the other directory's (the enumeration runs
-// with the log beside the snapshots and with WithLogDir); recovery (and a second crash at every point of recovery itself) must
-// return a prefix of what was appended that holds every synced entry,
-// intact, with the right epochs and snapshot. The model assumes writes to
-// one file reach the disk in order. If a disk reordered unsynced writes so
-// that a later record survived an earlier lost one, Open would refuse with
-// ErrCorrupt (a false alarm that needs an operator) rather than lose data.
-// Records appended but never synced may be replayed if the disk kept them,
-// as on every log-based system: only Sync promises anything.
+// with the log beside the snapshots and with WithLogDir); recovery (and a
+// second crash at every point of recovery itself) must return a prefix of
+// what was appended that holds every synced entry, intact, with the right
+// epochs and snapshot. From the image that loses everything unsynced it
+// must return exactly the entries whose records the file system made
+// durable: nothing lost, nothing replayed that no completed fsync covered.
+// The model assumes writes to one file reach the disk in order. If a disk
+// reordered unsynced writes so that a later record survived an earlier
+// lost one, Open would refuse with ErrCorrupt (a false alarm that needs an
+// operator) rather than lose data.
+//
+// Only Sync promises anything, and an entry can be durable before its Sync
+// returns: a roll fdatasyncs the segment it seals during Append or a
+// snapshot, and a crash can interrupt a Sync after its fdatasync. An entry
+// appended but not yet synced is also replayed if the disk happened to keep
+// its record (and those before it) whole: a record with a valid CRC cannot
+// be told from a synced one, as on every log-based system. For ZAB this is
+// harmless: a replica acknowledges an entry only after Sync returned, so an
+// unacknowledged entry never counted toward a quorum; its surviving is the
+// state a crash just after its Sync would leave, and the leader's DIFF,
+// TRUNC or SNAP settles it like any uncommitted proposal.
 //
 // # Snapshot trigger and purge
 //

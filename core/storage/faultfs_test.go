@@ -361,6 +361,22 @@ func (f *faultFS) dirsPending() []pendingDir {
 	return out
 }
 
+// durableContent returns, for every file of dir whose name is durable, the
+// bytes the fs has made durable (what a crash that loses everything unsynced
+// leaves), read from the fs's own bookkeeping rather than from a crash
+// image.
+func (f *faultFS) durableContent(dir string) map[string][]byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string][]byte{}
+	for n, ino := range f.durNames {
+		if filepath.Dir(n) == filepath.Clean(dir) {
+			out[filepath.Base(n)] = slices.Clone(ino.durable)
+		}
+	}
+	return out
+}
+
 // filesIn lists the names (not paths) of the files in dir, as processes see
 // them.
 func (f *faultFS) filesIn(dir string) []string {
