@@ -2,9 +2,12 @@ package server
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,8 +110,10 @@ func (s *Server) fourLetterText(cmd string, self *conn) string {
 		if logDir == "" {
 			logDir = c.Dir
 		}
-		fmt.Fprintf(&b, "clientPort=%s\ndataDir=%s\ndataLogDir=%s\ntickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nserverId=%d\ninitLimit=%d\nsyncLimit=%d\nelectionAlg=3\nelectionPort=0\nquorumPort=0\npeerType=%d\n",
-			portOf(s.clientAddr), c.Dir, logDir, c.TickTime.Milliseconds(), c.MaxClientCnxns, c.MinSessionTimeout.Milliseconds(),
+		// The keys and their order are ZooKeeper 3.8's (no TLS port, no
+		// listen backlog: -1 as ZooKeeper prints when unset).
+		fmt.Fprintf(&b, "clientPort=%s\nsecureClientPort=-1\ndataDir=%s\ndataDirSize=%d\ndataLogDir=%s\ndataLogSize=%d\ntickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nclientPortListenBacklog=-1\nserverId=%d\ninitLimit=%d\nsyncLimit=%d\nelectionAlg=3\nelectionPort=0\nquorumPort=0\npeerType=%d\nmembership: \n",
+			portOf(s.clientAddr), c.Dir, dirSize(c.Dir), logDir, dirSize(logDir), c.TickTime.Milliseconds(), c.MaxClientCnxns, c.MinSessionTimeout.Milliseconds(),
 			c.MaxSessionTimeout.Milliseconds(), c.ID, c.InitLimit, c.SyncLimit, boolInt(s.isObserver()))
 		for _, p := range c.Peers {
 			typ := "participant"
@@ -117,6 +122,7 @@ func (s *Server) fourLetterText(cmd string, self *conn) string {
 			}
 			fmt.Fprintf(&b, "server.%d=%s:%s;%s\n", p.ID, p.PeerAddr, typ, p.ClientAddr)
 		}
+		b.WriteString("version=0\n")
 	case "envi":
 		host, _ := os.Hostname()
 		fmt.Fprintf(&b, "Environment:\nzookeeper.version=%s\nhost.name=%s\ngo.version=%s\nos.name=%s\nos.arch=%s\nuser.dir=%s\n",
@@ -169,6 +175,10 @@ func (s *Server) fourLetterText(cmd string, self *conn) string {
 		kv("zk_election_time_ms", st.LastElection.Milliseconds())
 		kv("zk_throttled_requests", st.Throttled)
 		kv("zk_uptime", st.Uptime.Milliseconds())
+		if open, limit, ok := fileDescriptors(); ok {
+			kv("zk_open_file_descriptor_count", open)
+			kv("zk_max_file_descriptor_count", limit)
+		}
 		if st.State == zab.StateLeading {
 			voters := 0
 			for _, p := range s.cfg.Peers {
@@ -233,3 +243,46 @@ func wd() string {
 // decimals; rounding the maximum down would print a 0.4ms average over a
 // 0ms maximum.
 func ceilMS(d time.Duration) int64 { return int64((d + time.Millisecond - 1) / time.Millisecond) }
+
+// dirSize is the total size of the regular files under dir, as conf's
+// dataDirSize and dataLogSize; 0 when dir is empty or unreadable.
+func dirSize(dir string) int64 {
+	var n int64
+	if dir == "" {
+		return 0
+	}
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// fileDescriptors returns the process's open descriptors and their soft
+// limit, read from /proc as ZooKeeper prints them on Unix; ok is false
+// where /proc is absent (mntr then omits both keys, as ZooKeeper does
+// off Unix).
+func fileDescriptors() (open, limit int64, ok bool) {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return 0, 0, false
+	}
+	limits, err := os.ReadFile("/proc/self/limits")
+	if err != nil {
+		return 0, 0, false
+	}
+	for _, l := range strings.Split(string(limits), "\n") {
+		if rest, found := strings.CutPrefix(l, "Max open files"); found {
+			if f := strings.Fields(rest); len(f) > 0 {
+				if v, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+					return int64(len(fds)), v, true
+				}
+			}
+		}
+	}
+	return 0, 0, false
+}
