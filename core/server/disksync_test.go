@@ -1,0 +1,207 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/core/zab"
+)
+
+// newDiskCluster is newCluster with each server's state in its own
+// directory (Config.Dir) instead of an in-memory store, so a stopped
+// server restarts from what it wrote to disk.
+func newDiskCluster(t *testing.T, n int, opts ...clusterOpt) *testCluster {
+	t.Helper()
+	dirs := make([]string, n)
+	for i := range dirs {
+		dirs[i] = t.TempDir()
+	}
+	return newCluster(t, n, 0, false, append([]clusterOpt{func(c *Config) {
+		c.Store, c.Dir = nil, dirs[c.ID-1]
+	}}, opts...)...)
+}
+
+// stop closes server i gracefully; tc.restart(i) reopens its directory.
+func (tc *testCluster) stop(i int) {
+	tc.t.Helper()
+	if err := tc.servers[i].Close(); err != nil {
+		tc.t.Fatalf("server %d: Close: %v", i+1, err)
+	}
+	tc.servers[i] = nil
+}
+
+// parseLoggedZxid reads a zxid as zab.Zxid prints it (epoch:counter, hex).
+func parseLoggedZxid(t *testing.T, s string) int64 {
+	t.Helper()
+	e, c, ok := strings.Cut(s, ":")
+	ep, err1 := strconv.ParseUint(e, 16, 32)
+	ct, err2 := strconv.ParseUint(c, 16, 32)
+	if !ok || err1 != nil || err2 != nil {
+		t.Fatalf("logged zxid %q is not epoch:counter", s)
+	}
+	return int64(ep<<32 | ct)
+}
+
+// snapshotsTaken returns the zxids of the "snapshot taken" lines of server id.
+func snapshotsTaken(t *testing.T, logs *logRecorder, id int) []int64 {
+	t.Helper()
+	var zs []int64
+	for _, r := range logs.find(map[string]string{"msg": "snapshot taken", "server": strconv.Itoa(id)}) {
+		zs = append(zs, parseLoggedZxid(t, r["zxid"]))
+	}
+	return zs
+}
+
+// syncedMode waits for server id's n-th (0-based) "synced" log line and
+// returns its mode.
+func syncedMode(t *testing.T, logs *logRecorder, id, n int) string {
+	t.Helper()
+	want := map[string]string{"msg": "synced", "server": strconv.Itoa(id)}
+	waitFor(t, 30*time.Second, fmt.Sprintf("server %d's synced log line", id), func() bool {
+		return len(logs.find(want)) > n
+	})
+	return logs.find(want)[n]["mode"]
+}
+
+// TestFollowerRestartedFromDiskCatchesUp: on on-disk storage, a follower
+// stopped while the cluster writes restarts from its directory and is
+// synchronized by DIFF when the leader's log still covers what it missed,
+// by SNAP when the leader's log was compacted past it; the replicas then
+// hold the same tree.
+//
+// The DIFF case first lets the leader snapshot and compact its log, then
+// stops the follower: a follower that came back without its disk state
+// (zxid 0) would need a SNAP, so DIFF shows it resumed from its directory.
+func TestFollowerRestartedFromDiskCatchesUp(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		writes int // while the follower is down
+		mode   string
+	}{{"diff", 3, "DIFF"}, {"snap", 60, "SNAP"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			logs := newLogRecorder()
+			// A snapshot after 10 to 19 applied txns.
+			tc := newDiskCluster(t, 3, func(c *Config) { c.SnapCount, c.Logger = 20, slog.New(logs) })
+			leader := tc.leader()
+			lid, f := leader+1, (leader+1)%3
+			fid := f + 1
+			c := dialClient(t, tc.servers[leader].ClientAddr())
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			create := func(p string) {
+				t.Helper()
+				if _, _, err := c.Create(ctx, p, []byte(p), client.ModePersistent, nil); err != nil {
+					t.Fatalf("create %s: %v", p, err)
+				}
+			}
+
+			// Everyone up: write until the leader has snapshotted and
+			// compacted its log (at most 19 txns).
+			for i := 0; len(snapshotsTaken(t, logs, lid)) == 0; i++ {
+				if i == 40 {
+					t.Fatal("the leader took no snapshot after 40 txns with SnapCount=20")
+				}
+				create(fmt.Sprintf("/pre-%d", i))
+			}
+			tc.waitConverged()
+			stoppedAt := tc.servers[f].State().LastZxid
+			before := len(logs.find(map[string]string{"msg": "synced", "server": strconv.Itoa(fid)}))
+			tc.stop(f)
+
+			for i := range tt.writes {
+				create(fmt.Sprintf("/down-%d", i))
+			}
+			if tt.mode == "SNAP" {
+				// The leader's log must no longer reach back to the
+				// follower's last zxid.
+				waitFor(t, 30*time.Second, "a leader snapshot past the stopped follower", func() bool {
+					for _, z := range snapshotsTaken(t, logs, lid) {
+						if z > stoppedAt {
+							return true
+						}
+					}
+					return false
+				})
+			} else if zs := snapshotsTaken(t, logs, lid); zs[len(zs)-1] > stoppedAt {
+				t.Fatalf("the leader snapshotted at %s while the follower (at %s) was down: DIFF not guaranteed",
+					zab.Zxid(zs[len(zs)-1]), zab.Zxid(stoppedAt))
+			}
+
+			tc.restart(f)
+			tc.waitServing()
+			tc.waitConverged()
+			if got := syncedMode(t, logs, fid, before); got != tt.mode {
+				t.Errorf("the follower restarted from disk synced by %s, want %s", got, tt.mode)
+			}
+			last := fmt.Sprintf("/down-%d", tt.writes-1)
+			if !hasNode(tc.servers[f], last) || !hasNode(tc.servers[f], "/pre-0") {
+				t.Errorf("the restarted follower lacks %s or /pre-0", last)
+			}
+		})
+	}
+}
+
+// TestIsolatedLeaderRestartedFromDiskTruncated: on on-disk storage, a
+// leader cut off from its followers writes a proposal nobody else has to
+// its log and is stopped; the others elect a leader and move on; the old
+// leader restarts from its directory (the orphan still in its log), is
+// synchronized by TRUNC and drops the orphan; the replicas converge.
+func TestIsolatedLeaderRestartedFromDiskTruncated(t *testing.T) {
+	logs := newLogRecorder()
+	tc := newDiskCluster(t, 3, func(c *Config) { c.Logger = slog.New(logs) })
+	old := tc.leader()
+	oc := dialClient(t, tc.servers[old].ClientAddr())
+	for i := range 3 {
+		if i != old {
+			tc.net.Partition(uint64(old+1), uint64(i+1))
+		}
+	}
+	logged := func() zab.Zxid { return tc.servers[old].status.Load().LastZxid }
+	before := logged()
+	orphan := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _, err := oc.Create(ctx, "/orphan", nil, client.ModePersistent, nil)
+		orphan <- err
+	}()
+	// The old leader logs the orphan proposal (the last zxid of its log
+	// moves) before it notices it lost its quorum.
+	waitFor(t, 30*time.Second, "the isolated leader to log the orphan", func() bool {
+		return logged() > before
+	})
+	if err := <-orphan; err == nil {
+		t.Fatal("a write to an isolated leader was acknowledged")
+	}
+	tc.stop(old)
+	tc.net.Heal()
+
+	tc.waitServing()
+	nc := dialClient(t, tc.connect())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, _, err := nc.Create(ctx, "/after", nil, client.ModePersistent, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	tc.restart(old)
+	tc.waitServing()
+	tc.waitConverged()
+	if got := syncedMode(t, logs, old+1, 0); got != "TRUNC" {
+		t.Errorf("the old leader restarted from disk synced by %s, want TRUNC", got)
+	}
+	for _, s := range tc.servers {
+		if hasNode(s, "/orphan") {
+			t.Errorf("server %d kept the orphaned proposal", s.ID())
+		}
+		if !hasNode(s, "/after") {
+			t.Errorf("server %d lacks /after", s.ID())
+		}
+	}
+}
