@@ -171,23 +171,20 @@ func (s *Server) fourLetterText(cmd string, self *conn) string {
 		kv("zk_watch_count", st.WatchCount)
 		kv("zk_ephemerals_count", st.EphemeralCount)
 		kv("zk_global_sessions", st.SessionCount)
-		kv("zk_fsync_time_avg_ms", fmt.Sprintf("%.4f", ms(st.FsyncAvg)))
+		kv("zk_avg_fsynctime", fmt.Sprintf("%.4f", ms(st.FsyncAvg)))
 		kv("zk_election_time_ms", st.LastElection.Milliseconds())
-		kv("zk_throttled_requests", st.Throttled)
+		kv("zk_throttled_ops", st.Throttled)
 		kv("zk_uptime", st.Uptime.Milliseconds())
 		if open, limit, ok := fileDescriptors(); ok {
 			kv("zk_open_file_descriptor_count", open)
 			kv("zk_max_file_descriptor_count", limit)
 		}
 		if st.State == zab.StateLeading {
-			voters := 0
-			for _, p := range s.cfg.Peers {
-				if !p.Observer {
-					voters++
-				}
-			}
-			kv("zk_learners", len(s.cfg.Peers)-1)
-			kv("zk_followers", voters-1)
+			zs := s.status.Load() // the driver's latest (s.node is the driver's alone)
+			kv("zk_learners", zs.Learners)
+			kv("zk_synced_followers", zs.SyncedFollowers)
+			kv("zk_synced_non_voting_followers", 0)
+			kv("zk_synced_observers", zs.SyncedObservers)
 		}
 	}
 	return b.String()

@@ -63,7 +63,7 @@ func TestGlobalOutstandingLimitThrottlesAcrossConnections(t *testing.T) {
 		t.Fatalf("%d requests outstanding with MaxOutstandingGlobal %d", st.Outstanding, global)
 	}
 	if m := fourLetter(t, s.ClientAddr(), "mntr"); !strings.Contains(m, fmt.Sprintf("zk_outstanding_requests\t%d\n", global)) ||
-		strings.Contains(m, "zk_throttled_requests\t0\n") {
+		strings.Contains(m, "zk_throttled_ops\t0\n") {
 		t.Fatalf("mntr while throttled:\n%s", m)
 	}
 

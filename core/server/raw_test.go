@@ -251,7 +251,7 @@ func TestFourLetterWords(t *testing.T) {
 		"isro": {"rw"},
 		"srvr": {"Zookeeper version: ", "Mode: leader", "Node count: ", "Zxid: 0x"},
 		"stat": {"Clients:", "Mode: leader"},
-		"mntr": {"zk_server_state\tleader", "zk_znode_count\t", "zk_ephemerals_count\t1", "zk_followers\t2"},
+		"mntr": {"zk_server_state\tleader", "zk_znode_count\t", "zk_ephemerals_count\t1", "zk_learners\t2", "zk_synced_followers\t2"},
 		"conf": {"tickTime=50", "serverId=", "dataLogDir="},
 		"cons": {"queued="},
 		"envi": {"Environment:", "zookeeper.version="},

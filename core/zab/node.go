@@ -78,6 +78,16 @@ func (n *Node) Status() Status {
 	switch {
 	case n.ld != nil:
 		s.Leader, s.Epoch, s.Established = n.id, n.ld.epoch, n.ld.established
+		s.Learners = len(n.ld.learners)
+		for _, h := range n.ld.learners {
+			switch {
+			case h.state != hsSynced:
+			case h.observer:
+				s.SyncedObservers++
+			default:
+				s.SyncedFollowers++
+			}
+		}
 	case n.ln != nil:
 		s.Leader, s.Epoch, s.Established = n.ln.leader, n.ln.epoch, n.ln.phase == lpBroadcast
 	}

@@ -41,4 +41,9 @@ type Status struct {
 	Commit        Zxid // highest zxid known committed
 	Applied       Zxid // highest zxid handed out in Ready.CommittedEntries (or snapshot)
 	ElectionEpoch uint64
+	// Leader only: learners with a session open to it (in any phase),
+	// and of those the followers and the observers that are synced
+	// (acked NEWLEADER): ZooKeeper's zk_learners, zk_synced_followers and
+	// zk_synced_observers.
+	Learners, SyncedFollowers, SyncedObservers int
 }
