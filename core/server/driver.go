@@ -257,6 +257,7 @@ func (d *driverState) beginReady(rd *zab.Ready) (bool, error) {
 		if err := s.store.TruncateAfter(int64(rd.TruncateAfter)); err != nil {
 			return false, err
 		}
+		s.log.Info("truncated log", "after", rd.TruncateAfter)
 	}
 	if len(rd.Entries) > 0 {
 		es := make([]storage.Entry, len(rd.Entries))

@@ -97,6 +97,7 @@ func TestFollowerRestartCatchesUp(t *testing.T) {
 			}
 			fid := strconv.Itoa(f + 1)
 			before := len(logs.find(map[string]string{"msg": "synced", "server": fid}))
+			installed := len(logs.find(map[string]string{"msg": "installed snapshot from leader", "server": fid}))
 			tc.restart(f)
 			tc.waitServing()
 			tc.waitConverged()
@@ -106,7 +107,16 @@ func TestFollowerRestartCatchesUp(t *testing.T) {
 			waitFor(t, 30*time.Second, "the restarted follower's synced log line", func() bool {
 				return len(logs.find(map[string]string{"msg": "synced", "server": fid})) > before
 			})
-			if got := logs.find(map[string]string{"msg": "synced", "server": fid})[before]; got["mode"] != tt.mode {
+			got := logs.find(map[string]string{"msg": "synced", "server": fid})[before]
+			switch {
+			case tt.mode == "SNAP":
+				// A first sync cut short after installing the snapshot
+				// (a loaded machine) is retried by DIFF: the install has
+				// its own log line.
+				if len(logs.find(map[string]string{"msg": "installed snapshot from leader", "server": fid})) == installed {
+					t.Errorf("the restarted follower synced with %v without installing a snapshot", got)
+				}
+			case got["mode"] != tt.mode:
 				t.Errorf("the restarted follower synced with %v, want mode=%s", got, tt.mode)
 			}
 		})
@@ -115,8 +125,8 @@ func TestFollowerRestartCatchesUp(t *testing.T) {
 
 // TestIsolatedLeaderTruncated: a leader cut off from its followers logs a
 // proposal nobody else has; the others elect a new leader and move on; the
-// old leader rejoins, is synchronized by TRUNC (its "synced" log line
-// says so), drops the orphan and converges.
+// old leader rejoins, is synchronized by TRUNC (it logs "truncated log"),
+// drops the orphan and converges.
 func TestIsolatedLeaderTruncated(t *testing.T) {
 	logs := newLogRecorder()
 	tc := newCluster(t, 3, 0, false, func(c *Config) { c.Logger = slog.New(logs) })
@@ -164,8 +174,12 @@ func TestIsolatedLeaderTruncated(t *testing.T) {
 	waitFor(t, 30*time.Second, "the old leader's synced log line", func() bool {
 		return len(logs.find(map[string]string{"msg": "synced", "server": oldID})) > 0
 	})
-	if got := logs.find(map[string]string{"msg": "synced", "server": oldID}); got[0]["mode"] != "TRUNC" {
-		t.Errorf("the old leader rejoined with %v, want mode=TRUNC", got)
+	// Its first sync may be cut short on a loaded machine after the
+	// truncation (the retry then logs mode=DIFF), so the truncation is
+	// checked by its own log line.
+	if got := logs.find(map[string]string{"msg": "truncated log", "server": oldID}); len(got) == 0 {
+		t.Errorf("the old leader rejoined without truncating its log: synced %v",
+			logs.find(map[string]string{"msg": "synced", "server": oldID}))
 	}
 	if got := logs.find(map[string]string{"msg": "elected"}); len(got) < 2 {
 		t.Errorf("elected logged %d times, want the first and the new leader: %v", len(got), got)
