@@ -48,8 +48,10 @@ log_level="${ZABKIT_CLUSTER_LOG_LEVEL:-info}"
 go="${GO:-go}"
 bin="$dir/zabkit"
 
-log() { printf 'zabkit-cluster: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+me=zabkit-cluster
+stop_poll=0.1
+# shellcheck source=scripts/lib/servers.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib/servers.sh"
 
 usage() {
   sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -57,23 +59,11 @@ usage() {
 }
 
 check_ports() {
-  if [ ${#client_ports[@]} -ne 3 ] || [ ${#quorum_ports[@]} -ne 3 ] || [ ${#election_ports[@]} -ne 3 ]; then
-    die "need exactly 3 client, quorum and election ports (got ${#client_ports[@]}, ${#quorum_ports[@]}, ${#election_ports[@]})"
-  fi
   [ ${#metrics_ports[@]} -eq 0 ] || [ ${#metrics_ports[@]} -eq 3 ] ||
     die "need exactly 3 metrics ports (got ${#metrics_ports[@]})"
-  local p
-  for p in "${client_ports[@]}" "${quorum_ports[@]}" "${election_ports[@]}" "${metrics_ports[@]}"; do
-    if ! [[ "$p" =~ ^[0-9]+$ ]] || [ "$p" -eq 0 ] || [ "$p" -ge 65536 ]; then die "bad port: '$p'"; fi
-  done
+  check_server_ports "${metrics_ports[@]}"
   if ! [[ "$tick_ms" =~ ^[0-9]+$ ]] || [ "$tick_ms" -eq 0 ]; then die "bad ZABKIT_CLUSTER_TICK_MS: '$tick_ms'"; fi
   [[ "$start_timeout" =~ ^[0-9]+$ ]] || die "bad ZABKIT_CLUSTER_START_TIMEOUT: '$start_timeout'"
-}
-
-connect_string() {
-  local s="" p
-  for p in "${client_ports[@]}"; do s="${s:+$s,}127.0.0.1:$p"; done
-  printf '%s\n' "$s"
 }
 
 # build_binary puts the zabkit binary at DIR/zabkit: a copy of ZABKIT_BIN, or
@@ -88,37 +78,6 @@ build_binary() {
     (cd -- "$repo" && "$go" build -o "$bin.new" ./cmd/zabkit) >&2 || die "go build failed"
   fi
   mv -f -- "$bin.new" "$bin"
-}
-
-# server_pid prints the pid of server N if it is alive and is the one we started.
-server_pid() {
-  local n=$1 pidfile="$dir/server$1/pid" pid
-  [ -f "$pidfile" ] || return 1
-  pid=$(cat "$pidfile")
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  # Guard against a recycled pid: the process must run our config.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/server$n/zoo.cfg" || return 1
-  printf '%s\n' "$pid"
-}
-
-# four_letter sends a four-letter word to 127.0.0.1:PORT and prints the reply.
-four_letter() {
-  local port=$1 word=$2
-  # shellcheck disable=SC2016 # $0 and $1 expand in the inner shell
-  timeout 3 bash -c '
-    exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 1
-    printf "%s" "$1" >&3
-    cat <&3
-  ' "$port" "$word" 2>/dev/null
-}
-
-server_mode() {
-  { four_letter "$1" srvr || true; } | sed -n 's/^Mode: //p'
-}
-
-port_in_use() {
-  ss -Htln "sport = :$1" 2>/dev/null | grep -q .
 }
 
 write_config() {
@@ -204,54 +163,4 @@ do_start() {
   connect_string
 }
 
-do_stop() {
-  local n pid pids=()
-  for n in 1 2 3; do
-    if pid=$(server_pid "$n"); then
-      kill "$pid" 2>/dev/null || true
-      pids+=("$pid")
-    fi
-    rm -f "$dir/server$n/pid"
-  done
-  [ ${#pids[@]} -eq 0 ] && { log "no server running in $dir"; return 0; }
-  local deadline=$((SECONDS + 20)) alive
-  while :; do
-    alive=()
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
-    [ ${#alive[@]} -eq 0 ] && break
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      log "killing ${alive[*]} with SIGKILL"
-      kill -9 "${alive[@]}" 2>/dev/null || true
-      break
-    fi
-    sleep 0.1 # polling interval while the servers exit
-  done
-  log "stopped ${#pids[@]} server(s) in $dir"
-}
-
-do_status() {
-  local n ok=0 pid mode
-  for n in 1 2 3; do
-    if pid=$(server_pid "$n"); then
-      mode=$(server_mode "${client_ports[n - 1]}")
-      printf 'server %s: pid %s, 127.0.0.1:%s, mode %s\n' "$n" "$pid" "${client_ports[n - 1]}" "${mode:-not serving}"
-      case "$mode" in leader | follower) ok=$((ok + 1)) ;; esac
-    else
-      printf 'server %s: not running (127.0.0.1:%s)\n' "$n" "${client_ports[n - 1]}"
-    fi
-  done
-  [ "$ok" -eq 3 ]
-}
-
-check_ports
-case "$cmd" in
-start) do_start ;;
-stop) do_stop ;;
-status) do_status ;;
-clean)
-  do_stop
-  case "$dir" in / | "") die "refusing to delete '$dir'" ;; esac
-  rm -rf -- "$dir"
-  ;;
-*) usage ;;
-esac
+dispatch "$cmd"

@@ -52,29 +52,18 @@ container_check_ms="${ZABKIT_ZK_CONTAINER_CHECK_MS:-200}"
 start_timeout="${ZABKIT_ZK_START_TIMEOUT:-120}"
 java="${JAVA:-java}"
 
-log() { printf 'zk-ensemble: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+me=zk-ensemble
+stop_poll=0.2
+# shellcheck source=scripts/lib/servers.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib/servers.sh"
 
 usage() {
   sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
-check_ports() {
-  local n=${#client_ports[@]}
-  [ "$n" -eq 3 ] && [ ${#quorum_ports[@]} -eq 3 ] && [ ${#election_ports[@]} -eq 3 ] ||
-    die "need exactly 3 client, quorum and election ports (got ${#client_ports[@]}, ${#quorum_ports[@]}, ${#election_ports[@]})"
-  local p
-  for p in "${client_ports[@]}" "${quorum_ports[@]}" "${election_ports[@]}"; do
-    [[ "$p" =~ ^[0-9]+$ ]] && [ "$p" -gt 0 ] && [ "$p" -lt 65536 ] || die "bad port: '$p'"
-  done
-}
-
-connect_string() {
-  local s="" p
-  for p in "${client_ports[@]}"; do s="${s:+$s,}127.0.0.1:$p"; done
-  printf '%s\n' "$s"
-}
+# shellcheck disable=SC2119 # no extra ports
+check_ports() { check_server_ports; }
 
 # ensure_package installs Debian's zookeeper if the jar is missing.
 ensure_package() {
@@ -97,36 +86,6 @@ classpath() {
   local cp="$CONF_DIR:$ZK_JAR"
   [ -f /usr/share/java/slf4j-simple.jar ] && cp="$cp:/usr/share/java/slf4j-simple.jar"
   printf '%s' "$cp"
-}
-
-# server_pid prints the pid of server N if it is alive and is the one we started.
-server_pid() {
-  local n=$1 pidfile="$dir/server$1/pid" pid
-  [ -f "$pidfile" ] || return 1
-  pid=$(cat "$pidfile")
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  # Guard against a recycled pid: the process must run our config.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/server$n/zoo.cfg" || return 1
-  printf '%s\n' "$pid"
-}
-
-# four_letter sends a four-letter word to 127.0.0.1:PORT and prints the reply.
-four_letter() {
-  local port=$1 word=$2
-  timeout 3 bash -c '
-    exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 1
-    printf "%s" "$1" >&3
-    cat <&3
-  ' "$port" "$word" 2>/dev/null
-}
-
-server_mode() {
-  { four_letter "$1" srvr || true; } | sed -n 's/^Mode: //p'
-}
-
-port_in_use() {
-  ss -Htln "sport = :$1" 2>/dev/null | grep -q .
 }
 
 write_config() {
@@ -230,54 +189,4 @@ do_start() {
   connect_string
 }
 
-do_stop() {
-  local n pid pids=()
-  for n in 1 2 3; do
-    if pid=$(server_pid "$n"); then
-      kill "$pid" 2>/dev/null || true
-      pids+=("$pid")
-    fi
-    rm -f "$dir/server$n/pid"
-  done
-  [ ${#pids[@]} -eq 0 ] && { log "no server running in $dir"; return 0; }
-  local deadline=$((SECONDS + 20)) alive
-  while :; do
-    alive=()
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
-    [ ${#alive[@]} -eq 0 ] && break
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      log "killing ${alive[*]} with SIGKILL"
-      kill -9 "${alive[@]}" 2>/dev/null || true
-      break
-    fi
-    sleep 0.2 # polling interval while the JVMs exit
-  done
-  log "stopped ${#pids[@]} server(s) in $dir"
-}
-
-do_status() {
-  local n ok=0 pid mode
-  for n in 1 2 3; do
-    if pid=$(server_pid "$n"); then
-      mode=$(server_mode "${client_ports[n - 1]}")
-      printf 'server %s: pid %s, 127.0.0.1:%s, mode %s\n' "$n" "$pid" "${client_ports[n - 1]}" "${mode:-not serving}"
-      case "$mode" in leader | follower) ok=$((ok + 1)) ;; esac
-    else
-      printf 'server %s: not running (127.0.0.1:%s)\n' "$n" "${client_ports[n - 1]}"
-    fi
-  done
-  [ "$ok" -eq 3 ]
-}
-
-check_ports
-case "$cmd" in
-start) do_start ;;
-stop) do_stop ;;
-status) do_status ;;
-clean)
-  do_stop
-  case "$dir" in /| "") die "refusing to delete '$dir'" ;; esac
-  rm -rf -- "$dir"
-  ;;
-*) usage ;;
-esac
+dispatch "$cmd"
