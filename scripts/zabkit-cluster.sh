@@ -49,6 +49,7 @@ go="${GO:-go}"
 bin="$dir/zabkit"
 
 me=zabkit-cluster
+start_poll=0.2
 stop_poll=0.1
 # shellcheck source=scripts/lib/servers.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib/servers.sh"
@@ -134,31 +135,7 @@ do_start() {
   # Rebuild only when no server runs the binary (it is replaced in place).
   if [ "$running" -eq 0 ] || [ ! -x "$bin" ]; then build_binary; fi
 
-  for n in 1 2 3; do
-    if server_pid "$n" >/dev/null; then
-      log "server $n already running (pid $(server_pid "$n"))"
-      continue
-    fi
-    write_config "$n"
-    start_server "$n"
-    log "server $n started (pid $(cat "$dir/server$n/pid"), client port ${client_ports[n - 1]}, log $dir/server$n/server.log)"
-  done
-
-  local deadline=$((SECONDS + start_timeout)) ready mode
-  while :; do
-    ready=0
-    for n in 1 2 3; do
-      server_pid "$n" >/dev/null || { tail -n 30 "$dir/server$n/server.log" >&2 || true; die "server $n exited"; }
-      mode=$(server_mode "${client_ports[n - 1]}")
-      case "$mode" in leader | follower) ready=$((ready + 1)) ;; esac
-    done
-    [ "$ready" -eq 3 ] && break
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      do_status >&2 || true
-      die "cluster not serving after ${start_timeout}s (logs under $dir)"
-    fi
-    sleep 0.2 # polling interval while the servers elect a leader, not a synchronization
-  done
+  start_servers
   do_status >&2
   connect_string
 }

@@ -6,8 +6,10 @@
 #   me              name for log lines
 #   dir             the cluster's directory (DIR/serverN/{zoo.cfg,pid})
 #   client_ports, quorum_ports, election_ports   arrays of 3 ports each
-#   stop_poll       seconds between checks while servers exit
-# and defines do_start (and usage, check_ports).
+#   stop_poll, start_poll   seconds between checks while servers exit, start
+#   start_timeout   seconds start_servers waits for all three to serve
+# and defines do_start, usage, check_ports, and for start_servers
+# write_config and start_server.
 
 log() { printf '%s: %s\n' "$me" "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -58,6 +60,39 @@ server_mode() {
 
 port_in_use() {
   ss -Htln "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# start_servers starts each server not yet running (write_config N and
+# start_server N are the caller's; start_server writes DIR/serverN/pid) and
+# waits up to start_timeout seconds until all three serve as leader or
+# follower, checking every start_poll seconds.
+start_servers() {
+  local n
+  for n in 1 2 3; do
+    if server_pid "$n" >/dev/null; then
+      log "server $n already running (pid $(server_pid "$n"))"
+      continue
+    fi
+    write_config "$n"
+    start_server "$n"
+    log "server $n started (pid $(cat "$dir/server$n/pid"), client port ${client_ports[n - 1]}, log $dir/server$n/server.log)"
+  done
+
+  local deadline=$((SECONDS + start_timeout)) ready mode
+  while :; do
+    ready=0
+    for n in 1 2 3; do
+      server_pid "$n" >/dev/null || { tail -n 30 "$dir/server$n/server.log" >&2 || true; die "server $n exited"; }
+      mode=$(server_mode "${client_ports[n - 1]}")
+      case "$mode" in leader | follower) ready=$((ready + 1)) ;; esac
+    done
+    [ "$ready" -eq 3 ] && break
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      do_status >&2 || true
+      die "servers not serving after ${start_timeout}s (logs under $dir)"
+    fi
+    sleep "$start_poll" # polling interval while the servers start, not a synchronization
+  done
 }
 
 # do_stop sends SIGTERM to the servers started in DIR and waits up to 20s
