@@ -50,6 +50,24 @@ func (g *gatedStore) SaveSnapshot(ctx context.Context, zxid int64, write func(io
 	return err
 }
 
+// armAndWrite arms the store and writes through c until the armed
+// snapshot has started: the next one to be saved, due within SnapCount
+// txns of the last, or, if one frozen before arming is still being written
+// (slow on a loaded machine), as soon as that one ends. Bounded by ctx.
+func (g *gatedStore) armAndWrite(ctx context.Context, t *testing.T, c *client.Conn) {
+	t.Helper()
+	g.armed.Store(true)
+	for i := 0; ; i++ {
+		select {
+		case <-g.started:
+			return
+		default:
+		}
+		_, _, err := c.Create(ctx, fmt.Sprintf("/fill-%d", i), nil, client.ModePersistent, nil)
+		require.NoError(t, err, "no armed snapshot started after %d writes", i)
+	}
+}
+
 type gatedWriter struct {
 	w      io.Writer
 	g      *gatedStore
@@ -86,21 +104,7 @@ func TestWritesProceedWhileSnapshotting(t *testing.T) {
 		_, err := c.Multi(ctx, ops...)
 		require.NoError(t, err)
 	}
-	gs.armed.Store(true)
-	// Write until the armed snapshot starts: the next one to be saved,
-	// due within SnapCount txns of the last, or, if one frozen before
-	// arming is still being written (slow on a loaded machine), as soon as
-	// that one ends. Bounded by ctx.
-	for i := 0; ; i++ {
-		select {
-		case <-gs.started:
-		default:
-			_, _, err := c.Create(ctx, fmt.Sprintf("/fill-%d", i), nil, client.ModePersistent, nil)
-			require.NoError(t, err, "no armed snapshot started after %d writes with SnapCount 20", i)
-			continue
-		}
-		break
-	}
+	gs.armAndWrite(ctx, t, c)
 	// The snapshot's writer is blocked; this write must not wait for it.
 	_, _, err := c.Create(ctx, "/during", []byte("x"), client.ModePersistent, nil)
 	require.NoError(t, err, "a write did not complete while a snapshot was being written")
@@ -147,17 +151,7 @@ func TestCloseCancelsSnapshotInProgress(t *testing.T) {
 	require.NoError(t, err)
 	before, err := gs.Mem.Snapshots()
 	require.NoError(t, err)
-	gs.armed.Store(true)
-	for i := 0; ; i++ {
-		select {
-		case <-gs.started:
-		default:
-			_, _, err := c.Create(ctx, fmt.Sprintf("/fill-%d", i), nil, client.ModePersistent, nil)
-			require.NoError(t, err, "no armed snapshot started after %d writes with SnapCount 5", i)
-			continue
-		}
-		break
-	}
+	gs.armAndWrite(ctx, t, c)
 	srv := tc.servers[0]
 	closed := make(chan error, 1)
 	go func() { closed <- srv.Close() }()
