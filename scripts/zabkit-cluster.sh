@@ -120,18 +120,10 @@ start_server() {
 do_start() {
   mkdir -p "$dir"
 
-  local n running=0
-  for n in 1 2 3; do
-    if server_pid "$n" >/dev/null; then running=$((running + 1)); fi
-  done
-  if [ "$running" -eq 0 ]; then
-    for n in 1 2 3; do
-      local p
-      for p in "${client_ports[n - 1]}" "${quorum_ports[n - 1]}" "${metrics_ports[@]:n-1:1}"; do
-        port_in_use "$p" && die "port $p is in use by another process (set ZABKIT_CLUSTER_*_PORTS)"
-      done
-    done
-  fi
+  local running
+  running=$(running_servers)
+  [ "$running" -ne 0 ] ||
+    refuse_used_ports 'ZABKIT_CLUSTER_*_PORTS' "${client_ports[@]}" "${quorum_ports[@]}" "${metrics_ports[@]}"
   # Rebuild only when no server runs the binary (it is replaced in place).
   if [ "$running" -eq 0 ] || [ ! -x "$bin" ]; then build_binary; fi
 

@@ -141,18 +141,8 @@ do_start() {
   command -v "$java" >/dev/null || die "java not found (install default-jre)"
   mkdir -p "$dir"
 
-  local n running=0
-  for n in 1 2 3; do
-    if server_pid "$n" >/dev/null; then running=$((running + 1)); fi
-  done
-  if [ "$running" -eq 0 ]; then
-    for n in 1 2 3; do
-      local p
-      for p in "${client_ports[n - 1]}" "${quorum_ports[n - 1]}" "${election_ports[n - 1]}"; do
-        port_in_use "$p" && die "port $p is in use by another process (set ZABKIT_ZK_*_PORTS)"
-      done
-    done
-  fi
+  [ "$(running_servers)" -ne 0 ] ||
+    refuse_used_ports 'ZABKIT_ZK_*_PORTS' "${client_ports[@]}" "${quorum_ports[@]}" "${election_ports[@]}"
 
   digest=""
   if [ -n "$super_password" ]; then

@@ -62,6 +62,26 @@ port_in_use() {
   ss -Htln "sport = :$1" 2>/dev/null | grep -q .
 }
 
+# running_servers prints how many servers of DIR run.
+running_servers() {
+  local n c=0
+  for n in 1 2 3; do
+    if server_pid "$n" >/dev/null; then c=$((c + 1)); fi
+  done
+  printf '%s\n' "$c"
+}
+
+# refuse_used_ports HINT PORT... fails if another process listens on one of
+# the ports; HINT names the variables that move them.
+refuse_used_ports() {
+  local hint=$1 p
+  shift
+  for p in "$@"; do
+    port_in_use "$p" && die "port $p is in use by another process (set $hint)"
+  done
+  return 0
+}
+
 # start_servers starts each server not yet running (write_config N and
 # start_server N are the caller's; start_server writes DIR/serverN/pid) and
 # waits up to start_timeout seconds until all three serve as leader or
