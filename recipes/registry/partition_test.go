@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 )
 
@@ -23,14 +22,7 @@ func testRegistryPartitionedInstance(t *testing.T, p *zktest.Partition) {
 	ctx := zktest.Ctx(t)
 	base := zktest.Root(t)
 	c := p.Dial(t)
-	dials := make(chan *client.Conn, 4)
-	reg := New(c, base, WithRedial(func(ctx context.Context) (*client.Conn, error) {
-		nc, err := client.Dial(ctx, zktest.Servers(t), client.WithSessionTimeout(zktest.SessionTimeout))
-		if err == nil {
-			dials <- nc
-		}
-		return nc, err
-	}))
+	reg, dials := redialing(t, c, base)
 	defer reg.Close(ctx)
 	if err := reg.Register(ctx, Instance{Name: "svc", ID: "one", Address: "h"}); err != nil {
 		t.Fatal(err)

@@ -127,13 +127,9 @@ func TestCloseUnregistersDynamicInstances(t *testing.T) {
 	}
 }
 
-// Fault: the registering session expires. Expectation: with WithRedial the
-// Registry opens a new session and registers its instances again; a
-// watching cache sees the instance come back, owned by the new session.
-func TestFaultRegistrySessionExpiredReregisters(t *testing.T) {
-	ctx := zktest.Ctx(t)
-	base := zktest.Root(t)
-	c := zktest.Dial(t)
+// redialing returns a Registry on c that, once c's session is gone, dials
+// a new session to the test's ensemble; each new session is sent on dials.
+func redialing(t *testing.T, c *client.Conn, base string) (*Registry, <-chan *client.Conn) {
 	dials := make(chan *client.Conn, 4)
 	reg := New(c, base, WithRedial(func(ctx context.Context) (*client.Conn, error) {
 		nc, err := client.Dial(ctx, zktest.Servers(t), client.WithSessionTimeout(zktest.SessionTimeout))
@@ -142,6 +138,17 @@ func TestFaultRegistrySessionExpiredReregisters(t *testing.T) {
 		}
 		return nc, err
 	}))
+	return reg, dials
+}
+
+// Fault: the registering session expires. Expectation: with WithRedial the
+// Registry opens a new session and registers its instances again; a
+// watching cache sees the instance come back, owned by the new session.
+func TestFaultRegistrySessionExpiredReregisters(t *testing.T) {
+	ctx := zktest.Ctx(t)
+	base := zktest.Root(t)
+	c := zktest.Dial(t)
+	reg, dials := redialing(t, c, base)
 	defer reg.Close(ctx)
 	if err := reg.Register(ctx, Instance{Name: "svc", ID: "one", Address: "h"}); err != nil {
 		t.Fatal(err)
