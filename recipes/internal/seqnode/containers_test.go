@@ -83,6 +83,11 @@ func TestEnsureContainersSurvivesReaping(t *testing.T) {
 	if err := EnsureContainers(ctx, c, dir); err != nil {
 		t.Fatalf("EnsureContainers(%s) after its top was reaped: %v", dir, err)
 	}
+	// other may be connected to a server that has not applied c's creates
+	// yet: sync it first (ZooKeeper gives no cross-session read-your-writes).
+	if err := other.Sync(ctx, dir); err != nil {
+		t.Fatalf("sync %s: %v", dir, err)
+	}
 	ok, st, err := other.Exists(ctx, dir)
 	if err != nil || !ok || st.EphemeralOwner != 0 {
 		t.Fatalf("%s exists=%v %+v %v", dir, ok, st, err)
