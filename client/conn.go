@@ -79,8 +79,8 @@ func Dial(ctx context.Context, connect string, opts ...Option) (*Conn, error) {
 		return nil, err
 	}
 	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+	if err := o.apply(callDial, opts); err != nil {
+		return nil, err
 	}
 	if o.sessionTimeout <= 0 {
 		return nil, fmt.Errorf("zk: session timeout %v must be positive: %w", o.sessionTimeout, ErrBadArguments)
