@@ -40,7 +40,7 @@ func (k callKind) String() string {
 	case callDial:
 		return "Dial"
 	case callRetry:
-		return "Retry"
+		return "Retry/RetryValue"
 	case callCreateProtected:
 		return "CreateProtected"
 	}
@@ -54,8 +54,8 @@ const (
 	forCreate = callCreateProtected
 )
 
-// newOption returns the option name, which applies set to the calls in
-// scope.
+// newOption returns the option called name: on a call in scope it
+// applies set, on any other it records itself as misplaced.
 func newOption(name string, scope callKind, set func(*options)) Option {
 	return func(o *options) {
 		if o.call&scope == 0 {
@@ -76,11 +76,11 @@ func (o *options) apply(call callKind, opts []Option) error {
 		}
 	}
 	if len(o.misplaced) > 0 {
-		verb := "option %s does"
+		what := "option " + o.misplaced[0] + " does"
 		if len(o.misplaced) > 1 {
-			verb = "options %s do"
+			what = "options " + strings.Join(o.misplaced, ", ") + " do"
 		}
-		return fmt.Errorf("zk: "+verb+" not apply to %v: %w", strings.Join(o.misplaced, ", "), call, ErrBadArguments)
+		return fmt.Errorf("zk: %s not apply to %v: %w", what, call, ErrBadArguments)
 	}
 	return nil
 }
