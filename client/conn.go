@@ -12,11 +12,15 @@ import (
 	"github.com/zabkit/zabkit/wire"
 )
 
-// Conn is a ZooKeeper session. It is safe for concurrent use. Requests from
-// any number of goroutines are pipelined on one TCP connection; when that
-// connection breaks, the Conn reconnects to the servers of the connect
-// string, keeping the session and its watches, until the session expires or
-// Close is called.
+// Conn is one ZooKeeper session, not one TCP connection: over its life the
+// session may move across several TCP connections (links), to one server
+// at a time. It is safe for concurrent use. Requests from any number of
+// goroutines are pipelined on the current link; when that link breaks, the
+// Conn dials the next server of the connect string and resumes the same
+// session, with its watches, on a new link, until the session expires or
+// Close is called. (Internally a link is the type link; go-zookeeper's Conn
+// and the Java client's ClientCnxn name the TCP side, which this Conn is
+// not.)
 type Conn struct {
 	opts    options
 	logger  *slog.Logger
@@ -30,12 +34,12 @@ type Conn struct {
 	sessionID int64
 	passwd    []byte
 	timeout   time.Duration // negotiated
-	pingEvery time.Duration // the current connection's ping interval
+	pingEvery time.Duration // the current link's ping interval
 	server    string        // current server address
 	closing   bool          // Close is sending closeSession: do not reconnect
 	seenRW    bool          // the session has been on a read-write server
 	rwServer  string        // a read-write server found while read-only
-	auths     []authInfo    // replayed on every connection
+	auths     []authInfo    // replayed on every link
 
 	lastZxid atomic.Int64
 
@@ -49,7 +53,7 @@ type Conn struct {
 
 	done      chan struct{} // closed on session loss
 	closeCtx  context.Context
-	closeNow  context.CancelFunc // stops the run loop and its connection
+	closeNow  context.CancelFunc // stops the run loop and its link
 	stop      chan struct{}      // abandons streams; closed by Close
 	stopOnce  sync.Once
 	closeOnce sync.Once
@@ -75,8 +79,8 @@ func Dial(ctx context.Context, connect string, opts ...Option) (*Conn, error) {
 		return nil, err
 	}
 	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+	if err := o.apply(callDial, opts); err != nil {
+		return nil, err
 	}
 	if o.sessionTimeout <= 0 {
 		return nil, fmt.Errorf("zk: session timeout %v must be positive: %w", o.sessionTimeout, ErrBadArguments)
@@ -194,7 +198,7 @@ func (c *Conn) SessionTimeout() time.Duration {
 }
 
 // pingInterval returns the ping interval of the current (or last)
-// connection, for tests.
+// link, for tests.
 func (c *Conn) pingInterval() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -58,7 +58,7 @@ func FuzzHandleFrame(f *testing.F) {
 		a, b := net.Pipe()
 		defer a.Close()
 		defer b.Close()
-		cn := &connection{c: c, nc: a, dead: make(chan struct{})}
+		ln := &link{session: c, nc: a, dead: make(chan struct{})}
 		r := &request{xid: 1, done: make(chan struct{})}
 		switch kind % 5 {
 		case 0:
@@ -75,14 +75,14 @@ func FuzzHandleFrame(f *testing.F) {
 		case 4:
 			r.op, r.resp = wire.OpWhoAmI, &wire.WhoAmIResponse{}
 		}
-		cn.pending.push(r)
-		cn.auths.push(&request{op: wire.OpAuth, xid: wire.XidAuth, done: make(chan struct{})})
-		_ = cn.handleFrame(frame)
+		ln.pending.push(r)
+		ln.auths.push(&request{op: wire.OpAuth, xid: wire.XidAuth, done: make(chan struct{})})
+		_ = ln.handleFrame(frame)
 		// Fire whatever watches were registered, then end the session.
 		c.watches.trigger(wire.EventNodeDeleted, "/root/a", "/a")
 		c.watches.trigger(wire.EventNodeDeleted, "/root", "/")
 		c.terminate(ErrClosed, StateClosed)
-		cn.pending.failAll(ErrClosed)
+		ln.pending.failAll(ErrClosed)
 		<-r.done
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -82,7 +81,7 @@ func StripProtected(name string) string {
 // ephemeral modes, by this session's id as ephemeral owner (a node of
 // another session is never taken for its own), and returns it if found;
 // otherwise it creates again. Retries are spaced and bounded as in Retry
-// (RetryOptions apply). It is the building block of the lock and election
+// (WithRetryBackOff and WithRetryIf apply). It is the building block of the lock and election
 // recipes (mode ModeEphemeralSequential).
 //
 // With WithParentContainers, a missing parent and its missing ancestors
@@ -100,13 +99,13 @@ func StripProtected(name string) string {
 // bound or on a non-retryable error), so the call may return up to a
 // session timeout after ctx ends. When ctx ended, the error returned
 // matches ctx.Err() as well as the last operation's error.
-func (c *Conn) CreateProtected(ctx context.Context, path string, data []byte, mode CreateMode, acl []ACL, opts ...ProtectedOption) (string, Stat, error) {
+func (c *Conn) CreateProtected(ctx context.Context, path string, data []byte, mode CreateMode, acl []ACL, opts ...Option) (string, Stat, error) {
 	if err := validatePath(path, mode.IsSequential()); err != nil {
 		return "", Stat{}, opError("create", path, err)
 	}
-	var o protectedOptions
-	for _, opt := range opts {
-		opt.applyProtected(&o)
+	o := options{retry: defaultRetryOptions()}
+	if err := o.apply(callCreateProtected, opts); err != nil {
+		return "", Stat{}, opError("create", path, err)
 	}
 	parent, name := parentPath(path), path[strings.LastIndexByte(path, '/')+1:]
 	id := NewUUID()
@@ -134,7 +133,7 @@ func (c *Conn) CreateProtected(ctx context.Context, path string, data []byte, mo
 	retryable := func(err error) bool {
 		return IsRetryable(err) || (errors.Is(err, ErrNodeExists) && !mode.IsSequential())
 	}
-	res, err := RetryValue(ctx, func(ctx context.Context) (created, error) {
+	res, err := retryValue(ctx, func(ctx context.Context) (created, error) {
 		p, st, err := create(ctx)
 		if err == nil {
 			return created{p, st}, nil
@@ -153,7 +152,7 @@ func (c *Conn) CreateProtected(ctx context.Context, path string, data []byte, mo
 			return created{p, st}, nil
 		}
 		return created{}, err // for ErrNodeExists: someone else's node, do not loop
-	}, append([]RetryOption{WithRetryIf(IsRetryable)}, o.retry...)...)
+	}, o.retry)
 	if err == nil {
 		return res.path, res.stat, nil
 	}
@@ -211,7 +210,7 @@ func (c *Conn) findProtected(ctx context.Context, parent, id string, mode Create
 // a failed CreateProtected: best effort, on a context detached from ctx and
 // bounded by the session timeout, retrying (spaced by the caller's policy)
 // after connection loss until the node is gone.
-func (c *Conn) deleteProtected(ctx context.Context, parent, id string, mode CreateMode, retry []RetryOption) {
+func (c *Conn) deleteProtected(ctx context.Context, parent, id string, mode CreateMode, retry retryOptions) {
 	if c.Err() != nil {
 		return // the session is gone: nothing can be deleted through it
 	}
@@ -221,17 +220,18 @@ func (c *Conn) deleteProtected(ctx context.Context, parent, id string, mode Crea
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bound)
 	defer cancel()
-	err := Retry(ctx, func(ctx context.Context) error {
+	retry.retryable = IsRetryable
+	_, err := retryValue(ctx, func(ctx context.Context) (struct{}, error) {
 		p, _, found, err := c.findProtected(ctx, parent, id, mode)
 		if err != nil || !found {
-			return err
+			return struct{}{}, err
 		}
 		err = c.Delete(ctx, p, AnyVersion)
 		if err == nil || errors.Is(err, ErrNoNode) {
-			return nil
+			return struct{}{}, nil
 		}
-		return err
-	}, append(slices.Clip(retry), WithRetryIf(IsRetryable))...)
+		return struct{}{}, err
+	}, retry)
 	if err != nil {
 		c.logger.Warn("zk: could not delete a protected node after a failed create",
 			"parent", parent, "id", id, "err", err)

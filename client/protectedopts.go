@@ -5,33 +5,15 @@ import (
 	"errors"
 )
 
-// ProtectedOption configures CreateProtected. Every RetryOption is also a
-// ProtectedOption: it configures the retries of the create (and of the
-// cleanup after a failure).
-type ProtectedOption interface {
-	applyProtected(*protectedOptions)
-}
-
-type protectedOptions struct {
-	retry   []RetryOption
-	parents bool
-}
-
-func (o RetryOption) applyProtected(p *protectedOptions) { p.retry = append(p.retry, o) }
-
-type protectedOptionFunc func(*protectedOptions)
-
-func (f protectedOptionFunc) applyProtected(p *protectedOptions) { f(p) }
-
 // WithParentContainers makes CreateProtected create the parent of its node,
 // and every missing ancestor, as container nodes (ModeContainer, OpenACL)
 // when the create fails with ErrNoNode, then create again: Curator's
 // creatingParentContainersIfNeeded. The server deletes such a parent some
 // time after its last child goes. On a server without container support
 // (ErrUnimplemented) the parents are created persistent instead, as
-// Curator does.
-func WithParentContainers() ProtectedOption {
-	return protectedOptionFunc(func(p *protectedOptions) { p.parents = true })
+// Curator does. It applies to CreateProtected.
+func WithParentContainers() Option {
+	return newOption("WithParentContainers", forCreate, func(o *options) { o.parents = true })
 }
 
 // createParentContainers creates dir and its missing ancestors as

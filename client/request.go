@@ -134,7 +134,7 @@ func (c *Conn) roundTrip(ctx context.Context, r *request) (int64, error) {
 	return r.zxid, r.err
 }
 
-// pendingQueue is the FIFO of requests sent on one connection and waiting
+// pendingQueue is the FIFO of requests sent on one link and waiting
 // for their replies, which ZooKeeper sends in request order.
 type pendingQueue struct {
 	mu     sync.Mutex
@@ -144,7 +144,7 @@ type pendingQueue struct {
 }
 
 // push appends r; it reports false (and leaves r alone) once the
-// connection has failed.
+// link has failed.
 func (q *pendingQueue) push(r *request) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -7,9 +7,8 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
-// RetryOption configures Retry and RetryValue.
-type RetryOption func(*retryOptions)
-
+// retryOptions are the options of Retry and RetryValue, and of the retries
+// inside CreateProtected.
 type retryOptions struct {
 	policy    func() backoff.BackOff
 	retryable func(error) bool
@@ -26,16 +25,23 @@ func DefaultRetryBackOff() backoff.BackOff {
 	return b
 }
 
+func defaultRetryOptions() retryOptions {
+	return retryOptions{policy: DefaultRetryBackOff, retryable: IsRetryable}
+}
+
 // WithRetryBackOff sets the policy that spaces attempts. A policy that
-// returns backoff.Stop ends the retries with the last error.
-func WithRetryBackOff(f func() backoff.BackOff) RetryOption {
-	return func(o *retryOptions) { o.policy = f }
+// returns backoff.Stop ends the retries with the last error. It applies to
+// Retry, RetryValue and CreateProtected (its create and its cleanup).
+func WithRetryBackOff(f func() backoff.BackOff) Option {
+	return newOption("WithRetryBackOff", forRetry, func(o *options) { o.retry.policy = f })
 }
 
 // WithRetryIf replaces IsRetryable as the test of which errors are worth
-// another attempt.
-func WithRetryIf(f func(error) bool) RetryOption {
-	return func(o *retryOptions) { o.retryable = f }
+// another attempt. It applies to Retry, RetryValue and CreateProtected
+// (its create; the cleanup after a failed create always retries on
+// IsRetryable).
+func WithRetryIf(f func(error) bool) Option {
+	return newOption("WithRetryIf", forRetry, func(o *options) { o.retry.retryable = f })
 }
 
 // Retry runs op until it returns nil or an error that is not retryable
@@ -49,17 +55,23 @@ func WithRetryIf(f func(error) bool) RetryOption {
 // Delete may report ErrNoNode when the first attempt did succeed, and a
 // retried non-sequential Create ErrNodeExists; a sequential create must
 // use CreateProtected instead.
-func Retry(ctx context.Context, op func(ctx context.Context) error, opts ...RetryOption) error {
+func Retry(ctx context.Context, op func(ctx context.Context) error, opts ...Option) error {
 	_, err := RetryValue(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, op(ctx) }, opts...)
 	return err
 }
 
 // RetryValue is Retry for an operation that returns a value.
-func RetryValue[T any](ctx context.Context, op func(ctx context.Context) (T, error), opts ...RetryOption) (T, error) {
-	o := retryOptions{policy: DefaultRetryBackOff, retryable: IsRetryable}
-	for _, opt := range opts {
-		opt(&o)
+func RetryValue[T any](ctx context.Context, op func(ctx context.Context) (T, error), opts ...Option) (T, error) {
+	o := options{retry: defaultRetryOptions()}
+	if err := o.apply(callRetry, opts); err != nil {
+		var zero T
+		return zero, err
 	}
+	return retryValue(ctx, op, o.retry)
+}
+
+// retryValue is RetryValue with its options resolved.
+func retryValue[T any](ctx context.Context, op func(ctx context.Context) (T, error), o retryOptions) (T, error) {
 	b := o.policy()
 	b.Reset()
 	for {

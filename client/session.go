@@ -24,8 +24,8 @@ var errServerRefused = errors.New("zk: server closed the connection during the h
 // not yet applied transactions the client has already seen.
 var errServerBehind = errors.New("zk: server behind the client's last zxid")
 
-// run is the session goroutine: connect, serve, reconnect, until the
-// session ends or Close.
+// run is the session goroutine: it dials a link, serves it until it
+// breaks, and dials the next, until the session ends or Close.
 func (c *Conn) run() {
 	defer c.wg.Done()
 	defer close(c.runDone)
@@ -61,7 +61,7 @@ func (c *Conn) run() {
 		}
 		c.mu.Unlock()
 		c.setState(StateConnecting)
-		nc, resp, err := c.connect(addr)
+		nc, resp, err := c.handshake(addr)
 		if err != nil {
 			if errors.Is(err, ErrSessionExpired) {
 				c.terminate(ErrSessionExpired, StateExpired)
@@ -73,9 +73,9 @@ func (c *Conn) run() {
 			continue
 		}
 		start := time.Now()
-		err = c.serve(nc, addr, resp)
+		err = c.serveLink(nc, addr, resp)
 		if time.Since(start) >= time.Duration(resp.TimeOut)*time.Millisecond/3 {
-			// The connection was good for a while: start the backoff
+			// The link was good for a while: start the backoff
 			// afresh. A server that accepts and at once drops the client
 			// keeps it growing instead.
 			bo.Reset()
@@ -99,8 +99,9 @@ func (c *Conn) run() {
 	}
 }
 
-// connect dials addr and performs the session handshake.
-func (c *Conn) connect(addr string) (net.Conn, *wire.ConnectResponse, error) {
+// handshake dials addr and performs the session handshake, which opens a
+// link's TCP connection.
+func (c *Conn) handshake(addr string) (net.Conn, *wire.ConnectResponse, error) {
 	c.mu.Lock()
 	sid := c.sessionID
 	if !c.seenRW {
@@ -161,8 +162,8 @@ func (c *Conn) connect(addr string) (net.Conn, *wire.ConnectResponse, error) {
 	return nc, &resp, nil
 }
 
-// serve runs one established connection until it fails or Close.
-func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error {
+// serveLink runs one established link until it fails or Close.
+func (c *Conn) serveLink(nc net.Conn, addr string, resp *wire.ConnectResponse) error {
 	timeout := time.Duration(resp.TimeOut) * time.Millisecond
 	c.mu.Lock()
 	if c.sessionID != 0 && c.sessionID != resp.SessionID {
@@ -184,8 +185,8 @@ func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error
 	c.logger.Info("zk: connected", "server", addr, "session", c.sessionIDLocked(), "timeout", timeout, "readOnly", resp.ReadOnly)
 	c.mu.Unlock()
 
-	cn := &connection{
-		c:         c,
+	ln := &link{
+		session:   c,
 		nc:        nc,
 		timeout:   timeout,
 		pingEvery: pingEvery,
@@ -203,16 +204,16 @@ func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error
 
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); cn.sendLoop(prime) }()
-	go func() { defer wg.Done(); cn.recvLoop() }()
+	go func() { defer wg.Done(); ln.sendLoop(prime) }()
+	go func() { defer wg.Done(); ln.recvLoop() }()
 	if resp.ReadOnly && len(c.servers) > 1 {
 		wg.Add(1)
-		go func() { defer wg.Done(); cn.seekReadWrite(addr) }()
+		go func() { defer wg.Done(); ln.seekReadWrite(addr) }()
 	}
 	select {
-	case <-cn.dead:
+	case <-ln.dead:
 	case <-c.closeCtx.Done():
-		cn.fail(ErrClosed)
+		ln.fail(ErrClosed)
 	}
 	wg.Wait()
 	lossErr := error(ErrConnectionLoss)
@@ -221,28 +222,28 @@ func (c *Conn) serve(nc net.Conn, addr string, resp *wire.ConnectResponse) error
 	} else if c.closeCtx.Err() != nil {
 		lossErr = ErrClosed
 	}
-	cn.pending.failAll(lossErr)
-	cn.auths.failAll(lossErr)
-	return cn.err
+	ln.pending.failAll(lossErr)
+	ln.auths.failAll(lossErr)
+	return ln.err
 }
 
-// errReadWriteFound ends a read-only connection when a read-write server
+// errReadWriteFound ends a read-only link when a read-write server
 // has been found.
 var errReadWriteFound = errors.New("zk: found a read-write server")
 
-// seekReadWrite runs while the connection is to a read-only server: it asks
+// seekReadWrite runs while the link is to a read-only server: it asks
 // the other servers, one at a time and ever less often (100ms doubling to
 // 60s, as ZooKeeper's client), whether they are read-write ("isro" four
-// letter word), and on the first "rw" ends this connection so that the
+// letter word), and on the first "rw" ends this link so that the
 // session moves there.
-func (cn *connection) seekReadWrite(current string) {
-	c := cn.c
+func (ln *link) seekReadWrite(current string) {
+	c := ln.session
 	wait := 100 * time.Millisecond
 	i := 0
 	for {
 		t := time.NewTimer(wait)
 		select {
-		case <-cn.dead:
+		case <-ln.dead:
 			t.Stop()
 			return
 		case <-t.C:
@@ -258,7 +259,7 @@ func (cn *connection) seekReadWrite(current string) {
 			c.rwServer = addr
 			c.mu.Unlock()
 			c.logger.Info("zk: read-write server found", "server", addr)
-			cn.fail(errReadWriteFound)
+			ln.fail(errReadWriteFound)
 			return
 		}
 	}
@@ -284,14 +285,18 @@ func (c *Conn) isReadWrite(addr string) bool {
 	return err == nil && string(b[:]) == "rw"
 }
 
-// pingInterval is how long a connection may be idle before the client
+// pingInterval is how long a link may be idle before the client
 // pings: a third of the negotiated session timeout, as ZooKeeper's client
 // (which pings after half its read timeout of two thirds).
 func pingInterval(timeout time.Duration) time.Duration { return timeout / 3 }
 
-// connection is one TCP connection of the session.
-type connection struct {
-	c         *Conn
+// link is one TCP connection to one server, carrying the session (the
+// Conn) from its handshake until it breaks. A session lives on a sequence
+// of links, one at a time: run dials a new link after the previous one
+// broke, and requests left unanswered on a broken link fail with
+// ErrConnectionLoss.
+type link struct {
+	session   *Conn
 	nc        net.Conn
 	timeout   time.Duration // negotiated session timeout
 	pingEvery time.Duration // idle time before a ping
@@ -305,24 +310,24 @@ type connection struct {
 	err  error
 }
 
-// fail records the first error and closes the connection.
-func (cn *connection) fail(err error) {
-	cn.once.Do(func() {
-		cn.err = err
-		close(cn.dead)
-		cn.nc.Close()
+// fail records the first error and closes the link's TCP connection.
+func (ln *link) fail(err error) {
+	ln.once.Do(func() {
+		ln.err = err
+		close(ln.dead)
+		ln.nc.Close()
 	})
 }
 
 // sendLoop writes the priming packets, then queued requests, and pings when
-// the connection has been idle for a third of the session timeout.
-func (cn *connection) sendLoop(prime []*request) {
-	c := cn.c
-	w := bufio.NewWriterSize(cn.nc, 64<<10)
+// the link has been idle for a third of the session timeout.
+func (ln *link) sendLoop(prime []*request) {
+	c := ln.session
+	w := bufio.NewWriterSize(ln.nc, 64<<10)
 	var buf []byte
-	// write registers r with the connection (so its reply always finds
+	// write registers r with the link (so its reply always finds
 	// it) and writes it. It reports false, leaving r untouched, when the
-	// connection is already dead; a write error fails the connection and
+	// link is already dead; a write error fails the link and
 	// r with it (it is registered: its outcome is unknown).
 	write := func(r *request) bool {
 		// Encoding holds r's lock: once a caller's abandon returns, its
@@ -345,20 +350,20 @@ func (cn *connection) sendLoop(prime []*request) {
 			r.finish(fmt.Errorf("zk: %v request of %d bytes exceeds the max packet size %d: %w", r.op, n, c.opts.maxPacket, ErrBadArguments), 0, nil)
 			return true
 		}
-		q := &cn.pending
+		q := &ln.pending
 		switch r.op {
 		case wire.OpAuth:
 			r.xid = wire.XidAuth
-			q = &cn.auths
+			q = &ln.auths
 		case wire.OpSetWatches, wire.OpSetWatches2:
 			r.xid = wire.XidSetWatches
 		default:
 			r.xid = c.nextXid()
 		}
 		select {
-		case <-cn.dead:
+		case <-ln.dead:
 			// A request may be queued because an earlier one just failed
-			// with this connection: it must wait for the next one.
+			// with this link: it must wait for the next one.
 			return false
 		default:
 		}
@@ -369,7 +374,7 @@ func (cn *connection) sendLoop(prime []*request) {
 		binary.BigEndian.PutUint32(buf[4:], uint32(r.xid))
 		binary.BigEndian.PutUint32(buf[8:], uint32(r.op))
 		if _, err := w.Write(buf); err != nil {
-			cn.fail(err)
+			ln.fail(err)
 		}
 		return true
 	}
@@ -378,28 +383,28 @@ func (cn *connection) sendLoop(prime []*request) {
 			return
 		}
 	}
-	// Requests queued while no connection was up go out now.
+	// Requests queued while no link was up go out now.
 	select {
 	case c.qwake <- struct{}{}:
 	default:
 	}
-	pingEvery := cn.pingEvery
+	pingEvery := ln.pingEvery
 	ping := time.NewTimer(pingEvery)
 	defer ping.Stop()
 	for {
 		if err := w.Flush(); err != nil {
-			cn.fail(err)
+			ln.fail(err)
 			return
 		}
 		select {
-		case <-cn.dead:
+		case <-ln.dead:
 			return
 		case <-c.qwake:
 			sent := false
 			batch := c.takeQueue()
 			for i, r := range batch {
 				if !write(r) {
-					// The connection is gone: the requests not yet sent go
+					// The link is gone: the requests not yet sent go
 					// back, in order, to wait for the next one.
 					c.requeue(batch[i:])
 					return
@@ -419,7 +424,7 @@ func (cn *connection) sendLoop(prime []*request) {
 		case <-ping.C:
 			buf = appendRequest(buf[:0], wire.XidPing, wire.OpPing, nil)
 			if _, err := w.Write(buf); err != nil {
-				cn.fail(err)
+				ln.fail(err)
 				return
 			}
 			ping.Reset(pingEvery)
@@ -447,22 +452,22 @@ func (c *Conn) requeue(rs []*request) {
 	}
 }
 
-// recvLoop reads replies and watch events until the connection fails.
-func (cn *connection) recvLoop() {
-	c := cn.c
-	r := bufio.NewReaderSize(cn.nc, 64<<10)
-	readTimeout := cn.timeout * 2 / 3
+// recvLoop reads replies and watch events until the link fails.
+func (ln *link) recvLoop() {
+	c := ln.session
+	r := bufio.NewReaderSize(ln.nc, 64<<10)
+	readTimeout := ln.timeout * 2 / 3
 	var buf []byte
 	for {
-		_ = cn.nc.SetReadDeadline(time.Now().Add(readTimeout))
+		_ = ln.nc.SetReadDeadline(time.Now().Add(readTimeout))
 		frame, err := wire.ReadFrame(r, buf, c.opts.maxPacket)
 		if err != nil {
-			cn.fail(err)
+			ln.fail(err)
 			return
 		}
 		buf = frame
-		if err := cn.handleFrame(frame); err != nil {
-			cn.fail(err)
+		if err := ln.handleFrame(frame); err != nil {
+			ln.fail(err)
 			return
 		}
 	}
@@ -470,10 +475,10 @@ func (cn *connection) recvLoop() {
 
 // handleFrame processes one frame from the server: a watch event, a ping
 // or auth reply, or the reply to the oldest pending request. An error ends
-// the connection (a protocol violation, an authentication failure, or the
+// the link (a protocol violation, an authentication failure, or the
 // answer to closeSession).
-func (cn *connection) handleFrame(frame []byte) error {
-	c := cn.c
+func (ln *link) handleFrame(frame []byte) error {
+	c := ln.session
 	// The header is decoded by hand: it is on every reply's path and
 	// this way costs no allocation.
 	if len(frame) < replyHeaderSize {
@@ -485,15 +490,15 @@ func (cn *connection) handleFrame(frame []byte) error {
 		Err:  wire.Code(int32(binary.BigEndian.Uint32(frame[12:]))),
 	}
 	body := frame[replyHeaderSize:]
-	if hdr.Xid != wire.XidNotification && hdr.Zxid > 0 && hdr.Zxid < cn.minZxid {
+	if hdr.Xid != wire.XidNotification && hdr.Zxid > 0 && hdr.Zxid < ln.minZxid {
 		// Every reply carries the server's last applied zxid. A server
 		// should refuse a client that has seen more than it has (ZooKeeper
 		// does, at the handshake); if one did not, its answers could be
 		// older than what the client already read: leave it.
-		err := fmt.Errorf("zk: server is behind the client (reply zxid 0x%x, client has seen 0x%x): %w", hdr.Zxid, cn.minZxid, errServerBehind)
-		cn.fail(err)
+		err := fmt.Errorf("zk: server is behind the client (reply zxid 0x%x, client has seen 0x%x): %w", hdr.Zxid, ln.minZxid, errServerBehind)
+		ln.fail(err)
 		if hdr.Xid != wire.XidPing && hdr.Xid != wire.XidAuth {
-			if req := cn.pending.pop(); req != nil {
+			if req := ln.pending.pop(); req != nil {
 				req.finish(ErrConnectionLoss, 0, nil)
 			}
 		}
@@ -502,13 +507,13 @@ func (cn *connection) handleFrame(frame []byte) error {
 	switch hdr.Xid {
 	case wire.XidNotification:
 		var ev wire.WatcherEvent
-		if err := cn.decode(body, &ev); err != nil {
+		if err := ln.decode(body, &ev); err != nil {
 			return err
 		}
 		c.watches.trigger(ev.Type, ev.Path, c.clientPath(ev.Path))
 	case wire.XidPing:
 	case wire.XidAuth:
-		req := cn.auths.pop()
+		req := ln.auths.pop()
 		if hdr.Err == wire.CodeAuthFailed {
 			if req != nil {
 				req.finish(fmt.Errorf("zk: auth: %w", ErrAuthFailed), hdr.Zxid, nil)
@@ -523,10 +528,10 @@ func (cn *connection) handleFrame(frame []byte) error {
 			req.finish(hdr.Err.Err(), hdr.Zxid, nil)
 		}
 	default:
-		req := cn.pending.pop()
+		req := ln.pending.pop()
 		if req == nil || req.xid != hdr.Xid {
 			err := fmt.Errorf("zk: reply xid %d out of order (expected %v): %w", hdr.Xid, xidOf(req), wire.ErrMalformed)
-			cn.fail(err) // first, so that no request issued after req fails goes out here
+			ln.fail(err) // first, so that no request issued after req fails goes out here
 			if req != nil {
 				req.finish(ErrConnectionLoss, 0, nil)
 			}
@@ -537,7 +542,7 @@ func (cn *connection) handleFrame(frame []byte) error {
 		}
 		rerr := hdr.Err.Err()
 		if rerr == nil && req.resp != nil {
-			rerr = cn.decode(body, req.resp)
+			rerr = ln.decode(body, req.resp)
 		}
 		var register func()
 		if w := req.watch; w != nil && (rerr == nil || hdr.Err != wire.CodeOK) {
@@ -573,11 +578,11 @@ func (c *Conn) rememberAuth(a authInfo) {
 // replyHeaderSize is the encoded size of a ReplyHeader.
 const replyHeaderSize = 16
 
-// decode decodes exactly one record from b, reusing the connection's
+// decode decodes exactly one record from b, reusing the link's
 // Decoder (only the receive loop calls it).
-func (cn *connection) decode(b []byte, r wire.Record) error {
-	d := &cn.dec
-	d.Reset(b, cn.c.opts.maxPacket)
+func (ln *link) decode(b []byte, r wire.Record) error {
+	d := &ln.dec
+	d.Reset(b, ln.session.opts.maxPacket)
 	if err := r.Decode(d); err != nil {
 		return fmt.Errorf("zk: decode %T: %w", r, err)
 	}

@@ -9,7 +9,8 @@
 //
 // # server
 //
-// The server reads zoo.cfg as Apache ZooKeeper's QuorumPeerConfig does
+// The server reads zoo.cfg with package core/server/zoocfg, as Apache
+// ZooKeeper's QuorumPeerConfig does
 // (the Java properties format; tickTime, initLimit, syncLimit, dataDir,
 // clientPort, server.N lines, myid in dataDir, ...), so that scripts and
 // configuration written for ZooKeeper start it unchanged. Without server.N

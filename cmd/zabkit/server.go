@@ -7,10 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/zabkit/zabkit/core/server"
+	"github.com/zabkit/zabkit/core/server/zoocfg"
 )
 
 // runServer is `zabkit server <zoo.cfg>`: it runs one server until SIGTERM
@@ -31,12 +31,12 @@ func runServer(ctx context.Context, env *environ, args []string) error {
 		return errUsage
 	}
 	logger := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: lvl}))
-	cfg, err := loadConfig(fs.Arg(0))
+	cfg, err := zoocfg.Load(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	logConfig(logger, cfg)
-	sc, err := serverConfig(cfg, logger)
+	cfg.Log(logger)
+	sc, err := cfg.ServerConfig(logger)
 	if err != nil {
 		return err
 	}
@@ -77,73 +77,6 @@ func runServer(ctx context.Context, env *environ, args []string) error {
 	}
 	logger.Info("stopped")
 	return nil
-}
-
-// serverConfig turns a parsed zoo.cfg into the server's configuration.
-func serverConfig(c *zooConfig, logger *slog.Logger) (server.Config, error) {
-	id := uint64(c.MyID)
-	if c.Standalone && id == 0 {
-		id = 1
-	}
-	sc := server.DefaultConfig(id)
-	if c.Standalone {
-		sc.Peers = []server.Peer{{ID: id, ClientAddr: c.ClientAddr}}
-		// A server alone has no peer to talk to: no peer port is opened.
-		sc.Network = server.NewMemNetwork(0)
-	} else {
-		for _, s := range c.Servers {
-			sc.Peers = append(sc.Peers, server.Peer{ID: uint64(s.ID), PeerAddr: s.QuorumAddr(),
-				ClientAddr: s.ClientAddr, Observer: s.Observer})
-		}
-		logger.Info("zabkit peers talk on the quorum port; the election port is not used")
-		sc.InitLimit, sc.SyncLimit = c.InitLimit, c.SyncLimit
-	}
-	sc.TickTime = c.TickTime
-	sc.ClientAddr = c.ClientAddr
-	sc.MinSessionTimeout, sc.MaxSessionTimeout = c.MinSessionTimeout, c.MaxSessionTimeout
-	sc.MaxClientCnxns = c.MaxClientCnxns
-	if c.MaxPacket > 0 {
-		sc.MaxPacket = c.MaxPacket
-	}
-	// globalOutstandingLimit bounds the requests in flight over all
-	// connections, as in ZooKeeper. ZooKeeper has no per-connection limit;
-	// zabkit's (MaxOutstanding) keeps core/server's default.
-	if c.MaxOutstandingGlobal > 0 {
-		sc.MaxOutstandingGlobal = c.MaxOutstandingGlobal
-	}
-	sc.SnapCount = c.SnapCount
-	sc.SnapRetainCount = c.SnapRetainCount
-	sc.PurgeInterval = c.PurgeInterval
-	sc.FourLetterWhitelist = c.FourLetterWhitelist
-	sc.SuperDigest = c.SuperDigest
-	sc.ExtendedTypes = c.ExtendedTypes
-	// As ZooKeeper keeps dataDir/version-2 and dataLogDir/version-2:
-	// snapshots and epochs in dataDir/zabkit, the transaction log in
-	// dataLogDir/zabkit (the same directory when dataLogDir is not set).
-	sc.Dir = filepath.Join(c.DataDir, "zabkit")
-	if filepath.Clean(c.DataLogDir) != filepath.Clean(c.DataDir) {
-		sc.LogDir = filepath.Join(c.DataLogDir, "zabkit")
-	}
-	sc.Logger = logger
-	if err := sc.Validate(); err != nil {
-		return sc, fmt.Errorf("%s: %w", c.File, err)
-	}
-	return sc, nil
-}
-
-// logConfig logs the configuration's warnings and each ignored key once.
-func logConfig(logger *slog.Logger, cfg *zooConfig) {
-	for _, w := range cfg.Warnings {
-		logger.Warn(w)
-	}
-	seen := map[string]bool{}
-	for _, k := range cfg.Ignored {
-		if seen[k.Key] {
-			continue
-		}
-		seen[k.Key] = true
-		logger.Info("ignoring configuration key", "key", k.Key, "at", fmt.Sprintf("%s:%d", cfg.File, k.Line), "reason", k.Reason)
-	}
 }
 
 // metricsServer serves /metrics over HTTP.

@@ -1,4 +1,4 @@
-package main
+package zoocfg
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 )
 
 func TestServerConfigFromZooCfg(t *testing.T) {
-	zc, err := parseConfigWith("zoo.cfg", strings.NewReader(`tickTime=200
+	zc, err := ParseWith("zoo.cfg", strings.NewReader(`tickTime=200
 initLimit=7
 syncLimit=3
 dataDir=/d
@@ -39,7 +39,7 @@ server.3=10.0.0.3:2888:3888:observer
 `), fakeFiles(map[string]string{"/d/myid": "1"}))
 	require.NoError(t, err)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sc, err := serverConfig(zc, logger)
+	sc, err := zc.ServerConfig(logger)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(1), sc.ID)
 	assert.Equal(t, []server.Peer{
@@ -69,9 +69,9 @@ server.3=10.0.0.3:2888:3888:observer
 }
 
 func TestServerConfigStandalone(t *testing.T) {
-	zc, err := parseConfigWith("zoo.cfg", strings.NewReader("tickTime=2000\ndataDir=/d\nclientPort=2181\n"), fakeFiles(nil))
+	zc, err := ParseWith("zoo.cfg", strings.NewReader("tickTime=2000\ndataDir=/d\nclientPort=2181\n"), fakeFiles(nil))
 	require.NoError(t, err)
-	sc, err := serverConfig(zc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	sc, err := zc.ServerConfig(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
 	assert.Equal(t, uint64(1), sc.ID, "standalone without myid is server 1")
 	assert.Equal(t, []server.Peer{{ID: 1, ClientAddr: ":2181"}}, sc.Peers)
@@ -86,11 +86,11 @@ func TestServerConfigStandalone(t *testing.T) {
 }
 
 func TestServerConfigRefusesWhatTheServerCannotRun(t *testing.T) {
-	zc, err := parseConfigWith("zoo.cfg", strings.NewReader(
+	zc, err := ParseWith("zoo.cfg", strings.NewReader(
 		"tickTime=2000\ninitLimit=5\nsyncLimit=2\ndataDir=/d\nclientPort=2181\njute.maxbuffer=100\nserver.1=h:1:2\nserver.2=h:3:4\n"),
 		fakeFiles(map[string]string{"/d/myid": "1"}))
 	require.NoError(t, err)
-	_, err = serverConfig(zc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	_, err = zc.ServerConfig(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, server.ErrInvalidConfig)
 	assert.Contains(t, err.Error(), "zoo.cfg")
@@ -104,16 +104,16 @@ func TestServerConfigDataLogDir(t *testing.T) {
 		{"dataDir=/d\ndataLogDir=/d/\n", "/d/zabkit", ""},
 		{"dataDir=/d\ndataLogDir=/l\n", "/d/zabkit", "/l/zabkit"},
 	} {
-		zc, err := parseConfigWith("zoo.cfg", strings.NewReader("tickTime=2000\nclientPort=2181\n"+tc.cfg), fakeFiles(nil))
+		zc, err := ParseWith("zoo.cfg", strings.NewReader("tickTime=2000\nclientPort=2181\n"+tc.cfg), fakeFiles(nil))
 		require.NoError(t, err)
-		sc, err := serverConfig(zc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		sc, err := zc.ServerConfig(slog.New(slog.NewTextHandler(io.Discard, nil)))
 		require.NoError(t, err)
 		assert.Equal(t, tc.dir, sc.Dir, tc.cfg)
 		assert.Equal(t, tc.logDir, sc.LogDir, tc.cfg)
 	}
 }
 
-// ignoredKeyLines returns, for each key logConfig said it ignores, where
+// ignoredKeyLines returns, for each key Log said it ignores, where
 // the lines put it, in a text handler's output.
 func ignoredKeyLines(t *testing.T, out string) map[string][]string {
 	t.Helper()
@@ -133,7 +133,7 @@ func ignoredKeyLines(t *testing.T, out string) map[string][]string {
 // unknown QuorumPeerConfig keys, keys ZooKeeper would turn into zookeeper.*
 // system properties, and keys already spelled zookeeper.*.
 func TestLogConfigLogsEachIgnoredKeyOnce(t *testing.T) {
-	zc, err := parseConfigWith("zoo.cfg", strings.NewReader(`tickTime=2000
+	zc, err := ParseWith("zoo.cfg", strings.NewReader(`tickTime=2000
 dataDir=/d
 clientPort=2181
 admin.serverPort=8080
@@ -148,7 +148,7 @@ zookeeper.snapshot.trust.empty=false
 `), fakeFiles(nil))
 	require.NoError(t, err)
 	var out bytes.Buffer
-	logConfig(slog.New(slog.NewTextHandler(&out, nil)), zc)
+	zc.Log(slog.New(slog.NewTextHandler(&out, nil)))
 	assert.Equal(t, map[string][]string{
 		// The last setting of a key is the one a Properties map keeps.
 		"admin.serverPort":               {"zoo.cfg:11"},
@@ -159,11 +159,11 @@ zookeeper.snapshot.trust.empty=false
 	}, ignoredKeyLines(t, out.String()))
 	assert.Equal(t, 4, strings.Count(out.String(), "level=WARN"), "one warning per repeated setting")
 
-	// logConfig itself keeps the first of repeated entries.
+	// Log itself keeps the first of repeated entries.
 	out.Reset()
-	logConfig(slog.New(slog.NewTextHandler(&out, nil)), &zooConfig{File: "x.cfg", Ignored: []ignoredKey{
+	(&Config{File: "x.cfg", Ignored: []IgnoredKey{
 		{Key: "a.b", Line: 1, Reason: "r"}, {Key: "zookeeper.c", Line: 2, Reason: "r"},
 		{Key: "a.b", Line: 3, Reason: "r"}, {Key: "zookeeper.c", Line: 4, Reason: "r"}, {Key: "a.b", Line: 5, Reason: "r"},
-	}})
+	}}).Log(slog.New(slog.NewTextHandler(&out, nil)))
 	assert.Equal(t, map[string][]string{"a.b": {"x.cfg:1"}, "zookeeper.c": {"x.cfg:2"}}, ignoredKeyLines(t, out.String()))
 }

@@ -1,4 +1,4 @@
-package main
+package zoocfg
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 )
 
 // FuzzParseConfig feeds arbitrary files to the zoo.cfg parser: it returns a
-// config or a configError, never panics.
+// config or a *Error, never panics.
 func FuzzParseConfig(f *testing.F) {
 	for _, p := range []string{"testdata/zoo_sample.cfg", "testdata/debian_conf_example_zoo.cfg"} {
 		if b, err := os.ReadFile(p); err == nil {
@@ -20,10 +20,10 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("a\\\n b=\\u00e9\\\n", "x")
 	f.Fuzz(func(t *testing.T, file, myid string) {
 		files := map[string]string{"/d/myid": myid, "/var/lib/zk/myid": myid}
-		c, err := parseConfigWith("zoo.cfg", strings.NewReader(file), fakeFiles(files))
+		c, err := ParseWith("zoo.cfg", strings.NewReader(file), fakeFiles(files))
 		if err != nil {
-			if !errors.Is(err, errConfig) {
-				t.Fatalf("error %v is not a configError", err)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v is not a *Error", err)
 			}
 			return
 		}

@@ -1,4 +1,4 @@
-package main
+package zoocfg
 
 import (
 	"errors"
@@ -39,12 +39,12 @@ func TestParseConfig(t *testing.T) {
 		name  string
 		file  string
 		files map[string]string
-		check func(t *testing.T, c *zooConfig)
+		check func(t *testing.T, c *Config)
 	}{
 		{
 			name: "standalone minimal",
 			file: "tickTime=2000\ndataDir=/data\nclientPort=2181\n",
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.True(t, c.Standalone)
 				assert.Equal(t, 2*time.Second, c.TickTime)
 				assert.Equal(t, "/data", c.DataDir)
@@ -95,7 +95,7 @@ server.2=127.0.0.1:22888:23888:participant;127.0.0.1:22181
 server.3=127.0.0.1:32888:33888:observer;32181
 `,
 			files: map[string]string{"/d/myid": "1\n"},
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.False(t, c.Standalone)
 				assert.Equal(t, 500*time.Millisecond, c.TickTime)
 				assert.Equal(t, 7, c.InitLimit)
@@ -117,7 +117,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 				assert.Equal(t, int64(1), c.MyID)
 				assert.False(t, c.Observer)
 				require.Len(t, c.Servers, 3)
-				assert.Equal(t, quorumServer{ID: 2, Host: "127.0.0.1", QuorumPort: 22888, ElectionPort: 23888,
+				assert.Equal(t, Server{ID: 2, Host: "127.0.0.1", QuorumPort: 22888, ElectionPort: 23888,
 					ClientAddr: "127.0.0.1:22181", Line: 28}, c.Servers[1])
 				assert.True(t, c.Servers[2].Observer)
 				assert.Equal(t, ":32181", c.Servers[2].ClientAddr)
@@ -129,7 +129,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 			name:  "quorum from server lines and myid",
 			file:  threeServers,
 			files: map[string]string{"/var/lib/zk/myid": "2"},
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.False(t, c.Standalone)
 				assert.Equal(t, int64(2), c.MyID)
 				assert.Equal(t, ":2181", c.ClientAddr)
@@ -142,7 +142,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 			name:  "observer from the server list",
 			file:  threeServers + "server.4=zk4:2888:3888:observer\npeerType=observer\n",
 			files: map[string]string{"/var/lib/zk/myid": "4\n"},
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.True(t, c.Observer)
 				assert.Empty(t, c.Warnings)
 			},
@@ -151,7 +151,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 			name:  "peerType disagreeing with the list warns, list wins",
 			file:  threeServers + "peerType=observer\n",
 			files: map[string]string{"/var/lib/zk/myid": "1"},
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.False(t, c.Observer)
 				require.Len(t, c.Warnings, 1)
 				assert.Contains(t, c.Warnings[0], "peerType")
@@ -162,7 +162,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 			file: "tickTime=100\ninitLimit=5\nsyncLimit=2\ndataDir=/d\n" +
 				"server.1=[::1]:2888:3888;[::1]:2181\nserver.2=[::1]:2889:3889;2182\n",
 			files: map[string]string{"/d/myid": "1"},
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.Equal(t, "::1", c.Servers[0].Host)
 				assert.Equal(t, "[::1]:2888", c.Servers[0].QuorumAddr())
 				assert.Equal(t, "[::1]:2181", c.ClientAddr)
@@ -172,7 +172,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 			name:  "one server line runs standalone, as ZooKeeper with standaloneEnabled",
 			file:  "tickTime=2000\ndataDir=/d\nclientPort=2181\nserver.1=localhost:2888:3888\n",
 			files: map[string]string{"/d/myid": "1"},
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.True(t, c.Standalone)
 				assert.Len(t, c.Warnings, 1)
 			},
@@ -181,7 +181,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 			name:  "one server line with standaloneEnabled=false is a quorum of one",
 			file:  "tickTime=2000\ninitLimit=5\nsyncLimit=2\ndataDir=/d\nclientPort=2181\nstandaloneEnabled=false\nserver.1=localhost:2888:3888\n",
 			files: map[string]string{"/d/myid": "1"},
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.False(t, c.Standalone)
 				assert.Len(t, c.Servers, 1)
 			},
@@ -191,7 +191,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 			file: "tickTime=2000\ndataDir=/d\nclientPort=2181\nadmin.serverPort=8080\nadmin.enableServer=false\n" +
 				"authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\nsomething.new=1\n" +
 				"secureClientPort=2281\nmetricsProvider.exportJvmInfo=true\nsomething.new=2\n",
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				var keys []string
 				for _, k := range c.Ignored {
 					keys = append(keys, k.Key)
@@ -207,7 +207,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 		{
 			name: "duplicate key: the last wins",
 			file: "tickTime=1000\ndataDir=/d\nclientPort=2181\ntickTime=3000\n",
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.Equal(t, 3*time.Second, c.TickTime)
 				require.Len(t, c.Warnings, 1)
 				assert.Contains(t, c.Warnings[0], ":4: tickTime also set on line 1")
@@ -216,7 +216,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 		{
 			name: "snapRetainCount below 3 is raised to 3",
 			file: "tickTime=1000\ndataDir=/d\nclientPort=2181\nautopurge.snapRetainCount=1\n",
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.Equal(t, 3, c.SnapRetainCount)
 				assert.Len(t, c.Warnings, 1)
 			},
@@ -224,14 +224,14 @@ server.3=127.0.0.1:32888:33888:observer;32181
 		{
 			name: "metrics port alone uses the default host",
 			file: "tickTime=1000\ndataDir=/d\nclientPort=2181\nmetricsProvider.httpPort=7001\n",
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.Equal(t, "0.0.0.0:7001", c.MetricsAddr)
 			},
 		},
 		{
 			name: "escapes and continuation lines",
 			file: "tickTime=1000\ndataDir=/a\\\n   /b\\ c\nclientPort=2181\n4lw.commands.whitelist=\\u0073rvr\n",
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.Equal(t, "/a/b c", c.DataDir)
 				assert.Equal(t, []string{"srvr"}, c.FourLetterWhitelist)
 			},
@@ -244,7 +244,7 @@ server.3=127.0.0.1:32888:33888:observer;32181
 				"/conf/zoo.cfg.dynamic.100000000": "server.1=h1:2888:3888:participant;2181\n" +
 					"server.2=h2:2888:3888:participant;2181\nserver.3=h3:2888:3888:participant;0.0.0.0:2181\n",
 			},
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.False(t, c.Standalone)
 				assert.Len(t, c.Servers, 3)
 				assert.Equal(t, ":2181", c.ClientAddr)
@@ -253,14 +253,14 @@ server.3=127.0.0.1:32888:33888:observer;32181
 		{
 			name: "CRLF line endings",
 			file: "tickTime=1000\r\ndataDir=/d\r\nclientPort=2181\r\n",
-			check: func(t *testing.T, c *zooConfig) {
+			check: func(t *testing.T, c *Config) {
 				assert.Equal(t, "/d", c.DataDir)
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := parseConfigWith("zoo.cfg", strings.NewReader(tt.file), fakeFiles(tt.files))
+			c, err := ParseWith("zoo.cfg", strings.NewReader(tt.file), fakeFiles(tt.files))
 			require.NoError(t, err)
 			tt.check(t, c)
 		})
@@ -337,9 +337,9 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseConfigWith("zoo.cfg", strings.NewReader(tt.file), fakeFiles(tt.files))
+			_, err := ParseWith("zoo.cfg", strings.NewReader(tt.file), fakeFiles(tt.files))
 			require.Error(t, err)
-			assert.True(t, errors.Is(err, errConfig), "errors.Is(err, errConfig): %v", err)
+			assert.True(t, errors.Is(err, ErrInvalid), "errors.Is(err, ErrInvalid): %v", err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
@@ -359,7 +359,7 @@ func TestParseSampleConfigs(t *testing.T) {
 		t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), func(t *testing.T) {
 			data, err := os.ReadFile(path)
 			require.NoError(t, err)
-			c, err := parseConfigWith(path, strings.NewReader(string(data)), fakeFiles(nil))
+			c, err := ParseWith(path, strings.NewReader(string(data)), fakeFiles(nil))
 			require.NoError(t, err)
 			assert.True(t, c.Standalone)
 			assert.Equal(t, 2*time.Second, c.TickTime)

@@ -1,4 +1,4 @@
-package main
+package zoocfg
 
 import (
 	"bytes"
@@ -14,23 +14,40 @@ import (
 	"time"
 )
 
-// zooConfig is a parsed and validated zoo.cfg, the standard ZooKeeper
-// server configuration, reduced to what a zabkit server uses.
-type zooConfig struct {
+// Config is a parsed and validated zoo.cfg, the standard ZooKeeper
+// server configuration, reduced to what a zabkit server uses. Durations
+// are converted from ZooKeeper's milliseconds (hours for the purge
+// interval); ZooKeeper's defaults fill what the file does not set.
+type Config struct {
 	// File is the configuration file's path, for messages.
 	File string
 
-	TickTime          time.Duration
-	InitLimit         int
-	SyncLimit         int
-	DataDir           string
-	DataLogDir        string // DataDir when not set
-	MaxClientCnxns    int    // 0: unlimited
+	// TickTime is tickTime, ZooKeeper's basic time unit.
+	TickTime time.Duration
+	// InitLimit is initLimit, in ticks (0 when not set: standalone).
+	InitLimit int
+	// SyncLimit is syncLimit, in ticks (0 when not set: standalone).
+	SyncLimit int
+	// DataDir is dataDir, where myid, snapshots and epochs live.
+	DataDir string
+	// DataLogDir is dataLogDir, where the transaction log lives; DataDir
+	// when not set.
+	DataLogDir string
+	// MaxClientCnxns is maxClientCnxns, connections per client host (0:
+	// unlimited; default 60).
+	MaxClientCnxns int
+	// MinSessionTimeout is minSessionTimeout (default 2 ticks).
 	MinSessionTimeout time.Duration
+	// MaxSessionTimeout is maxSessionTimeout (default 20 ticks).
 	MaxSessionTimeout time.Duration
-	SnapCount         int
-	SnapRetainCount   int
-	PurgeInterval     time.Duration // 0: autopurge disabled
+	// SnapCount is snapCount, transactions between snapshots (default
+	// 100000).
+	SnapCount int
+	// SnapRetainCount is autopurge.snapRetainCount, snapshots kept by a
+	// purge (at least 3).
+	SnapRetainCount int
+	// PurgeInterval is autopurge.purgeInterval; 0: autopurge disabled.
+	PurgeInterval time.Duration
 
 	// ClientAddr is this server's client listen address, host:port (host
 	// empty for every interface), from server.<myid>'s client part or
@@ -45,7 +62,7 @@ type zooConfig struct {
 	// Observer is true when this server is an observer.
 	Observer bool
 	// Servers are the server.N lines, sorted by id.
-	Servers []quorumServer
+	Servers []Server
 
 	// FourLetterWhitelist is 4lw.commands.whitelist split on commas; nil
 	// when not set (ZooKeeper's default then allows only srvr).
@@ -66,52 +83,70 @@ type zooConfig struct {
 	MetricsAddr string
 
 	// Ignored lists the keys zabkit does not use, each once, for a log line.
-	Ignored []ignoredKey
+	Ignored []IgnoredKey
 	// Warnings are non-fatal remarks (a corrected value, a duplicate key).
 	Warnings []string
 }
 
-// quorumServer is one server.N line:
+// Server is one server.N line:
 // host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort].
-type quorumServer struct {
-	ID           int64
-	Host         string
-	QuorumPort   int
+type Server struct {
+	// ID is N.
+	ID int64
+	// Host is the host of the quorum and election ports.
+	Host string
+	// QuorumPort is the port followers connect to the leader on.
+	QuorumPort int
+	// ElectionPort is ZooKeeper's leader election port (a zabkit server
+	// does not open it).
 	ElectionPort int
-	Observer     bool
+	// Observer is true for an observer, false for a participant.
+	Observer bool
 	// ClientAddr is the client part as host:port ("" when absent; host
 	// empty when only a port was given).
 	ClientAddr string
-	Line       int
+	// Line is the line of the file the server is defined on.
+	Line int
 }
 
 // QuorumAddr is host:quorumPort, the address followers connect to.
-func (s quorumServer) QuorumAddr() string {
+func (s Server) QuorumAddr() string {
 	return net.JoinHostPort(s.Host, strconv.Itoa(s.QuorumPort))
 }
 
 // ElectionAddr is host:electionPort, the address of leader election.
-func (s quorumServer) ElectionAddr() string {
+func (s Server) ElectionAddr() string {
 	return net.JoinHostPort(s.Host, strconv.Itoa(s.ElectionPort))
 }
 
-// ignoredKey is a configuration key zabkit reads past.
-type ignoredKey struct {
-	Key    string
-	Line   int
+// IgnoredKey is a configuration key zabkit reads past.
+type IgnoredKey struct {
+	// Key is the key as the file spells it.
+	Key string
+	// Line is the line of its last setting.
+	Line int
+	// Reason says why zabkit does not use it.
 	Reason string
 }
 
-// configError is a configuration mistake, naming the file, the line (0 when
-// the problem is a missing key) and the key.
-type configError struct {
+// Error is a configuration mistake, naming the file, the line (0 when
+// the problem is a missing key) and the key. It matches ErrInvalid with
+// errors.Is.
+type Error struct {
+	// File is the path of the file with the mistake (the zoo.cfg, or its
+	// dynamic config file).
 	File string
+	// Line is the line of the mistake; 0 when a key is missing or the
+	// mistake is between keys.
 	Line int
-	Key  string
-	Msg  string
+	// Key is the key concerned ("" when none).
+	Key string
+	// Msg says what is wrong.
+	Msg string
 }
 
-func (e *configError) Error() string {
+// Error formats the mistake as file[:line][: key]: msg.
+func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
 	if e.Line > 0 {
@@ -126,10 +161,12 @@ func (e *configError) Error() string {
 	return b.String()
 }
 
-// errConfig is matched by errors.Is for every configError.
-var errConfig = errors.New("invalid configuration")
+// ErrInvalid is matched by errors.Is for every *Error: the file was read
+// but is not a valid configuration.
+var ErrInvalid = errors.New("invalid configuration")
 
-func (e *configError) Is(target error) bool { return target == errConfig }
+// Is makes every *Error match ErrInvalid.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
 // ZooKeeper's defaults (ZooKeeperServer, QuorumPeerConfig, SyncRequestProcessor).
 const (
@@ -141,18 +178,20 @@ const (
 	defaultMetricsHTTPPort = 7000
 )
 
-// loadConfig reads and validates the zoo.cfg at path.
-func loadConfig(path string) (*zooConfig, error) {
+// Load reads and validates the zoo.cfg at path, and the myid file and
+// dynamic config file it names. A file that cannot be read is reported as
+// os.ReadFile reports it; a mistake in it is an *Error.
+func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return parseConfig(path, bytes.NewReader(data))
+	return Parse(path, bytes.NewReader(data))
 }
 
 // parser holds the raw values while a file is read.
 type parser struct {
-	cfg      *zooConfig
+	cfg      *Config
 	readFile func(string) ([]byte, error)
 
 	clientPort        int
@@ -173,23 +212,27 @@ type parser struct {
 	dynamicLine       int
 }
 
-// parseConfig parses a zoo.cfg read from r (name is its path, for errors)
-// and validates it as ZooKeeper's QuorumPeerConfig does. myid is read from
-// the dataDir the file names.
-func parseConfig(name string, r io.Reader) (*zooConfig, error) {
-	return parseConfigWith(name, r, os.ReadFile)
+// Parse parses a zoo.cfg read from r and validates it as ZooKeeper's
+// QuorumPeerConfig does. name is the file's path: errors name it, and a
+// relative dynamicConfigFile is found beside it. myid is read from the
+// dataDir the file names (a standalone server needs none). Mistakes are
+// reported as an *Error.
+func Parse(name string, r io.Reader) (*Config, error) {
+	return ParseWith(name, r, os.ReadFile)
 }
 
-// parseConfigWith is parseConfig reading myid and dynamicConfigFile with
-// readFile.
-func parseConfigWith(name string, r io.Reader, readFile func(string) ([]byte, error)) (*zooConfig, error) {
+// ParseWith is Parse reading the myid file and the dynamic config file
+// with readFile instead of os.ReadFile; a missing file must be reported
+// with an error matching fs.ErrNotExist. Tests, and programs that keep
+// their configuration elsewhere than on disk, use it.
+func ParseWith(name string, r io.Reader, readFile func(path string) ([]byte, error)) (*Config, error) {
 	props, err := readProperties(r)
 	if err != nil {
-		return nil, &configError{File: name, Msg: err.Error()}
+		return nil, &Error{File: name, Msg: err.Error()}
 	}
 	p := &parser{
 		readFile: readFile,
-		cfg: &zooConfig{
+		cfg: &Config{
 			File:            name,
 			MaxClientCnxns:  defaultMaxClientCnxns,
 			SnapCount:       defaultSnapCount,
@@ -215,7 +258,7 @@ func parseConfigWith(name string, r io.Reader, readFile func(string) ([]byte, er
 	if p.dynamicFile != "" {
 		if len(p.cfg.Servers) > 0 {
 			s := p.cfg.Servers[0]
-			return nil, &configError{File: name, Line: s.Line, Key: fmt.Sprintf("server.%d", s.ID),
+			return nil, &Error{File: name, Line: s.Line, Key: fmt.Sprintf("server.%d", s.ID),
 				Msg: "must be in the dynamic config file " + p.dynamicFile}
 		}
 		if err := p.readDynamic(); err != nil {
@@ -245,7 +288,7 @@ func lastWins(props []property) []property {
 }
 
 func (p *parser) errorf(pr property, format string, args ...any) error {
-	return &configError{File: p.cfg.File, Line: pr.line, Key: pr.key, Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: p.cfg.File, Line: pr.line, Key: pr.key, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (p *parser) integer(pr property, min int) (int, error) {
@@ -270,7 +313,7 @@ func (p *parser) boolean(pr property) (bool, error) {
 }
 
 func (p *parser) ignore(pr property, reason string) {
-	p.cfg.Ignored = append(p.cfg.Ignored, ignoredKey{Key: pr.key, Line: pr.line, Reason: reason})
+	p.cfg.Ignored = append(p.cfg.Ignored, IgnoredKey{Key: pr.key, Line: pr.line, Reason: reason})
 }
 
 // set applies one entry. The keys are QuorumPeerConfig's, plus the
@@ -401,13 +444,13 @@ func (p *parser) readDynamic() error {
 	}
 	data, err := p.readFile(path)
 	if err != nil {
-		return &configError{File: p.cfg.File, Line: p.dynamicLine, Key: "dynamicConfigFile", Msg: err.Error()}
+		return &Error{File: p.cfg.File, Line: p.dynamicLine, Key: "dynamicConfigFile", Msg: err.Error()}
 	}
 	props, err := readProperties(bytes.NewReader(data))
 	if err != nil {
-		return &configError{File: path, Msg: err.Error()}
+		return &Error{File: path, Msg: err.Error()}
 	}
-	sub := &parser{cfg: &zooConfig{File: path}}
+	sub := &parser{cfg: &Config{File: path}}
 	for _, pr := range lastWins(props) {
 		switch {
 		case strings.HasPrefix(pr.key, "server."):
@@ -444,7 +487,7 @@ func (p *parser) server(pr property) error {
 	if err != nil || len(parts) < 3 || len(parts) > 4 {
 		return p.errorf(pr, "%q: %s", pr.value, form)
 	}
-	s := quorumServer{ID: id, Host: parts[0], Line: pr.line}
+	s := Server{ID: id, Host: parts[0], Line: pr.line}
 	if s.Host == "" {
 		return p.errorf(pr, "%q: empty host", pr.value)
 	}
@@ -522,7 +565,7 @@ func port(s string) (int, error) {
 }
 
 func (p *parser) missing(key, msg string) error {
-	return &configError{File: p.cfg.File, Key: key, Msg: msg}
+	return &Error{File: p.cfg.File, Key: key, Msg: msg}
 }
 
 // finish applies defaults and the cross-key rules of QuorumPeerConfig.
@@ -609,7 +652,7 @@ func (p *parser) distinctAddrs() error {
 	for _, s := range p.cfg.Servers {
 		for _, a := range []string{s.QuorumAddr(), s.ElectionAddr()} {
 			if other, ok := used[a]; ok {
-				return &configError{File: p.cfg.File, Line: s.Line, Key: fmt.Sprintf("server.%d", s.ID),
+				return &Error{File: p.cfg.File, Line: s.Line, Key: fmt.Sprintf("server.%d", s.ID),
 					Msg: fmt.Sprintf("address %s is also used by server.%d", a, other)}
 			}
 			used[a] = s.ID
@@ -656,7 +699,7 @@ func (p *parser) readMyID() error {
 func (p *parser) clientAddress() error {
 	c := p.cfg
 	if p.clientPort == 0 && p.clientPortAddress != "" {
-		return &configError{File: c.File, Line: p.clientAddrLine, Key: "clientPortAddress", Msg: "set but clientPort is not"}
+		return &Error{File: c.File, Line: p.clientAddrLine, Key: "clientPortAddress", Msg: "set but clientPort is not"}
 	}
 	static := ""
 	if p.clientPort != 0 {
@@ -679,7 +722,7 @@ func (p *parser) clientAddress() error {
 		sh, sp, _ := net.SplitHostPort(static)
 		lh, lp, _ := net.SplitHostPort(fromList)
 		if sp != lp || (sh != "" && sh != lh) {
-			return &configError{File: c.File, Line: p.clientPortLine, Key: "clientPort",
+			return &Error{File: c.File, Line: p.clientPortLine, Key: "clientPort",
 				Msg: fmt.Sprintf("%s differs from server.%d's client address %s", static, c.MyID, fromList)}
 		}
 		c.ClientAddr = fromList
