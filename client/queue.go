@@ -69,13 +69,6 @@ func (s *stream[T]) poke() {
 	}
 }
 
-// pending returns the number of values queued and not yet delivered.
-func (s *stream[T]) pending() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.items)
-}
-
 func (s *stream[T]) run() {
 	defer func() {
 		// Abandoned or drained: refuse further pushes and drop the rest.
