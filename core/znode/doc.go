@@ -76,9 +76,9 @@
 // /zookeeper/config) hold empty data, as ZooKeeper's DataTree makes them.
 //
 // DESIGN note: until December 2026 the tree stored empty data as null
-// (getData answered -1 for both, so Python clients read None for b'' and
-// Java clients null for byte[0]), and the snapshot format (ZKSNAP01) could
-// not tell them apart. The format is now ZKSNAP02 (null data is the
+// (getData answered -1 for both, so Python clients read None instead of
+// empty bytes and Java clients null instead of byte[0]), and the snapshot
+// format (ZKSNAP01) could not tell them apart. The format is now ZKSNAP02 (null data is the
 // length 0xffffffff); ZKSNAP01 snapshots still load, with zero-length data
 // read as null, the only zero-length value those trees held, and the
 // reserved nodes read as empty (see the format in snapshot.go). Nodes with
