@@ -173,16 +173,15 @@ func nullEmptyNodes(ctx context.Context, t *testing.T, c *client.Conn, prefix st
 			t.Fatalf("set %s: %v", p, err)
 		}
 	}
-	for _, mode := range []struct {
+	for _, ttl := range []struct {
 		name string
-		null bool
 		data []byte
-	}{{"ttl-null", true, nil}, {"ttl-empty", false, []byte{}}} {
-		p := prefix + "/" + mode.name
-		if _, _, err := c.CreateTTL(ctx, p, mode.data, client.ModePersistentWithTTL, nil, time.Hour); err != nil {
+	}{{"ttl-null", nil}, {"ttl-empty", []byte{}}} {
+		p := prefix + "/" + ttl.name
+		if _, _, err := c.CreateTTL(ctx, p, ttl.data, client.ModePersistentWithTTL, nil, time.Hour); err != nil {
 			t.Fatalf("createTTL %s: %v", p, err)
 		}
-		want[p] = mode.null
+		want[p] = ttl.data == nil
 	}
 	if _, err := c.Multi(ctx,
 		client.CreateOp{Path: prefix + "/multi-null", Mode: client.ModePersistent},
