@@ -137,7 +137,10 @@ func watchChan(w *watchReg) <-chan Event {
 	return w.ch
 }
 
-// Get returns the data and Stat of the znode at path.
+// Get returns the data and Stat of the znode at path. As in ZooKeeper,
+// null data and empty data differ: the data is nil for a znode created or
+// set with nil data and a non-nil empty slice for one created or set with
+// []byte{} (Stat.DataLength is 0 for both).
 func (c *Conn) Get(ctx context.Context, path string) ([]byte, Stat, error) {
 	d, st, _, err := c.get(ctx, path, false)
 	return d, st, err

@@ -104,5 +104,8 @@
 // TxnHeader, CreateTxn, CreateContainerTxn, CreateTTLTxn, DeleteTxn,
 // SetDataTxn, CheckVersionTxn, SetACLTxn, CreateSessionTxn,
 // CloseSessionTxn, ErrorTxn, Txn and MultiTxn are ZooKeeper's log records;
-// NewTxnRecord maps a txn type to its record.
+// NewTxnRecord maps a txn type to its record. Like the requests and
+// replies, they keep null data (nil, length -1) apart from empty data
+// (length 0), so a server replaying its log, or a follower synchronized
+// by DIFF, restores exactly the data the client sent.
 package wire

@@ -272,9 +272,9 @@ func (t *Tree) createNode(path string, data []byte, acl []wire.ACL, owner int64,
 		owner: owner,
 		acl:   t.acls.add(acl),
 	}
-	if len(data) > 0 {
-		n.data = slices.Clone(data)
-	}
+	// slices.Clone keeps nil (null data) apart from empty data, as
+	// ZooKeeper keeps null apart from byte[0].
+	n.data = slices.Clone(data)
 	t.addChild(parent, ppath, name, n)
 	t.quotaCreated(path, ppath, name, len(n.data))
 	*evs = t.watches.triggerEvents(*evs, wire.EventNodeCreated, path, t.acls.get(n.acl), t.acls.get(parent.acl))
@@ -335,11 +335,8 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	}
 	t.preserve(n)
 	t.nodeDigest -= t.nodeHash(path, n)
-	if len(data) == 0 {
-		data = nil
-	}
 	diff := len(data) - len(n.data)
-	n.data = slices.Clone(data)
+	n.data = slices.Clone(data) // nil stays nil: null is not empty data
 	n.mtime = time
 	n.mzxid = zxid
 	n.version = version

@@ -23,10 +23,16 @@ func hashString(s string) uint64 {
 	return mix64(crc64.Update(0, crcTable, []byte(s)))
 }
 
-// nodeHash is the digest contribution of one node: its path, data, stored
-// Stat fields and ACL content. The tree digest is the sum (mod 2^64) of
-// these, so it is updated in O(1) per change, as ZooKeeper's NodeHashMap
-// digest.
+// emptyDataMark is hashed after the data of a node whose data is empty
+// (not null), so the digest tells the two apart. Nodes with null or
+// non-empty data hash as they did before the distinction was kept, so
+// snapshots written then (which hold no empty data) still verify.
+var emptyDataMark = []byte{0xe0}
+
+// nodeHash is the digest contribution of one node: its path, data (null
+// and empty data differ), stored Stat fields and ACL content. The tree
+// digest is the sum (mod 2^64) of these, so it is updated in O(1) per
+// change, as ZooKeeper's NodeHashMap digest.
 func (t *Tree) nodeHash(path string, n *node) uint64 {
 	var buf [8*6 + 4*3 + 8 + 8]byte
 	b := buf[:0]
@@ -44,6 +50,9 @@ func (t *Tree) nodeHash(path string, n *node) uint64 {
 	h := crc64.Update(0, crcTable, []byte(path))
 	h = crc64.Update(h, crcTable, b)
 	h = crc64.Update(h, crcTable, n.data)
+	if n.data != nil && len(n.data) == 0 {
+		h = crc64.Update(h, crcTable, emptyDataMark)
+	}
 	return mix64(h ^ uint64(len(path)))
 }
 

@@ -62,6 +62,29 @@
 // (without version change or watch event). Quotas are not enforced, as
 // ZooKeeper does by default.
 //
+// # Null and empty data
+//
+// As in ZooKeeper, a node's data is either null or a byte string, and the
+// empty string is not null: a node created or set with nil data holds nil,
+// one created or set with empty data a non-nil empty slice, and GetData
+// returns them as they are (the wire encodes length -1 and 0;
+// stat.dataLength is 0 for both). Prep copies the request's data into the
+// txn untouched, the txn records keep the distinction in the log, Apply
+// (create, create2, createContainer, createTTL, setData, and the same ops
+// inside a multi) stores it, the digest tells the two apart and snapshots
+// keep it. The reserved nodes (/, /zookeeper, /zookeeper/quota,
+// /zookeeper/config) hold empty data, as ZooKeeper's DataTree makes them.
+//
+// DESIGN note: until December 2026 the tree stored empty data as null
+// (getData answered -1 for both, so Python clients read None instead of
+// empty bytes and Java clients null instead of byte[0]), and the snapshot
+// format (ZKSNAP01) could not tell them apart. The format is now ZKSNAP02 (null data is the
+// length 0xffffffff); ZKSNAP01 snapshots still load, with zero-length data
+// read as null, the only zero-length value those trees held, and the
+// reserved nodes read as empty (see the format in snapshot.go). Nodes with
+// null or non-empty data hash as before, so the digests stored in old
+// snapshots still verify.
+//
 // # Snapshots and digests
 //
 // WriteSnapshot and ReadSnapshot save and restore the whole replicated

@@ -19,21 +19,41 @@ var ErrBadSnapshot = errors.New("znode: bad snapshot")
 
 // Snapshot format (all integers big-endian):
 //
-//	magic      "ZKSNAP01"
+//	magic      "ZKSNAP02"
 //	flags      u8 (bit 0: Config.ExtendedTypes)
 //	lastZxid   i64
 //	aclNext    u32
 //	nACL       u32, then per list: ref u32, n u32, n × (perms i32, scheme str, id str)
 //	nSessions  u32, then per session: id i64, timeout i32
 //	nNodes     u64, then per node in pre-order (children in byte order):
-//	           path str, data buf, acl u32, czxid mzxid pzxid ctime mtime owner i64,
+//	           path str, data dat, acl u32, czxid mzxid pzxid ctime mtime owner i64,
 //	           version cversion aversion i32
 //	nQuota     u32, then per path with a quota: path str
 //	digest     u64   (Tree.Digest of the written tree)
 //	crc        u32   (CRC-32C of everything before it)
 //
-// str and buf are a u32 length and the bytes.
-const snapMagic = "ZKSNAP01"
+// str is a u32 length and the bytes. dat is a node's data as jute writes
+// a buffer: null data is the length 0xffffffff (-1) and no bytes, empty
+// data the length 0, other data its length and bytes.
+//
+// Snapshots written before null and empty data were told apart start
+// with "ZKSNAP01" and are still read: the layout is the same, but their
+// dat is a plain u32 length, and a zero length is read as null, the only
+// zero-length data those trees held (they stored empty data as null).
+// The reserved nodes (/, /zookeeper, /zookeeper/quota, /zookeeper/config)
+// are the exception: with zero-length data they are read as empty, as New
+// makes them, so a server restarted from such a snapshot holds the same
+// tree as one that replayed the same txns from scratch. The digest stored
+// in such a snapshot is checked before that, and matches, since the digest
+// of a node with null data did not change.
+const snapMagic = "ZKSNAP02"
+
+// snapMagicV1 starts a snapshot written before null and empty data were
+// told apart (see above).
+const snapMagicV1 = "ZKSNAP01"
+
+// snapNullData is the dat length of null data.
+const snapNullData = 0xffffffff
 
 // Bounds that keep a corrupt snapshot from making ReadSnapshot allocate
 // without limit: lengths above these are errors before any allocation.
@@ -102,6 +122,29 @@ func (s *snapReader) bytes(limit int, what string) []byte {
 }
 func (s *snapReader) str(what string) string { return string(s.bytes(maxSnapString, what)) }
 
+// data reads a node's data (dat in the format above): nil for null data,
+// a non-nil empty slice for empty data. In a v1 snapshot a zero length is
+// null.
+func (s *snapReader) data(v1 bool) []byte {
+	n := s.u32()
+	switch {
+	case s.err != nil:
+		return nil
+	case n == snapNullData && !v1:
+		return nil
+	case n > maxSnapData:
+		s.fail("data length %d exceeds %d", n, maxSnapData)
+		return nil
+	case n == 0 && v1:
+		return nil
+	case n == 0:
+		return []byte{}
+	}
+	b := make([]byte, n)
+	s.read(b)
+	return b
+}
+
 // ReadSnapshot reads a snapshot written by WriteSnapshot into a new tree
 // with the given configuration (which must match the writer's). Any
 // malformed input is an error matching ErrBadSnapshot; it never panics and
@@ -121,7 +164,8 @@ func readSnapshot(r io.Reader, cfg Config) (*Tree, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	if string(magic[:]) != snapMagic {
+	v1 := string(magic[:]) == snapMagicV1
+	if string(magic[:]) != snapMagic && !v1 {
 		return nil, errors.New("not a znode snapshot")
 	}
 	flags := s.u8()
@@ -176,7 +220,7 @@ func readSnapshot(r io.Reader, cfg Config) (*Tree, error) {
 	nNodes := s.u64()
 	for i := uint64(0); i < nNodes && s.err == nil; i++ {
 		path := s.str("path")
-		data := s.bytes(maxSnapData, "data")
+		data := s.data(v1)
 		n := &node{data: data, acl: aclRef(s.u32())}
 		n.czxid, n.mzxid, n.pzxid = int64(s.u64()), int64(s.u64()), int64(s.u64())
 		n.ctime, n.mtime, n.owner = int64(s.u64()), int64(s.u64()), int64(s.u64())
@@ -258,6 +302,17 @@ func readSnapshot(r io.Reader, cfg Config) (*Tree, error) {
 	}
 	if got := t.Digest(); got != digest {
 		return nil, fmt.Errorf("digest mismatch: stored %#x, computed %#x", digest, got)
+	}
+	if v1 {
+		// The reserved nodes' data is empty, as New makes it (see the
+		// format above).
+		for _, p := range reservedPaths {
+			if n := t.lookup(p); n != nil && n.data == nil {
+				t.nodeDigest -= t.nodeHash(p, n)
+				n.data = []byte{}
+				t.nodeDigest += t.nodeHash(p, n)
+			}
+		}
 	}
 	return t, nil
 }

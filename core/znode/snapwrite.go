@@ -362,7 +362,12 @@ func appendStr(b []byte, v string) []byte {
 	return append(b, v...)
 }
 
-func appendBuf(b, v []byte) []byte {
+// appendData appends a node's data as dat (see snapshot.go): null data
+// is the length snapNullData, empty data the length 0.
+func appendData(b, v []byte) []byte {
+	if v == nil {
+		return binary.BigEndian.AppendUint32(b, snapNullData)
+	}
 	b = binary.BigEndian.AppendUint32(b, uint32(len(v)))
 	return append(b, v...)
 }
@@ -395,7 +400,7 @@ func (s *Snapshot) appendHeader(b []byte) []byte {
 func appendEntry(b []byte, e *snapEntry) []byte {
 	n := &e.n
 	b = appendStr(b, e.path)
-	b = appendBuf(b, n.data)
+	b = appendData(b, n.data)
 	b = binary.BigEndian.AppendUint32(b, uint32(n.acl))
 	for _, v := range [...]int64{n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.owner} {
 		b = binary.BigEndian.AppendUint64(b, uint64(v))

@@ -51,19 +51,23 @@ type Tree struct {
 
 // New returns a tree holding only what every ZooKeeper tree holds: "/",
 // "/zookeeper", "/zookeeper/quota" and "/zookeeper/config" (the latter
-// with the ACL world:anyone READ), all with zero Stat fields.
+// with the ACL world:anyone READ), all with zero Stat fields and empty
+// (not null) data, as ZooKeeper's DataTree makes them (new byte[0]).
 func New(cfg Config) *Tree {
 	t := newEmpty(cfg)
-	t.root = &node{}
+	t.root = &node{data: []byte{}}
 	t.count = 1
 	t.nodeDigest = t.nodeHash("/", t.root)
-	zk := t.addChild(t.root, "/", "zookeeper", &node{})
-	t.addChild(zk, ZookeeperPath, "quota", &node{})
+	zk := t.addChild(t.root, "/", "zookeeper", &node{data: []byte{}})
+	t.addChild(zk, ZookeeperPath, "quota", &node{data: []byte{}})
 	// ZooKeeper sets this ACL with DataTree.setACL(..., version -1),
 	// which leaves aversion at -1.
-	t.addChild(zk, ZookeeperPath, "config", &node{acl: t.acls.add(ReadACLUnsafe), aversion: -1})
+	t.addChild(zk, ZookeeperPath, "config", &node{data: []byte{}, acl: t.acls.add(ReadACLUnsafe), aversion: -1})
 	return t
 }
+
+// reservedPaths are the nodes New makes, which hold empty data.
+var reservedPaths = [...]string{"/", ZookeeperPath, ZookeeperPath + "/quota", ZookeeperPath + "/config"}
 
 func newEmpty(cfg Config) *Tree {
 	return &Tree{
@@ -151,7 +155,10 @@ func (t *Tree) Node(path string) (data []byte, stat wire.Stat, ok bool) {
 // GetData answers a getData request as ZooKeeper's FinalRequestProcessor:
 // NoNode if the node does not exist, NoAuth without READ permission; with
 // a non-nil watcher, a one-shot data watch is left on the node. The
-// returned data is shared with the tree and must not be modified.
+// returned data is shared with the tree and must not be modified. It is
+// nil when the node's data is null (created or set with null data) and a
+// non-nil empty slice when it is empty, which the wire encodes as length
+// -1 and 0, as ZooKeeper does; stat.DataLength is 0 for both.
 func (t *Tree) GetData(path string, auth []wire.ID, w Watcher) ([]byte, wire.Stat, error) {
 	n := t.lookup(path)
 	if n == nil {

@@ -63,7 +63,8 @@ func checkCreateStat(t *testing.T, e *env) {
 		t.Errorf("parent data version/mzxid changed by a child create: %+v → %+v", parentBefore, parent)
 	}
 
-	// Empty and nil data are the same: zero length.
+	// Empty data has zero length (null and empty data differ otherwise:
+	// see checks_data.go).
 	e.create(c, e.p("empty"), "", ModePersistent)
 	if s := e.stat(c, e.p("empty")); s.DataLength != 0 {
 		t.Errorf("empty node dataLength = %d", s.DataLength)

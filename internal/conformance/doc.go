@@ -42,6 +42,12 @@
 //     sequence counter.
 //   - Containers and TTL nodes show ephemeralOwner 0 to clients; the
 //     type marker stays inside the server.
+//   - Empty data is not null: getData (and a multiRead's getData) answers
+//     length 0 for a node created or set with empty data and length -1
+//     for one created or set with null data, whatever the create op or
+//     mode, inside a multi too, on every server; stat.dataLength is 0 for
+//     both; /, /zookeeper and /zookeeper/quota hold empty data
+//     (checks_data.go).
 //   - A failed multi replies with header error 0; the ops before the failing
 //     one report 0, the failing one its code, the later ones
 //     RuntimeInconsistency (-2). All ops of a multi share one zxid.

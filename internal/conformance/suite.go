@@ -71,7 +71,7 @@ type check struct {
 }
 
 // checks is the suite's table; the checks_*.go files hold its rows.
-var checks = slices.Concat(opChecks, multiChecks, aclChecks, watchChecks, sessionChecks, reapChecks)
+var checks = slices.Concat(opChecks, dataChecks, multiChecks, aclChecks, watchChecks, sessionChecks, reapChecks)
 
 // Run runs every check against the ensemble at servers (a ZooKeeper connect
 // string), through each client driver, as subtests of t. The checks work under
