@@ -327,6 +327,7 @@ func (tr *tracer) compare(t *testing.T) {
 		return
 	}
 	path := goldenPath(t.Name())
+	top, _, _ := strings.Cut(t.Name(), "/")
 	got := strings.Join(tr.lines, "\n") + "\n"
 	if *flagRewrite {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -342,11 +343,11 @@ func (tr *tracer) compare(t *testing.T) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("golden trace: %v (create it with go test ./core/zab -run '%s' -rewrite)", err, t.Name())
+		t.Fatalf("golden trace: %v (create it with go test ./core/zab -run '^%s$' -rewrite)", err, top)
 	}
 	if d := lineDiff(string(want), got); d != "" {
-		t.Errorf("the trace differs from %s (if the change is intended: go test ./core/zab -run '%s' -rewrite, and review the diff):\n%s",
-			path, t.Name(), d)
+		t.Errorf("the trace differs from %s (if the change is intended: go test ./core/zab -run '^%s$' -rewrite, and review the diff):\n%s",
+			path, top, d)
 	}
 }
 
@@ -455,5 +456,36 @@ func (tr *tracer) roleChange(n *Node) {
 	if r := traceRole(n.Status()); r != v.role {
 		v.role = r
 		tr.add("node %d is %s", n.id, r)
+	}
+}
+
+func TestLineDiffShowsFirstDifference(t *testing.T) {
+	want := "a\nb\nc\nd\ne\nf\ng\n"
+	if d := lineDiff(want, want); d != "" {
+		t.Fatalf("equal traces differ:\n%s", d)
+	}
+	got := "a\nb\nc\nd\nE\nf\ng\n"
+	if d, exp := lineDiff(want, got), "@@ -2,4 +2,4 @@\n b\n c\n d\n-e\n+E\n f\n"; d != exp {
+		t.Fatalf("diff:\n%s\nwant:\n%s", d, exp)
+	}
+	// A line missing at the end, and a longer trace.
+	if d, exp := lineDiff("a\nb\n", "a\n"), "@@ -1,2 +1,1 @@\n a\n-b\n"; d != exp {
+		t.Fatalf("diff:\n%s\nwant:\n%s", d, exp)
+	}
+	if d, exp := lineDiff("a\n", "a\nb\n"), "@@ -1,1 +1,2 @@\n a\n+b\n"; d != exp {
+		t.Fatalf("diff:\n%s\nwant:\n%s", d, exp)
+	}
+}
+
+func TestGoldenPathOfSubtests(t *testing.T) {
+	for name, want := range map[string]string{
+		"TestZK1154Orphan":                "testdata/traces/TestZK1154Orphan.trace",
+		"TestZK2930BlackholedPeers/[4_5]": "testdata/traces/TestZK2930BlackholedPeers/4_5.trace",
+		"TestZK3911/variant0":             "testdata/traces/TestZK3911/variant0.trace",
+		"TestX/a#01 b":                    "testdata/traces/TestX/a_01_b.trace",
+	} {
+		if got := filepath.ToSlash(goldenPath(name)); got != want {
+			t.Errorf("goldenPath(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
