@@ -64,6 +64,7 @@ func TestZK3911QuorumCrashRightAfterUpToDate(t *testing.T) {
 
 			// Depose the leader so that a new one syncs the others.
 			ld := s.leader()
+			oldEpoch := ld.n.Status().Epoch
 			s.crash(ld, true)
 			var rest []uint64
 			for _, id := range s.ids {
@@ -73,20 +74,20 @@ func TestZK3911QuorumCrashRightAfterUpToDate(t *testing.T) {
 			}
 			// Stall the disks of the survivors from the moment the new
 			// leader sends UPTODATE, then crash everyone.
-			sawUpToDate := func() bool {
-				for _, id := range rest {
-					if s.delivered[[2]uint64{id, uint64(MsgUpToDate)}] > 0 {
-						return true
+			sawUpToDate := false
+			s.before = func(m Message) bool {
+				if m.Type == MsgUpToDate && m.Epoch > oldEpoch && !sawUpToDate {
+					sawUpToDate = true
+					for _, id := range rest {
+						if variant > 0 {
+							s.nodes[id].hold = durableWrites
+						}
 					}
 				}
 				return false
 			}
-			require.True(t, s.runUntil(100, sawUpToDate))
-			for _, id := range rest {
-				if variant > 0 {
-					s.nodes[id].hold = durableWrites
-				}
-			}
+			require.True(t, s.runUntil(100, func() bool { return sawUpToDate }))
+			s.before = nil
 			if variant == 2 {
 				// a few more writes that may or may not survive
 				if s.leader() != nil {
