@@ -40,6 +40,9 @@ type tracer struct {
 	ticks int  // ticks of the whole cluster so far (simulator only)
 	timed bool // prefix lines with the tick count
 	views map[uint64]*traceView
+	// votes: the last NOTIFICATION delivered per (from, to), so that the
+	// periodic resends of an unchanged vote are left out.
+	votes map[[2]uint64]string
 }
 
 // traceView is what the tracer last reported about one node, so that it
@@ -52,7 +55,9 @@ type traceView struct {
 	applied []Entry
 }
 
-func newTracer() *tracer { return &tracer{views: map[uint64]*traceView{}} }
+func newTracer() *tracer {
+	return &tracer{views: map[uint64]*traceView{}, votes: map[[2]uint64]string{}}
+}
 
 func (tr *tracer) add(format string, a ...any) {
 	line := fmt.Sprintf(format, a...)
@@ -69,7 +74,8 @@ func (s *sim) golden(t *testing.T) {
 	tr := newTracer()
 	tr.timed = true
 	s.rec = tr
-	tr.add("scenario: %d voters %v, %d observers %v (time in ticks)", len(s.voters), s.voters, len(s.obs), s.obs)
+	tr.add("scenario: %d voters %v, %d observers %v (time in ticks; PING, PINGRESP and repeated votes left out)",
+		len(s.voters), s.voters, len(s.obs), s.obs)
 	for _, id := range s.ids {
 		tr.views[id] = &traceView{}
 	}
@@ -103,6 +109,13 @@ func (tr *tracer) delivered(s *sim, m Message, err error) {
 	}
 	if err == nil && (m.Type == MsgPing || m.Type == MsgPingResp) {
 		return // heartbeats: too many to read; their effects still show
+	}
+	if err == nil && m.Type == MsgNotification {
+		k, line := [2]uint64{m.From, m.To}, traceMsg(m)
+		if tr.votes[k] == line {
+			return // the same vote again (resent on a timer)
+		}
+		tr.votes[k] = line
 	}
 	if err != nil {
 		tr.add("%s  REFUSED: %v", traceMsg(m), err)
@@ -139,6 +152,11 @@ func (tr *tracer) observe(s *sim) {
 			// A crash is an event line of its own; a restart
 			// starts from what the disk held.
 			v.up, v.stalled, v.role, v.applied = false, false, "", nil
+			for k := range tr.votes {
+				if k[0] == id || k[1] == id {
+					delete(tr.votes, k)
+				}
+			}
 			continue
 		}
 		// With the scenarios' fast disks a Ready is pending between two
