@@ -100,6 +100,9 @@
 // cluster again and again: the survivors must establish a new leader
 // within SyncLimit+2*InitLimit ticks, and the restarted peer must rejoin. Run more seeds with
 // go test ./core/zab -run TestSimSeeds -seeds 100000, or one with -seed N -v.
+// The scenarios of ZooKeeper bugs (TestZK*) also record a readable event
+// log that must match testdata/traces/<test>.trace; regenerate those with
+// go test ./core/zab -run TestZK -rewrite and review the diff.
 // The simulator also compares every protocol decision with what the
 // simulated disks hold (sim_durable_test.go): durable epochs never go
 // back, an acknowledgement leaves only once what it acknowledges is

@@ -65,6 +65,7 @@ func (s *sim) runUntil(maxTicks int, cond func() bool) bool {
 			return true
 		}
 		s.step++
+		s.rec.tick()
 		for _, sn := range s.upNodes() {
 			sn.n.Tick()
 		}

@@ -11,6 +11,7 @@ import (
 // peer rejoins, and never becomes visible (ZOOKEEPER-1154, ZOOKEEPER-1156).
 func TestZK1154OrphanTxnOnOldLeaderIsTruncated(t *testing.T) {
 	s := newScenario(t, 3, 0)
+	s.golden(t)
 	require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) }), "initial election")
 	old := s.leader()
 	z1 := s.write(t, "committed-1")
@@ -53,6 +54,7 @@ func TestZK3911QuorumCrashRightAfterUpToDate(t *testing.T) {
 	for variant := 0; variant < 3; variant++ {
 		t.Run(fmt.Sprint("variant", variant), func(t *testing.T) {
 			s := newScenario(t, 3, 0)
+			s.golden(t)
 			require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) }))
 			var last Zxid
 			for i := 0; i < 5; i++ {
@@ -62,6 +64,7 @@ func TestZK3911QuorumCrashRightAfterUpToDate(t *testing.T) {
 
 			// Depose the leader so that a new one syncs the others.
 			ld := s.leader()
+			oldEpoch := ld.n.Status().Epoch
 			s.crash(ld, true)
 			var rest []uint64
 			for _, id := range s.ids {
@@ -71,20 +74,20 @@ func TestZK3911QuorumCrashRightAfterUpToDate(t *testing.T) {
 			}
 			// Stall the disks of the survivors from the moment the new
 			// leader sends UPTODATE, then crash everyone.
-			sawUpToDate := func() bool {
-				for _, id := range rest {
-					if s.delivered[[2]uint64{id, uint64(MsgUpToDate)}] > 0 {
-						return true
+			sawUpToDate := false
+			s.before = func(m Message) bool {
+				if m.Type == MsgUpToDate && m.Epoch > oldEpoch && !sawUpToDate {
+					sawUpToDate = true
+					for _, id := range rest {
+						if variant > 0 {
+							s.nodes[id].hold = durableWrites
+						}
 					}
 				}
 				return false
 			}
-			require.True(t, s.runUntil(100, sawUpToDate))
-			for _, id := range rest {
-				if variant > 0 {
-					s.nodes[id].hold = durableWrites
-				}
-			}
+			require.True(t, s.runUntil(100, func() bool { return sawUpToDate }))
+			s.before = nil
 			if variant == 2 {
 				// a few more writes that may or may not survive
 				if s.leader() != nil {
@@ -145,6 +148,7 @@ func TestZK4643EpochPersistedBeforeTxnsThenWins(t *testing.T) {
 	for k := 0; k <= 6; k++ {
 		t.Run(fmt.Sprint("crash-after-write-", k), func(t *testing.T) {
 			s := newScenario(t, 3, 0)
+			s.golden(t)
 			t.Logf("seed %d", s.seed)
 			require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) }))
 			require.Equal(t, uint64(old), s.leader().id, "equal votes: the highest id leads epoch 1")
@@ -255,6 +259,7 @@ func TestZK4643EpochPersistedBeforeTxnsThenWins(t *testing.T) {
 // UPTODATE: each committed txn is applied exactly once (ZOOKEEPER-4394).
 func TestZK4394CommitsInterleavedWithSync(t *testing.T) {
 	f := newFollowerOf(t, 3, 3)
+	f.golden(t)
 	e := f.epoch
 	p1 := Entry{Zxid: MakeZxid(e, 1), Data: []byte("p1")}
 	p2 := Entry{Zxid: MakeZxid(e, 2), Data: []byte("p2")}
@@ -290,6 +295,7 @@ func TestZK4394CommitsInterleavedWithSync(t *testing.T) {
 // and no new election starts (ZOOKEEPER-4685).
 func TestZK4685AckBeforeNewLeaderAck(t *testing.T) {
 	l := newEstablishedLeader(t, 3)
+	l.golden(t)
 	e := l.n.ld.epoch
 	// Peer 3 joins late and is being synced.
 	l.step(Message{Type: MsgFollowerInfo, From: 3, Epoch: 0})
@@ -300,7 +306,7 @@ func TestZK4685AckBeforeNewLeaderAck(t *testing.T) {
 	require.NoError(t, err)
 	l.drain()
 	// Early ACK from 3.
-	err = l.n.Step(Message{Type: MsgAck, From: 3, To: 1, Epoch: e, Zxid: z})
+	err = l.try(Message{Type: MsgAck, From: 3, Epoch: e, Zxid: z})
 	require.ErrorIs(t, err, ErrUnexpectedMessage)
 	st := l.n.Status()
 	require.Equal(t, StateLeading, st.State)
@@ -323,6 +329,7 @@ func TestZK4685AckBeforeNewLeaderAck(t *testing.T) {
 // the greatest (currentEpoch, zxid, id) (ZOOKEEPER-1419).
 func TestZK1419MixedEpochsConverge(t *testing.T) {
 	s := newScenario(t, 5, 0)
+	s.golden(t)
 	hist := []Entry{{MakeZxid(1, 1), []byte("a")}, {MakeZxid(1, 2), []byte("b")}, {MakeZxid(2, 1), []byte("c")},
 		{MakeZxid(2, 2), []byte("d")}, {MakeZxid(3, 1), []byte("e")}}
 	for _, id := range s.ids {
@@ -348,6 +355,7 @@ func TestZK2930BlackholedPeers(t *testing.T) {
 	for _, dead := range [][]uint64{{1}, {5}, {4, 5}, {1, 5}} {
 		t.Run(fmt.Sprint(dead), func(t *testing.T) {
 			s := newScenario(t, 5, 0)
+			s.golden(t)
 			for _, id := range dead {
 				s.isolate(id)
 			}

@@ -84,6 +84,7 @@ func (s *sim) readDone(sn *simNode, r ReadState) {
 
 // check runs the invariants that hold after every step.
 func (s *sim) check() {
+	s.rec.checked(s)
 	s.checkDurable()
 	for _, sn := range s.upNodes() {
 		n := sn.n

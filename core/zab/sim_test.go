@@ -93,6 +93,7 @@ type sim struct {
 	committed map[Zxid]bool     // zxids acknowledged committed by a leader
 	initial   map[uint32]Zxid   // end of the initial history of each established epoch
 	synced    map[uint32]uint64 // leader that left discovery, per epoch
+	rec       *tracer           // scenario tests with a golden trace (trace_test.go)
 }
 
 func newSim(seed uint64, o simOpts) *sim {
@@ -129,6 +130,7 @@ func (s *sim) logf(format string, a ...any) {
 		return
 	}
 	s.trace = append(s.trace, simEvent{step: s.step, text: fmt.Sprintf(format, a...)})
+	s.rec.simEvent(s, s.trace[len(s.trace)-1].text)
 }
 
 func (s *sim) failf(format string, a ...any) {
@@ -503,6 +505,7 @@ func (s *sim) deliver(l *simLink) {
 		return
 	}
 	err := sn.n.Step(m)
+	s.rec.delivered(s, m, err)
 	if err == nil && s.delivered != nil {
 		s.delivered[[2]uint64{l.to, uint64(m.Type)}]++
 	}

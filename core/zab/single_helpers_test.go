@@ -18,6 +18,7 @@ type single struct {
 	reads   []ReadState
 	snaps   []uint64
 	reqs    []Request
+	rec     *tracer // scenario tests with a golden trace (trace_test.go)
 }
 
 func newSingle(t *testing.T, id uint64, voters, observers []uint64) *single {
@@ -45,7 +46,9 @@ func (s *single) try(m Message) error {
 	if m.Epoch == 0 && m.Type != MsgNotification && m.Type != MsgFollowerInfo && m.Type != MsgObserverInfo {
 		m.Epoch = s.epoch
 	}
-	return s.n.Step(m)
+	err := s.n.Step(m)
+	s.rec.stepped(s, m, err)
+	return err
 }
 
 // drain fulfils every Ready like a driver with an instant disk.
@@ -56,6 +59,7 @@ func (s *single) drain() {
 		}
 		rd, err := s.n.Ready()
 		require.NoError(s.t, err)
+		s.rec.ready(s, rd)
 		if rd.Snapshot != nil {
 			s.logged = nil
 			s.applied = nil // the state machine is replaced by the snapshot
