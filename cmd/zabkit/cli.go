@@ -185,6 +185,12 @@ func (sh *shell) get(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if data == nil {
+		// zkCli.sh prints null data (a node created without data) as "null",
+		// empty data as an empty line.
+		fmt.Fprintln(sh.out, "null")
+		return nil
+	}
 	fmt.Fprintf(sh.out, "%s\n", data)
 	return nil
 }

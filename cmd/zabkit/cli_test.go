@@ -36,6 +36,7 @@ func cliScript(t *testing.T, servers string) {
 	root := fmt.Sprintf("/zabkit-cli-test-%08x", rand.Uint32())
 	script := strings.ReplaceAll(`# a scripted session
 create ROOT
+get ROOT
 create ROOT/a "hello world"
 create -e ROOT/eph
 create -s ROOT/seq- one
@@ -68,6 +69,7 @@ ls ROOT
 	require.Regexp(t, statRe, out)
 	out = statRe.ReplaceAllString(out, "STAT\n")
 	want := strings.ReplaceAll(`Created ROOT
+null
 Created ROOT/a
 Created ROOT/eph
 Created ROOT/seq-0000000002
@@ -83,13 +85,13 @@ Sync is OK
 	errLines := strings.Split(strings.TrimSpace(errOut), "\n")
 	require.Len(t, errLines, 7, errOut)
 	for i, want := range []string{
-		"line 10: set " + root + "/a: zk: bad version",
-		"line 14: delete " + root + "/a: zk: bad version",
-		"line 16: get " + root + "/a: zk: no node",
-		"line 17: children " + root + "/missing: zk: no node",
-		`line 18: unknown command "bogus"`,
-		"line 19: create: unknown flag -x",
-		"line 20: unterminated \" quote",
+		"line 11: set " + root + "/a: zk: bad version",
+		"line 15: delete " + root + "/a: zk: bad version",
+		"line 17: get " + root + "/a: zk: no node",
+		"line 18: children " + root + "/missing: zk: no node",
+		`line 19: unknown command "bogus"`,
+		"line 20: create: unknown flag -x",
+		"line 21: unterminated \" quote",
 	} {
 		assert.Contains(t, errLines[i], want)
 	}
