@@ -28,6 +28,7 @@ type Bridge struct {
 	mu     sync.Mutex
 	refuse bool // Cut or Blackhole: new connections are closed at once
 	delay  time.Duration
+	before func(op int32, body []byte)
 	conns  map[*pipe]struct{}
 	closed bool
 }
@@ -147,6 +148,23 @@ func (b *Bridge) Cuts() int {
 	return b.trig.cuts
 }
 
+// BeforeRequest makes the bridge call f with every request (op code and
+// body, the bytes after the xid and op code; not the session handshake)
+// before the request reaches the server: the connection waits for f, so
+// a test can act in the window between two of a client's requests. body
+// is valid only during the call. nil removes the hook.
+func (b *Bridge) BeforeRequest(f func(op int32, body []byte)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.before = f
+}
+
+func (b *Bridge) hook() func(op int32, body []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.before
+}
+
 // SetDelay holds every chunk read from either end for d before forwarding
 // it (0: none). Order is kept; chunks of one direction queue behind each
 // other.
@@ -264,52 +282,65 @@ func (p *pipe) run(ctx context.Context) {
 	wg.Wait()
 }
 
-// up forwards client -> server, watching the request frames for CutAfter.
+// maxFrame is the largest frame length up parses; past it (not a
+// ZooKeeper client, or a corrupt stream) the bytes are forwarded unparsed.
+const maxFrame = 64 << 20
+
+// up forwards client -> server, watching the request frames for CutAfter
+// and BeforeRequest. A frame's last bytes are forwarded only once the
+// bridge is done with it (the server cannot act on a partial frame).
 func (p *pipe) up(sc net.Conn) {
 	defer p.close() // the client hung up (or the bridge closed): so does the server side
 	var (
-		pending []byte // an incomplete frame carried over
+		pending []byte // the bytes of the frame being assembled
 		frames  int
+		parse   = true
 		buf     = make([]byte, 32<<10)
 	)
 	for {
 		n, err := p.client.Read(buf)
+		if n > 0 && p.dropping(false) {
+			pending = pending[:0]
+			n = 0
+		}
 		if n > 0 {
 			chunk := buf[:n]
-			if p.dropping(false) {
-				pending = pending[:0]
-				chunk = nil
-			}
-			cut := -1 // bytes of chunk to forward before cutting
-			if chunk != nil {
-				pending = append(pending, chunk...)
-				consumed := 0
-				for len(pending)-consumed >= 4 {
-					l := int(binary.BigEndian.Uint32(pending[consumed:]))
-					if l < 0 || len(pending)-consumed < 4+l {
+			for i := 0; parse && i < len(chunk); {
+				// Move bytes of chunk into pending until it holds the
+				// length prefix, then the whole frame.
+				need := 4
+				if len(pending) >= 4 {
+					l := int(binary.BigEndian.Uint32(pending))
+					if l > maxFrame {
+						parse = false
 						break
 					}
-					frame := pending[consumed+4 : consumed+4+l]
-					consumed += 4 + l
-					frames++
-					if frames == 1 || len(frame) < 8 {
-						continue // the handshake; or no request header
+					need = 4 + l
+				}
+				k := min(need-len(pending), len(chunk)-i)
+				pending = append(pending, chunk[i:i+k]...)
+				i += k
+				if len(pending) < 4 || len(pending) < 4+int(binary.BigEndian.Uint32(pending)) {
+					continue
+				}
+				frame := pending[4:]
+				frames++
+				if frames > 1 && len(frame) >= 8 { // not the handshake; a request header
+					op := int32(binary.BigEndian.Uint32(frame[4:8]))
+					if hook := p.b.hook(); hook != nil {
+						hook(op, frame[8:])
 					}
-					if p.b.trig.fire(int32(binary.BigEndian.Uint32(frame[4:8]))) {
-						cut = len(chunk) - (len(pending) - consumed)
-						break
+					if p.b.trig.fire(op) {
+						p.mu.Lock()
+						p.replyLost = true
+						p.mu.Unlock()
+						_ = p.forward(sc, chunk[:i])
+						return
 					}
 				}
-				pending = append(pending[:0], pending[consumed:]...)
+				pending = pending[:0]
 			}
-			if cut >= 0 {
-				p.mu.Lock()
-				p.replyLost = true
-				p.mu.Unlock()
-				_ = p.forward(sc, chunk[:cut])
-				return
-			}
-			if chunk != nil && p.forward(sc, chunk) != nil {
+			if p.forward(sc, chunk) != nil {
 				return
 			}
 		}
@@ -434,6 +465,12 @@ func (l *Link) CutAfter(op int32) { l.bridges[0].CutAfter(op) }
 
 // Cuts is how many connections CutAfter has cut.
 func (l *Link) Cuts() int { return l.bridges[0].Cuts() }
+
+// BeforeRequest sets every bridge's request hook (see
+// Bridge.BeforeRequest).
+func (l *Link) BeforeRequest(f func(op int32, body []byte)) {
+	l.each(func(b *Bridge) { b.BeforeRequest(f) })
+}
 
 // SetDelay sets every bridge's delay (see Bridge.SetDelay).
 func (l *Link) SetDelay(d time.Duration) {

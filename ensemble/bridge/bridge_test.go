@@ -74,8 +74,8 @@ func (s *echoServer) hangUp() {
 }
 
 func frame(op int32) []byte {
-	f := make([]byte, 12)
-	binary.BigEndian.PutUint32(f, 8)
+	f := make([]byte, 16)
+	binary.BigEndian.PutUint32(f, 12)
 	binary.BigEndian.PutUint32(f[4:], 7) // xid
 	binary.BigEndian.PutUint32(f[8:], uint32(op))
 	return f
@@ -84,7 +84,7 @@ func frame(op int32) []byte {
 func op(f []byte) int32 { return int32(binary.BigEndian.Uint32(f[8:])) }
 
 func readFrame(c net.Conn) ([]byte, error) {
-	f := make([]byte, 12)
+	f := make([]byte, 16)
 	_, err := io.ReadFull(c, f)
 	return f, err
 }
@@ -213,7 +213,7 @@ func TestCutAfterFindsFramesSplitAcrossWrites(t *testing.T) {
 	roundTrip(t, c, 0)
 	b.CutAfter(3)
 	f := frame(3)
-	for _, part := range [][]byte{f[:2], f[2:9], f[9:]} {
+	for _, part := range [][]byte{f[:2], f[2:9], f[9:13], f[13:]} {
 		require.NoError(t, writeFrame(c, part))
 	}
 	_, err := readFrame(c)
@@ -272,4 +272,29 @@ func TestLinkSharesFaultsAndKeepsTheConnectString(t *testing.T) {
 func TestNewLinkRejectsAnEmptyConnectString(t *testing.T) {
 	_, err := NewLink("/chroot")
 	assert.Error(t, err)
+}
+
+func TestBeforeRequestRunsBeforeTheServerSeesTheRequest(t *testing.T) {
+	s := startEcho(t)
+	b := newBridgeTo(t, s)
+	var seen []int32
+	b.BeforeRequest(func(op int32, body []byte) {
+		select {
+		case got := <-s.got:
+			t.Errorf("the server got request %d before the hook returned", got)
+		default:
+		}
+		assert.Len(t, body, 4, "the body after xid and op code")
+		seen = append(seen, op)
+	})
+	c := dial(t, b.Addr())
+	roundTrip(t, c, 0) // the handshake: no hook
+	<-s.got
+	for _, op := range []int32{3, 4} {
+		roundTrip(t, c, op)
+		assert.Equal(t, op, <-s.got)
+	}
+	b.BeforeRequest(nil)
+	roundTrip(t, c, 5)
+	assert.Equal(t, []int32{3, 4}, seen)
 }

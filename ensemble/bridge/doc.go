@@ -23,6 +23,8 @@
 //     its connection before the reply can pass: the server applies the
 //     request, the client never hears of it (a lost reply).
 //   - SetDelay holds every chunk of bytes for a while before forwarding it.
+//   - BeforeRequest runs a function before each request reaches the
+//     server, for a deterministic window between two requests.
 //
 // A refused connection is accepted and closed at once, which a client sees
 // as a server that hung up during the handshake.
