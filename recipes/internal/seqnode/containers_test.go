@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/zabkit/zabkit/ensemble/ensembletest"
@@ -43,14 +44,14 @@ func TestEnsureContainersSurvivesReaping(t *testing.T) {
 	link := ensembletest.Link(t, zktest.Servers(t))
 	var (
 		once  sync.Once
-		fired bool
+		fired atomic.Bool // set on the bridge's goroutine
 	)
 	link.BeforeRequest(func(op int32, body []byte) {
 		if createOf(op, body) != top+"/a" {
 			return
 		}
 		once.Do(func() {
-			fired = true
+			fired.Store(true)
 			if err := other.Delete(ctx, top, -1); err != nil {
 				t.Errorf("deleting %s before its child is created: %v", top, err)
 			}
@@ -61,7 +62,7 @@ func TestEnsureContainersSurvivesReaping(t *testing.T) {
 	if err := EnsureContainers(ctx, c, dir); err != nil {
 		t.Fatalf("EnsureContainers(%s) after its top was reaped: %v", dir, err)
 	}
-	if !fired {
+	if !fired.Load() {
 		t.Fatalf("the fault was not injected: no create of %s went through the link", top+"/a")
 	}
 	ok, st, err := other.Exists(ctx, dir)
