@@ -277,7 +277,10 @@ func TestNewLinkRejectsAnEmptyConnectString(t *testing.T) {
 func TestBeforeRequestRunsBeforeTheServerSeesTheRequest(t *testing.T) {
 	s := startEcho(t)
 	b := newBridgeTo(t, s)
-	var seen []int32
+	var (
+		mu   sync.Mutex // the hook runs on the bridge's goroutine
+		seen []int32
+	)
 	b.BeforeRequest(func(op int32, body []byte) {
 		select {
 		case got := <-s.got:
@@ -285,7 +288,9 @@ func TestBeforeRequestRunsBeforeTheServerSeesTheRequest(t *testing.T) {
 		default:
 		}
 		assert.Len(t, body, 4, "the body after xid and op code")
+		mu.Lock()
 		seen = append(seen, op)
+		mu.Unlock()
 	})
 	c := dial(t, b.Addr())
 	roundTrip(t, c, 0) // the handshake: no hook
@@ -296,5 +301,7 @@ func TestBeforeRequestRunsBeforeTheServerSeesTheRequest(t *testing.T) {
 	}
 	b.BeforeRequest(nil)
 	roundTrip(t, c, 5)
+	mu.Lock()
+	defer mu.Unlock()
 	assert.Equal(t, []int32{3, 4}, seen)
 }
