@@ -1,27 +1,32 @@
-package client
+package client_test
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/zabkit/zabkit/client"
 )
 
 // The benchmarks measure requests per second and allocations per request
-// through the client against the ensemble in ZABKIT_ZK_SERVERS:
+// through the client against the ensemble in ZABKIT_ZK_SERVERS (or, when
+// it is unset, an in-process zabkit ensemble):
 //
 //	ZABKIT_ZK_SERVERS=127.0.0.1:2181 go test -run '^$' -bench . ./client
 //
 // "serial" waits for each reply before sending the next request (latency
 // bound); "parallel" keeps GOMAXPROCS*8 requests in flight on the one
-// connection (pipelining). Allocations are the client's own: per request
-// it encodes the body, allocates the request record and the decoded reply.
+// connection (pipelining). Against an external ensemble the allocations
+// are the client's own: per request it encodes the body, allocates the
+// request record and the decoded reply (the in-process ensemble's servers
+// allocate in the same process, so there they count too).
 
-func benchConn(b *testing.B) (*Conn, string) {
+func benchConn(b *testing.B) (*client.Conn, string) {
 	b.Helper()
 	c := dialTest(b, testServers(b))
 	root := testRoot(b, c)
 	p := root + "/bench"
-	if _, _, err := c.Create(context.Background(), p, make([]byte, 128), ModePersistent, nil); err != nil {
+	if _, _, err := c.Create(context.Background(), p, make([]byte, 128), client.ModePersistent, nil); err != nil {
 		b.Fatal(err)
 	}
 	return c, p
@@ -68,7 +73,7 @@ func BenchmarkSetData(b *testing.B) {
 		b.ReportAllocs()
 		start := time.Now()
 		for range b.N {
-			if _, err := c.Set(ctx, p, data, AnyVersion); err != nil {
+			if _, err := c.Set(ctx, p, data, client.AnyVersion); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -80,7 +85,7 @@ func BenchmarkSetData(b *testing.B) {
 		start := time.Now()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if _, err := c.Set(ctx, p, data, AnyVersion); err != nil {
+				if _, err := c.Set(ctx, p, data, client.AnyVersion); err != nil {
 					b.Error(err)
 					return
 				}

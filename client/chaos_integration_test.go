@@ -1,4 +1,4 @@
-package client
+package client_test
 
 import (
 	"context"
@@ -6,22 +6,25 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 )
 
 // TestIntegrationWatchesSurviveConnectionCuts: a reader follows a node with
 // one-shot data watches while a writer updates it and the reader's
-// connections are cut every few writes. Changes made while the reader is
+// connections are cut every few writes (an ensemble/bridge link). Changes made while the reader is
 // disconnected fire its watch after the reconnect (SetWatches from its last
 // zxid), so it never waits forever and ends up reading the final value.
 func TestIntegrationWatchesSurviveConnectionCuts(t *testing.T) {
 	srv := testServers(t)
-	d := &breakableDialer{}
-	reader := dialTest(t, srv, WithDialer(d.dial))
+	link := ensembletest.Link(t, srv)
+	reader := dialTest(t, link.Servers())
 	writer := dialTest(t, srv)
 	ctx := testCtx(t)
 	root := testRoot(t, writer)
 	p := root + "/n"
-	if _, _, err := writer.Create(ctx, p, []byte("0"), ModePersistent, nil); err != nil {
+	if _, _, err := writer.Create(ctx, p, []byte("0"), client.ModePersistent, nil); err != nil {
 		t.Fatal(err)
 	}
 	const last = 60
@@ -30,19 +33,20 @@ func TestIntegrationWatchesSurviveConnectionCuts(t *testing.T) {
 	go func() {
 		defer close(writerDone)
 		for i := 1; i <= last; i++ {
-			if _, err := writer.Set(ctx, p, []byte(strconv.Itoa(i)), AnyVersion); err != nil {
+			if _, err := writer.Set(ctx, p, []byte(strconv.Itoa(i)), client.AnyVersion); err != nil {
 				t.Errorf("write %d: %v", i, err)
 				return
 			}
 			if i%7 == 0 {
-				d.cut(false)
+				link.Cut()
+				link.Heal()
 			}
 		}
 	}()
 	prev := -1
 	for {
 		data, _, ch, err := reader.GetW(ctx, p)
-		if errors.Is(err, ErrConnectionLoss) {
+		if errors.Is(err, client.ErrConnectionLoss) {
 			continue
 		}
 		if err != nil {

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"os"
 	"time"
 
 	"github.com/zabkit/zabkit/client"
 	// Test-only: the external test package may start an in-process
 	// ensemble (which imports core); package client itself never does.
 	"github.com/zabkit/zabkit/ensemble"
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 )
 
 // exampleServers returns the connect string the examples dial and a
@@ -21,14 +21,11 @@ import (
 // production the connect string names the servers, e.g.
 // "zk1:2181,zk2:2181,zk3:2181".
 func exampleServers() (connect string, stop func()) {
-	if s := os.Getenv("ZABKIT_ZK_SERVERS"); s != "" {
-		return s, func() {}
-	}
-	e, err := ensemble.Start(context.Background())
+	b, err := ensemble.Open(context.Background(), ensembletest.External())
 	if err != nil {
 		log.Fatal(err)
 	}
-	return e.Servers(), func() { _ = e.Close() }
+	return b.Servers, func() { _ = b.Close() }
 }
 
 func ExampleDial() {

@@ -17,7 +17,11 @@
 //	e.WaitConverged(ctx)                         // every replica applied the same txns
 //
 // In tests, package ensembletest starts one per test with cleanup and
-// prints the servers' logs when the test fails.
+// prints the servers' logs when the test fails. Open returns an external
+// ensemble named by its connect string, or starts one when none is named
+// (the examples' -servers, the tests' ZABKIT_ZK_SERVERS). Package
+// ensemble/bridge cuts, blackholes or delays a client's own link to any
+// server, in-process or external.
 //
 // # Servers
 //

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"testing"
 
 	"github.com/zabkit/zabkit/ensemble/ensembletest"
@@ -18,9 +17,5 @@ func zabkitServers(t *testing.T) string {
 // ensemble in ZABKIT_ZK_SERVERS, or skips the test.
 func zooKeeperServers(t *testing.T) string {
 	t.Helper()
-	s := os.Getenv("ZABKIT_ZK_SERVERS")
-	if s == "" {
-		t.Skip("set ZABKIT_ZK_SERVERS to a ZooKeeper connect string to run this against Apache ZooKeeper")
-	}
-	return s
+	return ensembletest.RequireExternal(t)
 }

@@ -1,35 +1,54 @@
-package server
+package server_test
 
 import (
 	"flag"
 	"testing"
 	"time"
 
+	"github.com/zabkit/zabkit/core/server"
+	"github.com/zabkit/zabkit/core/znode"
+	"github.com/zabkit/zabkit/ensemble"
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 	"github.com/zabkit/zabkit/internal/conformance"
 )
 
 var longTests = flag.Bool("server.long", false, "also run the slower redundant suites (conformance on one voter)")
+
+// conformanceEnsemble starts the ensemble the suite runs against through
+// the same machinery as every other package's tests (ensembletest), with
+// the digest super user super:secret and containers reaped within 100ms.
+func conformanceEnsemble(t *testing.T, opts ...ensemble.Option) *ensemble.Ensemble {
+	t.Helper()
+	return ensembletest.Start(t, append([]ensemble.Option{
+		ensemble.WithSessionTimeouts(200*time.Millisecond, 30*time.Second),
+		ensemble.WithServerConfig(func(_ uint64, c *server.Config) {
+			c.SuperDigest = znode.DigestID("super:secret")
+			c.ContainerCheckInterval = 100 * time.Millisecond
+		}),
+	}, opts...)...)
+}
+
+func runConformance(t *testing.T, e *ensemble.Ensemble) {
+	conformance.Run(t, e.Servers(), conformance.WithSuperDigest("super", "secret"),
+		conformance.WithReapDeadline(20*time.Second))
+}
 
 // TestConformanceSingle runs the suite against a single voter (standalone).
 func TestConformanceSingle(t *testing.T) {
 	if !*longTests {
 		t.Skip("redundant with the three-voter runs; enable with -server.long")
 	}
-	tc := newCluster(t, 1, 0, false)
-	conformance.Run(t, tc.connect(), conformance.WithSuperDigest("super", "secret"),
-		conformance.WithReapDeadline(20*time.Second))
+	runConformance(t, conformanceEnsemble(t, ensemble.WithSize(1)))
 }
 
+// TestConformanceThreeVoters runs the suite against three voters on the
+// in-memory peer network; at cleanup the replicas must have converged.
 func TestConformanceThreeVoters(t *testing.T) {
-	tc := newCluster(t, 3, 0, false)
-	conformance.Run(t, tc.connect(), conformance.WithSuperDigest("super", "secret"),
-		conformance.WithReapDeadline(20*time.Second))
-	tc.waitConverged()
+	runConformance(t, conformanceEnsemble(t))
 }
 
+// TestConformanceTCP runs it against three voters talking over loopback
+// TCP, as separate processes would.
 func TestConformanceTCP(t *testing.T) {
-	tc := newCluster(t, 3, 0, true)
-	conformance.Run(t, tc.connect(), conformance.WithSuperDigest("super", "secret"),
-		conformance.WithReapDeadline(20*time.Second))
-	tc.waitConverged()
+	runConformance(t, conformanceEnsemble(t, ensemble.WithTCPPeers()))
 }

@@ -68,3 +68,63 @@ func TestLogsPrintedOnlyOnFailure(t *testing.T) {
 	assert.Contains(t, out, `msg="ensemble started"`)
 	assert.Contains(t, out, `msg="ensemble closed"`)
 }
+
+func TestUseStartsOneEnsemblePerTest(t *testing.T) {
+	t.Setenv(ensembletest.ServersEnv, "")
+	b := ensembletest.Use(t, ensemble.WithSize(1))
+	require.NotNil(t, b.Ensemble)
+	assert.False(t, b.External())
+	assert.Equal(t, b.Ensemble.Servers(), b.Servers)
+	assert.Same(t, b, ensembletest.Use(t), "a second call returns the test's backend")
+	assert.Same(t, b.Ensemble, ensembletest.InProcess(t))
+	var other *ensemble.Backend
+	t.Run("another test", func(t *testing.T) { other = ensembletest.Use(t, ensemble.WithSize(1)) })
+	assert.NotSame(t, b.Ensemble, other.Ensemble)
+}
+
+func TestUseTakesTheExternalEnsemble(t *testing.T) {
+	t.Setenv(ensembletest.ServersEnv, "127.0.0.1:1,127.0.0.1:2")
+	b := ensembletest.Use(t)
+	assert.True(t, b.External())
+	assert.Equal(t, "127.0.0.1:1,127.0.0.1:2", b.Servers)
+	assert.Equal(t, b.Servers, ensembletest.RequireExternal(t))
+	skipped := t.Run("in-process only", func(t *testing.T) {
+		ensembletest.InProcess(t)
+		t.Error("InProcess did not skip")
+	})
+	assert.True(t, skipped)
+}
+
+func TestRequireExternalSkipsWithoutOne(t *testing.T) {
+	t.Setenv(ensembletest.ServersEnv, "")
+	var ran bool
+	t.Run("external only", func(t *testing.T) {
+		ensembletest.RequireExternal(t)
+		ran = true
+	})
+	assert.False(t, ran, "RequireExternal skips when ZABKIT_ZK_SERVERS is unset")
+}
+
+func TestLinkCutsAClientOffTheEnsemble(t *testing.T) {
+	t.Setenv(ensembletest.ServersEnv, "")
+	e := ensembletest.Use(t, ensemble.WithSize(1))
+	l := ensembletest.Link(t, e.Servers)
+	ctx, cancel := context.WithTimeout(context.Background(), ensembletest.Timeout)
+	defer cancel()
+	c, err := client.Dial(ctx, l.Servers(), client.WithSessionTimeout(10*time.Second))
+	require.NoError(t, err)
+	defer c.Close(context.Background())
+	states := c.States(ctx)
+	require.Equal(t, client.StateConnected, <-states)
+	l.Cut()
+	require.Equal(t, client.StateDisconnected, <-states)
+	l.Heal()
+	for s := range states { // Connecting while refused, then Connected
+		require.False(t, s.Terminal(), "state %v", s)
+		if s == client.StateConnected {
+			break
+		}
+	}
+	_, _, err = c.Create(ctx, "/after-heal", nil, client.ModeEphemeral, nil)
+	require.NoError(t, err)
+}

@@ -82,10 +82,10 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 		return err
 	}
 
-	if cl.E != nil {
+	if cl.Ensemble != nil {
 		victim := slices.Index(serversOf(cl), appConn.Server())
-		fmt.Fprintf(out, "  >> killing server %d, the application's server\n", cl.E.ID(victim))
-		if err := cl.E.Kill(victim); err != nil {
+		fmt.Fprintf(out, "  >> killing server %d, the application's server\n", cl.Ensemble.ID(victim))
+		if err := cl.Ensemble.Kill(victim); err != nil {
 			return err
 		}
 	}
@@ -116,9 +116,9 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 }
 
 func serversOf(cl *exenv.Cluster) []string {
-	out := make([]string, cl.E.Size())
+	out := make([]string, cl.Ensemble.Size())
 	for i := range out {
-		out[i] = cl.E.ClientAddr(i)
+		out[i] = cl.Ensemble.ClientAddr(i)
 	}
 	return out
 }

@@ -65,7 +65,7 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 				mu.Lock()
 				next := len(tokens) + 1
 				mu.Unlock()
-				if next == terms/2+1 && cl.E != nil {
+				if next == terms/2+1 && cl.Ensemble != nil {
 					<-gone // let the expired leader's story end first
 				}
 				mu.Lock()
@@ -77,9 +77,9 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 					stop()
 					return nil
 				}
-				if n == terms/2 && cl.E != nil {
+				if n == terms/2 && cl.Ensemble != nil {
 					fmt.Fprintf(out, "  >> %s's session expires on the servers while it leads\n", name)
-					if err := cl.E.ExpireSession(ctx, conn.SessionID()); err != nil {
+					if err := cl.Ensemble.ExpireSession(ctx, conn.SessionID()); err != nil {
 						return err
 					}
 					<-lctx.Done()

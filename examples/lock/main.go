@@ -96,7 +96,7 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 				n := holdings
 				mu.Unlock()
 				say("worker %d holds the lock, fencing token %d (zxid %#x)", w+1, m.Token(), m.Token())
-				if n == workers*rounds/2 && cl.E != nil {
+				if n == workers*rounds/2 && cl.Ensemble != nil {
 					if err := killLeader(ctx, cl, say); err != nil {
 						errs[w] = err
 						return
@@ -136,15 +136,15 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 // killLeader kills the in-process ensemble's leader and waits for the
 // survivors to elect another.
 func killLeader(ctx context.Context, cl *exenv.Cluster, say func(string, ...any)) error {
-	old := cl.E.Leader()
-	say("  >> killing the ensemble's leader, server %d, while the lock is held", cl.E.ID(old))
-	if err := cl.E.Kill(old); err != nil {
+	old := cl.Ensemble.Leader()
+	say("  >> killing the ensemble's leader, server %d, while the lock is held", cl.Ensemble.ID(old))
+	if err := cl.Ensemble.Kill(old); err != nil {
 		return err
 	}
-	l, err := cl.E.WaitLeader(ctx)
+	l, err := cl.Ensemble.WaitLeader(ctx)
 	if err != nil {
 		return err
 	}
-	say("  >> the two survivors elected server %d; the lock node and its session live on", cl.E.ID(l))
+	say("  >> the two survivors elected server %d; the lock node and its session live on", cl.Ensemble.ID(l))
 	return nil
 }

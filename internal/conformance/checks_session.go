@@ -57,8 +57,8 @@ func checkEphemeralClose(t *testing.T, e *env) {
 }
 
 func checkReconnect(t *testing.T, e *env) {
-	var fd faultDialer
-	w := e.dial(withDialer(&fd), withTimeout(20*time.Second))
+	link := e.link()
+	w := e.dialVia(link, withTimeout(20*time.Second))
 	c := e.dial()
 	ctx := e.ctx()
 	data := e.create(c, e.p("data"), "", ModePersistent)
@@ -81,7 +81,7 @@ func checkReconnect(t *testing.T, e *env) {
 	e.must(err, "getW gone")
 
 	n := w.StateCount()
-	fd.Cut()
+	link.Cut()
 	n, err = w.WaitState(ctx, n, StateDisconnected)
 	e.must(err, "disconnect")
 	// Changes while w is away.
@@ -90,7 +90,7 @@ func checkReconnect(t *testing.T, e *env) {
 	e.create(c, missing, "", ModePersistent)
 	e.create(c, dir+"/k", "", ModePersistent)
 	e.must(c.Delete(ctx, gone, -1), "delete")
-	fd.Heal()
+	link.Heal()
 	_, err = w.WaitState(ctx, n, StateConnected)
 	e.must(err, "reconnect")
 
@@ -118,8 +118,8 @@ func checkReconnect(t *testing.T, e *env) {
 // catching up: changes made while the client was away are not delivered
 // (DataTree.setWatches); the check accepts a server that does deliver them.
 func checkReconnectPersistent(t *testing.T, e *env) {
-	var fd faultDialer
-	w := e.dial(withDialer(&fd), withTimeout(20*time.Second))
+	link := e.link()
+	w := e.dialVia(link, withTimeout(20*time.Second))
 	c := e.dial()
 	ctx := e.ctx()
 	dir := e.create(c, e.p("dir"), "", ModePersistent)
@@ -128,11 +128,11 @@ func checkReconnectPersistent(t *testing.T, e *env) {
 	e.must(err, "addWatch recursive")
 
 	n := w.StateCount()
-	fd.Cut()
+	link.Cut()
 	n, err = w.WaitState(ctx, n, StateDisconnected)
 	e.must(err, "disconnect")
 	e.create(c, dir+"/while-away", "", ModePersistent)
-	fd.Heal()
+	link.Heal()
 	_, err = w.WaitState(ctx, n, StateConnected)
 	e.must(err, "reconnect")
 	// Requests on one connection are handled in order, so once this sync
@@ -161,7 +161,7 @@ func checkSessionMove(t *testing.T, e *env) {
 	if len(servers) < 2 {
 		t.Skip("needs at least two servers in the connect string")
 	}
-	w, fd := e.dialServer(servers[0], withTimeout(20*time.Second))
+	w, link := e.dialServer(servers[0], withTimeout(20*time.Second))
 	c := e.dial()
 	ctx := e.ctx()
 	n := e.create(c, e.p("n"), "", ModePersistent)
@@ -172,13 +172,12 @@ func checkSessionMove(t *testing.T, e *env) {
 	e.must(err, "getW")
 
 	states := w.StateCount()
-	fd.Cut()
+	link.Cut()
 	states, err = w.WaitState(ctx, states, StateDisconnected)
 	e.must(err, "disconnect")
 	_, err = c.Set(ctx, n, []byte("moved"), -1)
 	e.must(err, "set")
-	fd.Only(servers[1])
-	fd.Heal()
+	link.ByTarget(servers[1]).Heal()
 	_, err = w.WaitState(ctx, states, StateConnected)
 	e.must(err, "reconnect to %s", servers[1])
 	e.next(dw, EventDataChanged, n)
@@ -201,8 +200,8 @@ func checkSessionMove(t *testing.T, e *env) {
 }
 
 func checkExpiry(t *testing.T, e *env) {
-	var fd faultDialer
-	w := e.dial(withDialer(&fd), withTimeout(2*time.Second))
+	link := e.link()
+	w := e.dialVia(link, withTimeout(2*time.Second))
 	c := e.dial()
 	ctx := e.ctx()
 	eph := e.create(w, e.p("eph"), "", ModeEphemeral)
@@ -212,11 +211,11 @@ func checkExpiry(t *testing.T, e *env) {
 	e.must(err, "getW")
 
 	states := w.StateCount()
-	fd.Cut()
+	link.Cut()
 	// The ensemble expires the session after its timeout and deletes its
 	// ephemerals; waitGone waits on c's exists watch, bounded by ctx.
 	e.must(e.waitGone(ctx, c, eph), "ephemeral of the expired session")
-	fd.Heal()
+	link.Heal()
 	// The client learns of the expiry when it reconnects.
 	_, err = w.WaitState(ctx, states, StateExpired)
 	e.must(err, "expired state")
@@ -277,8 +276,8 @@ func checkWhoAmI(t *testing.T, e *env) {
 // client does after moving to another server), closes the session from
 // there, and checks that the first connection then finds it expired.
 func checkSessionResume(t *testing.T, e *env) {
-	var fd faultDialer
-	a := e.dial(withDialer(&fd), withTimeout(20*time.Second))
+	link := e.link()
+	a := e.dialVia(link, withTimeout(20*time.Second))
 	c := e.dial()
 	ctx := e.ctx()
 	eph := e.create(a, e.p("eph"), "", ModeEphemeral)
@@ -288,7 +287,7 @@ func checkSessionResume(t *testing.T, e *env) {
 	e.must(err, "getW")
 
 	states := a.StateCount()
-	fd.Cut() // keep a away while b holds the session
+	link.Cut() // keep a away while b holds the session
 	_, err = a.WaitState(ctx, states, StateDisconnected)
 	e.must(err, "disconnect")
 	b, err := e.driver.Dial(ctx, e.servers, sessionConfig{timeout: 20 * time.Second,
@@ -307,7 +306,7 @@ func checkSessionResume(t *testing.T, e *env) {
 	e.must(e.waitGone(ctx, c, eph), "ephemeral of the closed session")
 	e.must(e.waitGone(ctx, c, eph2), "ephemeral created through the resumed connection")
 
-	fd.Heal()
+	link.Heal()
 	_, err = a.WaitState(ctx, states, StateExpired)
 	e.must(err, "first connection sees its session expired")
 	ev, err := watch.Next(ctx)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"time"
 )
 
@@ -232,7 +231,6 @@ type ReadResult struct {
 // Session parameters for Dial.
 type sessionConfig struct {
 	timeout time.Duration
-	dialer  func(ctx context.Context, network, addr string) (net.Conn, error)
 	auth    []authPair
 	resume  *resumeSession // attach to this existing session instead of creating one
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 )
 
 func TestMain(m *testing.M) {
@@ -17,10 +19,7 @@ func TestMain(m *testing.M) {
 // with scripts/zk-ensemble.sh and sets it). ZABKIT_ZK_SUPER=user:password
 // names the digest super user the servers were started with.
 func TestZooKeeper(t *testing.T) {
-	servers := os.Getenv("ZABKIT_ZK_SERVERS")
-	if servers == "" {
-		t.Skip("ZABKIT_ZK_SERVERS is not set (start an ensemble with scripts/zk-ensemble.sh start)")
-	}
+	servers := ensembletest.RequireExternal(t) // start one with scripts/zk-ensemble.sh start
 	var opts []Option
 	if user, pass, ok := strings.Cut(os.Getenv("ZABKIT_ZK_SUPER"), ":"); ok {
 		opts = append(opts, WithSuperDigest(user, pass))

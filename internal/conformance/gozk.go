@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -42,23 +41,13 @@ type goZKConn struct {
 
 func (goZK) Dial(ctx context.Context, servers string, cfg sessionConfig) (Client, error) {
 	g := &goZKConn{changed: make(chan struct{})}
-	dialer := zk.Dialer(net.DialTimeout)
-	if cfg.dialer != nil {
-		dial := cfg.dialer
-		dialer = func(network, addr string, timeout time.Duration) (net.Conn, error) {
-			dctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			return dial(dctx, network, addr)
-		}
-	}
 	if cfg.resume != nil {
 		return nil, errUnsupported
 	}
 	c, _, err := zk.Connect(strings.Split(servers, ","), cfg.timeout,
 		zk.WithLogger(nopLogger{}),
 		zk.WithLogInfo(false),
-		zk.WithEventCallback(g.onEvent),
-		zk.WithDialer(dialer))
+		zk.WithEventCallback(g.onEvent))
 	if err != nil {
 		return nil, err
 	}

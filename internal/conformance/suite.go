@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zabkit/zabkit/ensemble/bridge"
 )
 
 // Option configures Run.
@@ -262,7 +264,6 @@ func (e *env) setup() {
 type dialOpt func(*sessionConfig)
 
 func withTimeout(d time.Duration) dialOpt { return func(c *sessionConfig) { c.timeout = d } }
-func withDialer(f *faultDialer) dialOpt   { return func(c *sessionConfig) { c.dialer = f.dial } }
 func withSession(id int64, passwd []byte) dialOpt {
 	return func(c *sessionConfig) { c.resume = &resumeSession{id, passwd} }
 }
@@ -310,11 +311,36 @@ func (e *env) serverList() []string {
 	return strings.Split(s, ",")
 }
 
-// dialServer opens a client that talks to the one server addr only.
-func (e *env) dialServer(addr string, opts ...dialOpt) (Client, *faultDialer) {
+// link starts an ensemble/bridge link to the servers, closed when the test
+// ends: a client dialled through it (dialVia) can be cut off the ensemble
+// and healed again without touching the servers, so its session lives on.
+func (e *env) link() *bridge.Link {
 	e.t.Helper()
-	fd := &faultDialer{only: addr}
-	return e.dial(append([]dialOpt{withDialer(fd)}, opts...)...), fd
+	l, err := bridge.NewLink(e.servers)
+	if err != nil {
+		e.t.Fatalf("link to %s: %v", e.servers, err)
+	}
+	e.t.Cleanup(func() { _ = l.Close() })
+	return l
+}
+
+// dialVia opens a client of the driver under test through link l.
+func (e *env) dialVia(l *bridge.Link, opts ...dialOpt) Client {
+	e.t.Helper()
+	return e.dialTo(l.Servers(), opts...)
+}
+
+// dialServer opens a client through a link on which only the bridge to
+// server addr lets connections through.
+func (e *env) dialServer(addr string, opts ...dialOpt) (Client, *bridge.Link) {
+	e.t.Helper()
+	l := e.link()
+	for i := range l.Size() {
+		if b := l.Bridge(i); b.Target() != addr {
+			b.Cut()
+		}
+	}
+	return e.dialVia(l, opts...), l
 }
 
 // p returns a path under the check's root.

@@ -41,9 +41,6 @@ type zabkitConn struct {
 
 func (zabkitClient) Dial(ctx context.Context, servers string, cfg sessionConfig) (Client, error) {
 	opts := []client.Option{client.WithSessionTimeout(cfg.timeout)}
-	if cfg.dialer != nil {
-		opts = append(opts, client.WithDialer(cfg.dialer))
-	}
 	for _, a := range cfg.auth {
 		opts = append(opts, client.WithAuth(a.scheme, a.auth))
 	}

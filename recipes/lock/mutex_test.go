@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 	"github.com/zabkit/zabkit/wire"
@@ -262,8 +263,8 @@ func TestMutexWaiterWatchesOnlyPredecessor(t *testing.T) {
 func TestFaultMutexCreateReplyLost(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
-	var cut zktest.Cutter
-	c := zktest.Dial(t, client.WithDialer(cut.Dial))
+	cut := ensembletest.Link(t, zktest.Servers(t))
+	c := zktest.DialTo(t, cut.Servers())
 	other := zktest.Dial(t)
 	m := NewMutex(c, dir)
 	// Create the directory first, so that the cut hits the lock node's

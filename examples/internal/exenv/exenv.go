@@ -18,41 +18,31 @@ import (
 // SessionTimeout is the session timeout the examples ask for.
 const SessionTimeout = 4 * time.Second
 
-// Cluster is the ensemble an example runs against.
+// Cluster is the ensemble an example runs against: Servers is the connect
+// string, Ensemble the in-process ensemble (nil for an external one).
 type Cluster struct {
-	// Servers is the connect string.
-	Servers string
-	// E is the in-process ensemble, nil for an external one.
-	E *ensemble.Ensemble
+	*ensemble.Backend
 }
 
 // Start returns the external ensemble of connect string servers, or, when
-// servers is empty, starts a 3-server in-process ensemble. It tells out
-// which.
+// servers is empty, starts a 3-server in-process ensemble (ensemble.Open).
+// It tells out which.
 func Start(ctx context.Context, out io.Writer, servers string) (*Cluster, error) {
-	if servers != "" {
-		fmt.Fprintf(out, "using the ensemble at %s\n", servers)
-		return &Cluster{Servers: servers}, nil
-	}
-	e, err := ensemble.Start(ctx)
+	b, err := ensemble.Open(ctx, servers)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "started an in-process 3-server ensemble (leader: server %d)\n", e.ID(e.Leader()))
-	return &Cluster{Servers: e.Servers(), E: e}, nil
+	if b.External() {
+		fmt.Fprintf(out, "using the ensemble at %s\n", servers)
+	} else {
+		fmt.Fprintf(out, "started an in-process 3-server ensemble (leader: server %d)\n", b.Ensemble.ID(b.Ensemble.Leader()))
+	}
+	return &Cluster{b}, nil
 }
 
 // Connect opens a new session.
 func (c *Cluster) Connect(ctx context.Context) (*client.Conn, error) {
 	return client.Dial(ctx, c.Servers, client.WithSessionTimeout(SessionTimeout))
-}
-
-// Close stops the in-process ensemble, if any.
-func (c *Cluster) Close() error {
-	if c.E == nil {
-		return nil
-	}
-	return c.E.Close()
 }
 
 // Root returns a path for one run of an example, unique on a shared

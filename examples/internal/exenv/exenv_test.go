@@ -1,12 +1,17 @@
 package exenv
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/zabkit/zabkit/ensemble"
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -19,7 +24,7 @@ func TestStartInProcessAndConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	if cl.E == nil || cl.Servers != cl.E.Servers() {
+	if cl.Ensemble == nil || cl.Servers != cl.Ensemble.Servers() {
 		t.Fatalf("in-process cluster %+v", cl)
 	}
 	c, err := cl.Connect(ctx)
@@ -28,5 +33,23 @@ func TestStartInProcessAndConnect(t *testing.T) {
 	}
 	if err := c.Close(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestStartExternalStartsNothing(t *testing.T) {
+	e := ensembletest.Start(t, ensemble.WithSize(1))
+	var out bytes.Buffer
+	cl, err := Start(context.Background(), &out, e.Servers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cl.Ensemble != nil || cl.Servers != e.Servers() {
+		t.Fatalf("external cluster %+v", cl)
+	}
+	if want := "using the ensemble at " + e.Servers(); !strings.Contains(out.String(), want) {
+		t.Fatalf("output %q lacks %q", out.String(), want)
+	}
+	if err := cl.Close(); err != nil {
+		t.Fatalf("Close of an external cluster: %v", err)
 	}
 }

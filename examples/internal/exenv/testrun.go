@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zabkit/zabkit/ensemble"
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 )
 
 // RunFunc is an example's body: it runs against servers (an in-process
@@ -37,13 +37,9 @@ func TestRun(t *testing.T, run RunFunc, wants ...string) {
 // example injects no fault) and checks that it says which ensemble it uses.
 func TestRunAgainstServers(t *testing.T, run RunFunc) {
 	t.Helper()
+	e := ensembletest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	e, err := ensemble.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
 	var out bytes.Buffer
 	if err := run(ctx, &out, e.Servers()); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())

@@ -3,63 +3,29 @@ package seqnode
 import (
 	"context"
 	"encoding/binary"
-	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 
-	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 	"github.com/zabkit/zabkit/wire"
 )
 
-// beforeCreate is a dialer whose connections run hook, once, just before
-// they send a create request for path: a deterministic window between two
-// of the client's requests.
-type beforeCreate struct {
-	path string
-	hook func()
-	once sync.Once
-}
-
-func (b *beforeCreate) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
+// createOf returns the path a create request's body names, or "".
+func createOf(op int32, body []byte) string {
+	switch wire.Op(op) {
+	case wire.OpCreate, wire.OpCreate2, wire.OpCreateContainer, wire.OpCreateTTL:
+	default:
+		return ""
 	}
-	return &beforeCreateConn{Conn: nc, b: b}, nil
-}
-
-type beforeCreateConn struct {
-	net.Conn
-	b      *beforeCreate
-	buf    []byte
-	frames int
-}
-
-func (c *beforeCreateConn) Write(p []byte) (int, error) {
-	c.buf = append(c.buf, p...)
-	for len(c.buf) >= 4 {
-		l := int(binary.BigEndian.Uint32(c.buf))
-		if len(c.buf) < 4+l {
-			break
-		}
-		f := c.buf[4 : 4+l]
-		c.buf = c.buf[4+l:]
-		c.frames++
-		if c.frames == 1 || len(f) < 12 {
-			continue // the handshake
-		}
-		switch wire.Op(binary.BigEndian.Uint32(f[4:8])) {
-		case wire.OpCreate, wire.OpCreate2, wire.OpCreateContainer, wire.OpCreateTTL:
-		default:
-			continue
-		}
-		if n := int(binary.BigEndian.Uint32(f[8:12])); 12+n <= len(f) && string(f[12:12+n]) == c.b.path {
-			c.b.once.Do(c.b.hook)
-		}
+	if len(body) < 4 {
+		return ""
 	}
-	return c.Conn.Write(p)
+	if n := int(binary.BigEndian.Uint32(body)); 4+n <= len(body) {
+		return string(body[4 : 4+n])
+	}
+	return ""
 }
 
 // TestEnsureContainersSurvivesReaping: the server may reap an empty
@@ -73,15 +39,31 @@ func TestEnsureContainersSurvivesReaping(t *testing.T) {
 	root := zktest.Root(t)
 	top, dir := root+"-top", root+"-top/a/b"
 	other := zktest.Dial(t)
-	gate := &beforeCreate{path: top + "/a", hook: func() {
-		if err := other.Delete(ctx, top, -1); err != nil {
-			t.Errorf("deleting %s before its child is created: %v", top, err)
+	// c's link deletes the top container just before c's create of the
+	// next level reaches the server, once.
+	link := ensembletest.Link(t, zktest.Servers(t))
+	var (
+		once  sync.Once
+		fired atomic.Bool // set on the bridge's goroutine
+	)
+	link.BeforeRequest(func(op int32, body []byte) {
+		if createOf(op, body) != top+"/a" {
+			return
 		}
-	}}
-	c := zktest.Dial(t, client.WithDialer(gate.Dial))
+		once.Do(func() {
+			fired.Store(true)
+			if err := other.Delete(ctx, top, -1); err != nil {
+				t.Errorf("deleting %s before its child is created: %v", top, err)
+			}
+		})
+	})
+	c := zktest.DialTo(t, link.Servers())
 	t.Cleanup(func() { _ = zktest.DeleteAll(context.Background(), other, top) })
 	if err := EnsureContainers(ctx, c, dir); err != nil {
 		t.Fatalf("EnsureContainers(%s) after its top was reaped: %v", dir, err)
+	}
+	if !fired.Load() {
+		t.Fatalf("the fault was not injected: no create of %s went through the link", top+"/a")
 	}
 	// other may be connected to a server that has not applied c's creates
 	// yet: sync it first (ZooKeeper gives no cross-session read-your-writes).

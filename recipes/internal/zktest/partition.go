@@ -2,15 +2,13 @@ package zktest
 
 import (
 	"context"
-	"errors"
-	"net"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/ensemble"
+	"github.com/zabkit/zabkit/ensemble/bridge"
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 )
 
 // Partition is one way of cutting a session off the ensemble's majority,
@@ -19,9 +17,10 @@ import (
 //   - "server": the session's only server is partitioned from the rest of
 //     the quorum (in-process ensemble only). The server leaves the quorum
 //     and drops its clients at once.
-//   - "client": the client's own network is cut (both backends): packets on
-//     its open connections are dropped silently in both directions and its
-//     new connections are refused. Nothing tells the client; it notices
+//   - "client": the client's own network is cut (both backends): its
+//     connections go through an ensemble/bridge link that is blackholed,
+//     so packets on its open connections are dropped silently in both
+//     directions and its new connections are refused. Nothing tells the client; it notices
 //     only when its read timeout (two thirds of the session timeout)
 //     passes without a reply, while the servers, hearing nothing, expire
 //     the session after the full timeout.
@@ -31,9 +30,9 @@ import (
 type Partition struct {
 	Kind string
 
-	e   *ensemble.Ensemble // server kind
-	f   int
-	net *Net // client kind
+	e    *ensemble.Ensemble // server kind
+	f    int
+	link *bridge.Link // client kind
 }
 
 // SurvivingSessionTimeout is the session timeout for tests whose session
@@ -65,14 +64,11 @@ func (p *Partition) Dial(t testing.TB, opts ...client.Option) *client.Conn {
 		}
 		return DialOnly(t, p.f, opts...)
 	}
-	if p.net == nil {
-		p.net = &Net{}
+	if p.link == nil {
+		p.link = ensembletest.Link(t, Servers(t))
 	}
-	opts = append([]client.Option{
-		client.WithSessionTimeout(PartitionSessionTimeout),
-		client.WithDialer(p.net.Dial),
-	}, opts...)
-	c, err := client.Dial(Ctx(t), Servers(t), opts...)
+	opts = append([]client.Option{client.WithSessionTimeout(PartitionSessionTimeout)}, opts...)
+	c, err := client.Dial(Ctx(t), p.link.Servers(), opts...)
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
@@ -89,7 +85,7 @@ func (p *Partition) Cut(t testing.TB) {
 		}
 		return
 	}
-	p.net.Cut()
+	p.link.Blackhole()
 }
 
 // Heal ends the partition.
@@ -101,148 +97,5 @@ func (p *Partition) Heal(t testing.TB) {
 		}
 		return
 	}
-	p.net.Heal()
-}
-
-// ErrNetCut is the error dials return while a Net is cut.
-var ErrNetCut = errors.New("zktest: network cut")
-
-// Net is a client's network (a dialer for client.WithDialer) that can be
-// cut: Cut silently drops every byte of the connections open at that
-// moment, both ways, for good, and refuses new connections until Heal. A
-// read on a cut connection returns only at its deadline or Close, as a
-// read on a connection whose packets vanish does.
-type Net struct {
-	mu    sync.Mutex
-	cut   bool
-	conns map[*holeConn]struct{}
-}
-
-// Dial opens a TCP connection through the network.
-func (n *Net) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	n.mu.Lock()
-	cut := n.cut
-	n.mu.Unlock()
-	if cut {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: ErrNetCut}
-	}
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
-	}
-	c := &holeConn{Conn: nc, n: n, closed: make(chan struct{})}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.cut { // cut while dialling
-		c.dead = true
-	}
-	if n.conns == nil {
-		n.conns = map[*holeConn]struct{}{}
-	}
-	n.conns[c] = struct{}{}
-	return c, nil
-}
-
-// Cut starts dropping everything.
-func (n *Net) Cut() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.cut = true
-	for c := range n.conns {
-		c.mu.Lock()
-		c.dead = true
-		c.mu.Unlock()
-	}
-}
-
-// Heal lets new connections through again; connections open during the
-// cut stay dead.
-func (n *Net) Heal() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.cut = false
-}
-
-type holeConn struct {
-	net.Conn
-	n      *Net
-	closed chan struct{}
-	once   sync.Once
-
-	mu       sync.Mutex
-	dead     bool
-	deadline time.Time // read deadline
-}
-
-func (c *holeConn) isDead() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.dead
-}
-
-func (c *holeConn) Read(p []byte) (int, error) {
-	for {
-		k, err := c.Conn.Read(p)
-		if !c.isDead() {
-			return k, err
-		}
-		var ne net.Error
-		if err != nil && errors.As(err, &ne) && ne.Timeout() {
-			return 0, err
-		}
-		if err != nil { // the peer closed: a cut link delivers not even that
-			return 0, c.waitDeadline()
-		}
-		// Bytes read on a cut connection are dropped.
-	}
-}
-
-// waitDeadline blocks until the read deadline passes or the connection is
-// closed.
-func (c *holeConn) waitDeadline() error {
-	c.mu.Lock()
-	dl := c.deadline
-	c.mu.Unlock()
-	var expired <-chan time.Time
-	if !dl.IsZero() {
-		tm := time.NewTimer(time.Until(dl))
-		defer tm.Stop()
-		expired = tm.C
-	}
-	select {
-	case <-expired:
-		return os.ErrDeadlineExceeded
-	case <-c.closed:
-		return net.ErrClosed
-	}
-}
-
-func (c *holeConn) Write(p []byte) (int, error) {
-	if c.isDead() {
-		return len(p), nil
-	}
-	return c.Conn.Write(p)
-}
-
-func (c *holeConn) SetDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.deadline = t
-	c.mu.Unlock()
-	return c.Conn.SetDeadline(t)
-}
-
-func (c *holeConn) SetReadDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.deadline = t
-	c.mu.Unlock()
-	return c.Conn.SetReadDeadline(t)
-}
-
-func (c *holeConn) Close() error {
-	c.once.Do(func() { close(c.closed) })
-	c.n.mu.Lock()
-	delete(c.n.conns, c)
-	c.n.mu.Unlock()
-	return c.Conn.Close()
+	p.link.Heal()
 }

@@ -2,15 +2,16 @@
 // the ensemble, sessions, a fresh root per test, session expiry, and
 // killing and restarting servers.
 //
-// Two backends: when ZABKIT_ZK_SERVERS is set (CI's Apache ZooKeeper
-// step), every test uses that ensemble; otherwise every test gets its own
-// 3-server in-process zabkit ensemble (package ensembletest), started by
+// Two backends, chosen by ensembletest.Use: when ZABKIT_ZK_SERVERS is set
+// (CI's Apache ZooKeeper step), every test uses that ensemble; otherwise
+// every test gets its own 3-server in-process zabkit ensemble, started by
 // the first helper the test calls, so plain `go test ./...` runs every
 // recipe test, fault tests included, without Java. Faults only the
 // in-process ensemble can inject (a server partitioned from its quorum,
 // pauses) use InProcess, which skips the test on an external ensemble;
 // Partitions runs a partition test under every kind the backend supports,
-// so cutting a client's network off the ensemble runs on both.
+// so cutting a client's network off the ensemble (an ensemble/bridge
+// link) runs on both.
 package zktest
 
 import (
@@ -18,17 +19,17 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 )
 
 // ServersEnv names the environment variable with the ensemble's connect
 // string.
-const ServersEnv = "ZABKIT_ZK_SERVERS"
+const ServersEnv = ensembletest.ServersEnv
 
 // SessionTimeout is the session timeout the tests ask for.
 const SessionTimeout = 4 * time.Second
@@ -37,10 +38,7 @@ const SessionTimeout = 4 * time.Second
 // in-process ensemble.
 func Servers(t testing.TB) string {
 	t.Helper()
-	if s := os.Getenv(ServersEnv); s != "" {
-		return s
-	}
-	return ensembleOf(t).Servers()
+	return backend(t).Servers
 }
 
 // Ctx returns a context bounded for one test.
@@ -53,7 +51,14 @@ func Ctx(t testing.TB) context.Context {
 // Dial opens a session that is closed at cleanup.
 func Dial(t testing.TB, opts ...client.Option) *client.Conn {
 	t.Helper()
-	c, err := client.Dial(Ctx(t), Servers(t), append([]client.Option{client.WithSessionTimeout(SessionTimeout)}, opts...)...)
+	return DialTo(t, Servers(t), opts...)
+}
+
+// DialTo opens a session to connect string servers (such as an
+// ensembletest.Link's) that is closed at cleanup.
+func DialTo(t testing.TB, servers string, opts ...client.Option) *client.Conn {
+	t.Helper()
+	c, err := client.Dial(Ctx(t), servers, append([]client.Option{client.WithSessionTimeout(SessionTimeout)}, opts...)...)
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
