@@ -2,11 +2,11 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"io"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -173,34 +173,6 @@ func (s *Server) closeSessionConns(id int64, o origin) {
 	}
 }
 
-func (s *Server) touchLocal(id int64) {
-	if id == 0 {
-		return
-	}
-	s.touchMu.Lock()
-	s.touched[id] = struct{}{}
-	s.touchMu.Unlock()
-}
-
-func (s *Server) takeTouches() ([]int64, []touch) {
-	s.touchMu.Lock()
-	defer s.touchMu.Unlock()
-	ids := make([]int64, 0, len(s.touched))
-	for id := range s.touched {
-		ids = append(ids, id)
-	}
-	clear(s.touched)
-	cl := s.claims
-	s.claims = nil
-	return ids, cl
-}
-
-func (s *Server) requeueClaims(ts []touch) {
-	s.touchMu.Lock()
-	s.claims = append(ts, s.claims...)
-	s.touchMu.Unlock()
-}
-
 // close shuts the connection at once.
 func (c *conn) close(reason string) {
 	c.mu.Lock()
@@ -264,7 +236,7 @@ func (c *conn) readLoop() {
 		if !s.gate.wait(s.stop) {
 			return
 		}
-		s.touchLocal(c.session.Load())
+		s.d.sess.touchLocal(c.session.Load())
 		s.metrics.packetsIn.Add(1)
 		c.stats.received.Add(1)
 		if !c.handle(frame) {
@@ -361,7 +333,7 @@ func (c *conn) handshake() bool {
 			sto, ok = s.lookupSession(req.SessionID)
 		}
 	}
-	if !ok || !bytesEqual(req.Passwd, sessionPassword(req.SessionID)) {
+	if !ok || subtle.ConstantTimeCompare(req.Passwd, sessionPassword(req.SessionID)) != 1 {
 		s.log.Info("session expired or invalid", "conn", c.id, "session", sessionHex(req.SessionID))
 		resp.Passwd = make([]byte, 16)
 		c.out.push(wire.AppendFrame(nil, resp))
@@ -402,30 +374,6 @@ func (c *conn) catchUp() bool {
 	case <-c.out.notifyClosed():
 	}
 	return false
-}
-
-// sendClaim makes the leader record this connection as the session's
-// owner, in FIFO order with the connection's writes.
-func (d *driverState) sendClaim(t touch) {
-	if d.leading {
-		d.claim(t)
-		return
-	}
-	d.forward(marshalTouches([]touch{t}))
-}
-
-func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
-
-func sessionHex(id int64) string { return "0x" + strings.TrimLeft(hex64(uint64(id)), "0") }
-
-func hex64(v uint64) string {
-	const digits = "0123456789abcdef"
-	var b [16]byte
-	for i := 15; i >= 0; i-- {
-		b[i] = digits[v&0xf]
-		v >>= 4
-	}
-	return string(b[:])
 }
 
 // committed answers the request a committed txn came from.

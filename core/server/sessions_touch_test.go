@@ -17,7 +17,7 @@ func leaderSession(t *testing.T, s *Server, id int64) (live bool, deadline int64
 	defer cancel()
 	done := make(chan struct{})
 	if err := s.do(ctx, func() {
-		live, deadline = s.d.exp.live(id), s.d.exp.deadline[id]
+		live, deadline = s.d.sess.exp.live(id), s.d.sess.exp.deadline[id]
 		close(done)
 	}); err != nil {
 		t.Fatal(err)
