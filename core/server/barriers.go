@@ -1,9 +1,8 @@
 package server
 
-// This file owns read barriers: a client's sync, and a connection's wait
-// for this server to catch up with the leader's commit point. Each is a
-// zab read barrier; one that fails because the leader changed is retried
-// once this server serves again.
+// This file owns read barriers: a client's sync is a zab read barrier;
+// one that fails because the leader changed is retried once this server
+// serves again.
 
 import (
 	"time"
@@ -17,7 +16,6 @@ type barrier struct {
 	xid  int32
 	path string
 	at   time.Time
-	done chan error // instead of a reply (catching up)
 }
 
 // barriers are the read barriers of the driver.
@@ -55,10 +53,6 @@ func (d *driverState) finishBarrier(r zab.ReadState) {
 		bs.retry = append(bs.retry, b)
 		return
 	}
-	if b.done != nil {
-		b.done <- nil
-		return
-	}
 	b.c.complete(b.xid, wire.CodeOK, &wire.SyncResponse{Path: b.path}, d.s.applied.Load(), b.at)
 }
 
@@ -71,19 +65,9 @@ func (d *driverState) retryBarriers() {
 	}
 }
 
-// failBarriers ends every barrier when this server leaves the broadcast
-// phase (its connections are closed too).
+// failBarriers drops every barrier when this server leaves the broadcast
+// phase: their connections are closed.
 func (d *driverState) failBarriers() {
-	for _, b := range d.barriers.pending {
-		if b.done != nil {
-			b.done <- ErrNotLeader
-		}
-	}
-	for _, b := range d.barriers.retry {
-		if b.done != nil {
-			b.done <- ErrNotLeader
-		}
-	}
 	d.barriers.pending = map[uint64]barrier{}
 	d.barriers.retry = nil
 }

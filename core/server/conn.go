@@ -324,56 +324,53 @@ func (c *conn) handshake() bool {
 		}
 		return true
 	}
-	sto, ok := s.lookupSession(req.SessionID)
-	if !ok {
-		// This server may lag behind the session's creation: catch up
-		// with the leader's commit point (a read barrier) and look again,
-		// as a ZooKeeper learner revalidates with its leader.
-		if c.catchUp() {
-			sto, ok = s.lookupSession(req.SessionID)
-		}
+	// The password is checked here; whether the session is alive (and
+	// now owned by this connection) the leader says, as a ZooKeeper
+	// learner revalidates with its leader.
+	if subtle.ConstantTimeCompare(req.Passwd, sessionPassword(req.SessionID)) != 1 {
+		return c.sessionExpired(req.SessionID, resp)
 	}
-	if !ok || subtle.ConstantTimeCompare(req.Passwd, sessionPassword(req.SessionID)) != 1 {
-		s.log.Info("session expired or invalid", "conn", c.id, "session", sessionHex(req.SessionID))
-		resp.Passwd = make([]byte, 16)
-		c.out.push(wire.AppendFrame(nil, resp))
-		c.closeAfterFlush()
+	v, ok := c.revalidate(req.SessionID)
+	if !ok {
 		return false
+	}
+	if !v.Valid {
+		return c.sessionExpired(req.SessionID, resp)
 	}
 	c.session.Store(req.SessionID)
-	c.timeout.Store(sto)
-	t := touch{Session: c.session.Load(), Claim: true, Origin: origin{s.cfg.ID, c.id}}
-	if s.do(context.Background(), func() { s.d.sendClaim(t) }) != nil {
-		return false
-	}
+	c.timeout.Store(v.Timeout)
 	s.bindSession(c)
 	resp.TimeOut, resp.SessionID, resp.Passwd = c.timeout.Load(), c.session.Load(), sessionPassword(c.session.Load())
 	c.out.push(wire.AppendFrame(nil, resp))
 	return true
 }
 
-func (s *Server) lookupSession(id int64) (int32, bool) {
-	s.treeMu.RLock()
-	defer s.treeMu.RUnlock()
-	to, ok := s.tree.Sessions()[id]
-	return to, ok
+// sessionExpired answers a reconnect with an expired or invalid session.
+func (c *conn) sessionExpired(id int64, resp *wire.ConnectResponse) bool {
+	c.s.log.Info("session expired or invalid", "conn", c.id, "session", sessionHex(id))
+	resp.Passwd = make([]byte, 16)
+	c.out.push(wire.AppendFrame(nil, resp))
+	c.closeAfterFlush()
+	return false
 }
 
-// catchUp waits until this server has applied everything the leader had
-// committed when it was called.
-func (c *conn) catchUp() bool {
+// revalidate waits for the leader's verdict on a session this connection
+// reconnects with; false if none comes (this server stopped serving, or
+// the connection closed).
+func (c *conn) revalidate(id int64) (verdict, bool) {
 	s := c.s
-	done := make(chan error, 1)
-	if s.do(context.Background(), func() { s.d.startBarrier(barrier{c: c, done: done}) }) != nil {
-		return false
+	done := make(chan verdict, 1)
+	o := origin{s.cfg.ID, c.id}
+	if s.do(context.Background(), func() { s.d.revalidate(id, o, done) }) != nil {
+		return verdict{}, false
 	}
 	select {
-	case err := <-done:
-		return err == nil
+	case v := <-done:
+		return v, true
 	case <-s.stop:
 	case <-c.out.notifyClosed():
 	}
-	return false
+	return verdict{}, false
 }
 
 // committed answers the request a committed txn came from.

@@ -260,6 +260,9 @@ func (d *driverState) finishReady(rd *zab.Ready, early bool) error {
 	for _, r := range rd.Requests {
 		d.leaderRequest(r.Data)
 	}
+	for _, b := range rd.Replies {
+		d.revalidated(b)
+	}
 	return nil
 }
 

@@ -13,8 +13,9 @@ var errBadEnvelope = errors.New("server: malformed envelope")
 
 // Forwarded requests (zab.Node.Forward data) start with a kind byte.
 const (
-	fwdWrite   byte = 1 // a client write, to be prepared and proposed
-	fwdTouches byte = 2 // session touches relayed by a learner
+	fwdWrite      byte = 1 // a client write, to be prepared and proposed
+	fwdTouches    byte = 2 // session touches relayed by a learner
+	fwdRevalidate byte = 3 // a reconnecting session, for the leader's verdict
 )
 
 // origin names the connection a request came from: the server and its
@@ -125,6 +126,73 @@ func unmarshalTouches(b []byte, max int) ([]touch, error) {
 		return nil, fmt.Errorf("%w: touches: %v", errBadEnvelope, d.Err())
 	}
 	return ts, nil
+}
+
+// revalidation asks the leader whether a session a client reconnects
+// with is alive; the verdict makes Origin its owner. The leader answers
+// the learner Origin.Server with a verdict (zab.Node.Reply).
+type revalidation struct {
+	Session int64
+	Origin  origin
+}
+
+func (r revalidation) marshal() []byte {
+	e := wire.NewEncoder(make([]byte, 0, 25))
+	_ = e.WriteByte(fwdRevalidate)
+	e.WriteInt64(r.Session)
+	e.WriteInt64(int64(r.Origin.Server))
+	e.WriteInt64(int64(r.Origin.Conn))
+	return e.Bytes()
+}
+
+func unmarshalRevalidation(b []byte) (revalidation, error) {
+	var r revalidation
+	d := wire.NewDecoder(b, 25)
+	k, _ := d.ReadByte()
+	if k != fwdRevalidate {
+		return r, fmt.Errorf("%w: kind %d", errBadEnvelope, k)
+	}
+	r.Session, _ = d.ReadInt64()
+	s, _ := d.ReadInt64()
+	c, _ := d.ReadInt64()
+	r.Origin = origin{uint64(s), uint64(c)}
+	if d.Err() != nil || d.Remaining() != 0 {
+		return r, fmt.Errorf("%w: revalidation: %v", errBadEnvelope, d.Err())
+	}
+	return r, nil
+}
+
+// verdict is the leader's answer to a revalidation: Valid with the
+// session's timeout (ms) if the session is alive, now owned by the
+// connection Conn; not Valid if it expired (or is closing).
+type verdict struct {
+	Session int64
+	Conn    uint64
+	Valid   bool
+	Timeout int32
+}
+
+func (v verdict) marshal() []byte {
+	e := wire.NewEncoder(make([]byte, 0, 21))
+	e.WriteInt64(v.Session)
+	e.WriteInt64(int64(v.Conn))
+	e.WriteBool(v.Valid)
+	e.WriteInt32(v.Timeout)
+	return e.Bytes()
+}
+
+func unmarshalVerdict(b []byte) (verdict, error) {
+	var v verdict
+	d := wire.NewDecoder(b, 21)
+	v.Session, _ = d.ReadInt64()
+	c, _ := d.ReadInt64()
+	v.Conn = uint64(c)
+	v.Valid, _ = d.ReadBool()
+	v.Timeout, _ = d.ReadInt32()
+	if d.Err() != nil || d.Remaining() != 0 {
+		return v, fmt.Errorf("%w: verdict: %v", errBadEnvelope, d.Err())
+	}
+	return v, nil
 }
 
 // A log entry is the origin of the request (zero for the leader's own

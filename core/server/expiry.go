@@ -61,6 +61,20 @@ func (e *expiry) touch(id int64, now time.Time) bool {
 	return true
 }
 
+// shift moves every deadline by d (a stall not charged to sessions).
+func (e *expiry) shift(d time.Duration) {
+	old := e.deadline
+	e.deadline, e.buckets = map[int64]int64{}, map[int64]map[int64]struct{}{}
+	for id, b := range old {
+		nb := e.bucket(time.UnixMilli(b).Add(d))
+		e.deadline[id] = nb
+		if e.buckets[nb] == nil {
+			e.buckets[nb] = map[int64]struct{}{}
+		}
+		e.buckets[nb][id] = struct{}{}
+	}
+}
+
 // remove forgets a session (closed).
 func (e *expiry) remove(id int64) {
 	if b, ok := e.deadline[id]; ok {

@@ -75,6 +75,10 @@ func (d *driverState) leaderRequest(b []byte) {
 	if len(b) == 0 {
 		return
 	}
+	if b[0] == fwdRevalidate {
+		d.leaderRevalidate(b)
+		return
+	}
 	if b[0] == fwdTouches {
 		ts, err := unmarshalTouches(b, s.cfg.MaxPacket*2)
 		if err != nil {

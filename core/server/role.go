@@ -30,6 +30,7 @@ func (d *driverState) afterReady(st zab.Status) {
 		// reconnect (possibly elsewhere) and retry.
 		s.closeAllConns("left the broadcast phase")
 		d.failBarriers()
+		d.dropRevalidations()
 		d.waiting = nil
 	}
 	wasLeading := d.leading

@@ -2,8 +2,9 @@ package server
 
 // This file owns sessions: the session tracker (which sessions exist; on
 // the leader their deadlines, owners and closing marks; the queue of
-// touches client connections leave for the driver), what the driver does
-// with them each tick, and session ids and passwords.
+// touches client connections leave for the driver; the reconnections
+// waiting for the leader's verdict), what the driver does with them each
+// tick, and session ids and passwords.
 
 import (
 	"crypto/sha256"
@@ -45,15 +46,17 @@ func sessionHex(id int64) string { return "0x" + strconv.FormatUint(uint64(id), 
 // with it); its touch queue is filled by client connections under mu and
 // emptied by the driver once per tick.
 type sessionTracker struct {
-	exp *expiry // driver goroutine only
+	exp      *expiry                   // driver goroutine only
+	pending  map[uint64]chan<- verdict // revalidations sent to the leader, by connection; driver only
+	lastTick time.Time                 // when the driver last ticked; driver only
 
 	mu      sync.Mutex
 	touched map[int64]struct{}
-	claims  []touch
 }
 
 func (t *sessionTracker) init(tick time.Duration) {
 	t.exp = newExpiry(tick)
+	t.pending = map[uint64]chan<- verdict{}
 	t.touched = map[int64]struct{}{}
 }
 
@@ -83,19 +86,26 @@ func (t *sessionTracker) lead(now time.Time) {
 	t.exp.closing = map[int64]bool{}
 }
 
-// claim makes a connection the owner of its session (leader).
-func (t *sessionTracker) claim(c touch, now time.Time) {
-	if t.exp.live(c.Session) {
-		t.exp.owner[c.Session] = c.Origin
-		t.exp.touch(c.Session, now)
+// revalidate is the leader's verdict on a session a client reconnects
+// with from o: alive (not closing), it is touched and o becomes its owner,
+// so that writes from an older connection fail with SessionMoved.
+func (t *sessionTracker) revalidate(id int64, o origin, now time.Time) verdict {
+	v := verdict{Session: id, Conn: o.Conn}
+	if !t.exp.live(id) {
+		return v
 	}
+	t.exp.owner[id] = o
+	t.exp.touch(id, now)
+	v.Valid, v.Timeout = true, int32(t.exp.timeout[id].Milliseconds())
+	return v
 }
 
-// relayed applies touches and claims relayed by a learner (leader).
+// relayed applies touches relayed by a learner (leader). A claim makes
+// its origin the session's owner, as a revalidation does.
 func (t *sessionTracker) relayed(ts []touch, now time.Time) {
 	for _, c := range ts {
 		if c.Claim {
-			t.claim(c, now)
+			t.revalidate(c.Session, c.Origin, now)
 		} else {
 			t.exp.touch(c.Session, now)
 		}
@@ -143,7 +153,7 @@ func (t *sessionTracker) touchLocal(id int64) {
 }
 
 // take empties the touch queue.
-func (t *sessionTracker) take() ([]int64, []touch) {
+func (t *sessionTracker) take() []int64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	ids := make([]int64, 0, len(t.touched))
@@ -151,16 +161,7 @@ func (t *sessionTracker) take() ([]int64, []touch) {
 		ids = append(ids, id)
 	}
 	clear(t.touched)
-	cl := t.claims
-	t.claims = nil
-	return ids, cl
-}
-
-// requeue puts claims that found no leader back at the queue's head.
-func (t *sessionTracker) requeue(ts []touch) {
-	t.mu.Lock()
-	t.claims = append(ts, t.claims...)
-	t.mu.Unlock()
+	return ids
 }
 
 // reloadSessions rebuilds the session tracker from the tree (start, SNAP).
@@ -175,11 +176,16 @@ func (d *driverState) reloadSessions() {
 // touches and expires the sessions whose deadline passed; the others
 // relay their clients' touches to it.
 func (d *driverState) sessionsTick(now time.Time) {
-	touched, claims := d.sess.take()
+	touched := d.sess.take()
+	stalled := d.sess.stalled(now, d.s.zabTick)
 	switch {
 	case d.leading:
-		for _, c := range claims {
-			d.sess.claim(c, now)
+		if stalled > 0 {
+			// The leader stood still (a GC pause, SIGSTOP): the touches
+			// its learners relayed meanwhile wait behind this tick, so
+			// the stall is not charged to the sessions.
+			d.s.log.Info("sessions' deadlines moved past a stall", "stall", stalled)
+			d.sess.exp.shift(stalled)
 		}
 		for _, id := range touched {
 			d.sess.exp.touch(id, now)
@@ -188,26 +194,74 @@ func (d *driverState) sessionsTick(now time.Time) {
 			d.s.log.Info("session expired", "session", sessionHex(id))
 			d.proposeInternal(znode.Request{Session: id, Op: wire.OpCloseSession})
 		}
-	case d.serving && (len(touched) > 0 || len(claims) > 0):
-		ts := claims
-		for _, id := range touched {
-			ts = append(ts, touch{Session: id})
+	case d.serving && len(touched) > 0:
+		ts := make([]touch, len(touched))
+		for i, id := range touched {
+			ts[i] = touch{Session: id}
 		}
 		d.forward(marshalTouches(ts))
-	case len(claims) > 0:
-		d.sess.requeue(claims)
 	}
 }
 
-// sendClaim makes the leader record this connection as the session's
-// owner, in FIFO order with the connection's writes.
-func (d *driverState) sendClaim(t touch) {
+// stalled records a tick at now and returns how long the driver stood
+// still before it: the time since the previous tick if that is more than
+// two tick intervals (every), else 0.
+func (t *sessionTracker) stalled(now time.Time, every time.Duration) time.Duration {
+	last := t.lastTick
+	t.lastTick = now
+	if gap := now.Sub(last); !last.IsZero() && gap > 2*every {
+		return gap
+	}
+	return 0
+}
+
+// revalidate asks for the leader's verdict on a session a client
+// reconnects with from o, and sends it to done: on the leader at once;
+// on a learner once the leader answered (revalidated), in FIFO order with
+// the connection's earlier writes. Without a leader nothing is sent:
+// the connection waits, and is closed when this server stops serving.
+func (d *driverState) revalidate(id int64, o origin, done chan<- verdict) {
 	if d.leading {
-		d.sess.claim(t, time.Now())
+		done <- d.sess.revalidate(id, o, time.Now())
 		return
 	}
-	d.forward(marshalTouches([]touch{t}))
+	if !d.serving {
+		return
+	}
+	d.s.log.Debug("revalidating session with the leader", "session", sessionHex(id), "conn", o.Conn)
+	d.sess.pending[o.Conn] = done
+	d.forward(revalidation{Session: id, Origin: o}.marshal())
 }
+
+// leaderRevalidate answers a learner's revalidation (leader).
+func (d *driverState) leaderRevalidate(b []byte) {
+	r, err := unmarshalRevalidation(b)
+	if err != nil {
+		d.s.log.Warn("bad revalidation", "err", err)
+		return
+	}
+	v := d.sess.revalidate(r.Session, r.Origin, time.Now())
+	if err := d.s.node.Reply(r.Origin.Server, v.marshal()); err != nil {
+		d.s.log.Debug("revalidation not answered", "to", r.Origin.Server, "err", err)
+	}
+}
+
+// revalidated hands the leader's verdict to the connection waiting for it.
+func (d *driverState) revalidated(b []byte) {
+	v, err := unmarshalVerdict(b)
+	if err != nil {
+		d.s.log.Warn("bad verdict", "err", err)
+		return
+	}
+	if done, ok := d.sess.pending[v.Conn]; ok {
+		delete(d.sess.pending, v.Conn)
+		done <- v
+	}
+}
+
+// dropRevalidations forgets the revalidations waiting for a leader this
+// server no longer follows (their connections are closed).
+func (d *driverState) dropRevalidations() { clear(d.sess.pending) }
 
 // expireNow expires a session at once (Server.ExpireSession).
 func (d *driverState) expireNow(id int64) error {

@@ -18,6 +18,7 @@ type single struct {
 	reads   []ReadState
 	snaps   []uint64
 	reqs    []Request
+	replies [][]byte
 }
 
 func newSingle(t *testing.T, id uint64, voters, observers []uint64) *single {
@@ -77,6 +78,7 @@ func (s *single) drain() {
 		s.reads = append(s.reads, rd.ReadStates...)
 		s.snaps = append(s.snaps, rd.SnapshotRequests...)
 		s.reqs = append(s.reqs, rd.Requests...)
+		s.replies = append(s.replies, rd.Replies...)
 		s.n.Advance(rd)
 	}
 }
