@@ -83,49 +83,36 @@ func unmarshalWrite(b []byte, max int) (writeReq, error) {
 	return w, nil
 }
 
-// touch tells the leader a session is alive; Claim also makes Origin the
-// session's owner (a client connected or reconnected there).
-type touch struct {
-	Session int64
-	Claim   bool
-	Origin  origin
-}
-
-func marshalTouches(ts []touch) []byte {
-	e := wire.NewEncoder(make([]byte, 0, 5+len(ts)*25))
+// Touches tell the leader which sessions a learner's clients touched
+// since the last tick: the session ids.
+func marshalTouches(ids []int64) []byte {
+	e := wire.NewEncoder(make([]byte, 0, 5+len(ids)*8))
 	_ = e.WriteByte(fwdTouches)
-	e.WriteVectorLen(len(ts))
-	for _, t := range ts {
-		e.WriteInt64(t.Session)
-		e.WriteBool(t.Claim)
-		e.WriteInt64(int64(t.Origin.Server))
-		e.WriteInt64(int64(t.Origin.Conn))
+	e.WriteVectorLen(len(ids))
+	for _, id := range ids {
+		e.WriteInt64(id)
 	}
 	return e.Bytes()
 }
 
-func unmarshalTouches(b []byte, max int) ([]touch, error) {
+func unmarshalTouches(b []byte, max int) ([]int64, error) {
 	d := wire.NewDecoder(b, max)
 	k, _ := d.ReadByte()
 	if k != fwdTouches {
 		return nil, fmt.Errorf("%w: kind %d", errBadEnvelope, k)
 	}
-	n, err := d.ReadVectorLen(25)
+	n, err := d.ReadVectorLen(8)
 	if err != nil || n < 0 {
 		return nil, fmt.Errorf("%w: touch count %d: %v", errBadEnvelope, n, err)
 	}
-	ts := make([]touch, n)
-	for i := range ts {
-		ts[i].Session, _ = d.ReadInt64()
-		ts[i].Claim, _ = d.ReadBool()
-		s, _ := d.ReadInt64()
-		c, _ := d.ReadInt64()
-		ts[i].Origin = origin{uint64(s), uint64(c)}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i], _ = d.ReadInt64()
 	}
 	if d.Err() != nil || d.Remaining() != 0 {
 		return nil, fmt.Errorf("%w: touches: %v", errBadEnvelope, d.Err())
 	}
-	return ts, nil
+	return ids, nil
 }
 
 // revalidation asks the leader whether a session a client reconnects

@@ -80,12 +80,12 @@ func (d *driverState) leaderRequest(b []byte) {
 		return
 	}
 	if b[0] == fwdTouches {
-		ts, err := unmarshalTouches(b, s.cfg.MaxPacket*2)
+		ids, err := unmarshalTouches(b, s.cfg.MaxPacket*2)
 		if err != nil {
 			s.log.Warn("bad touches", "err", err)
 			return
 		}
-		d.sess.relayed(ts, time.Now())
+		d.sess.touch(ids, time.Now())
 		return
 	}
 	w, err := unmarshalWrite(b, s.cfg.MaxPacket*2)

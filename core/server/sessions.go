@@ -100,15 +100,10 @@ func (t *sessionTracker) revalidate(id int64, o origin, now time.Time) verdict {
 	return v
 }
 
-// relayed applies touches relayed by a learner (leader). A claim makes
-// its origin the session's owner, as a revalidation does.
-func (t *sessionTracker) relayed(ts []touch, now time.Time) {
-	for _, c := range ts {
-		if c.Claim {
-			t.revalidate(c.Session, c.Origin, now)
-		} else {
-			t.exp.touch(c.Session, now)
-		}
+// touch pushes the deadlines of sessions touched at now (leader).
+func (t *sessionTracker) touch(ids []int64, now time.Time) {
+	for _, id := range ids {
+		t.exp.touch(id, now)
 	}
 }
 
@@ -184,22 +179,16 @@ func (d *driverState) sessionsTick(now time.Time) {
 			// The leader stood still (a GC pause, SIGSTOP): the touches
 			// its learners relayed meanwhile wait behind this tick, so
 			// the stall is not charged to the sessions.
-			d.s.log.Info("sessions' deadlines moved past a stall", "stall", stalled)
+			d.s.log.Debug("sessions' deadlines moved past a stall", "stall", stalled)
 			d.sess.exp.shift(stalled)
 		}
-		for _, id := range touched {
-			d.sess.exp.touch(id, now)
-		}
+		d.sess.touch(touched, now)
 		for _, id := range d.sess.exp.expired(now) {
 			d.s.log.Info("session expired", "session", sessionHex(id))
 			d.proposeInternal(znode.Request{Session: id, Op: wire.OpCloseSession})
 		}
 	case d.serving && len(touched) > 0:
-		ts := make([]touch, len(touched))
-		for i, id := range touched {
-			ts[i] = touch{Session: id}
-		}
-		d.forward(marshalTouches(ts))
+		d.forward(marshalTouches(touched))
 	}
 }
 
