@@ -57,7 +57,7 @@ const (
 	// commit point the learner must apply up to.
 	MsgReadResponse
 	// MsgReply carries the leader's answer (Data) to a forwarded request,
-	// opaque to zab (Node.Reply).
+	// opaque to zab (Node.Reply). Like READRESPONSE it is leader-to-learner.
 	MsgReply
 
 	msgTypeEnd
@@ -82,7 +82,7 @@ func (t MsgType) String() string {
 
 // LeaderToLearner reports whether t is sent by a leader to a learner
 // (LEADERINFO, DIFF, TRUNC, SNAP, PROPOSAL, COMMIT, INFORM, NEWLEADER,
-// UPTODATE, PING, READRESPONSE, REPLY). Such messages acknowledge nothing, so a
+// UPTODATE, PING, READRESPONSE). Such messages acknowledge nothing, so a
 // driver may send them before the Ready that carries them is persisted.
 func (t MsgType) LeaderToLearner() bool {
 	switch t {
