@@ -2,11 +2,11 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"io"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -173,34 +173,6 @@ func (s *Server) closeSessionConns(id int64, o origin) {
 	}
 }
 
-func (s *Server) touchLocal(id int64) {
-	if id == 0 {
-		return
-	}
-	s.touchMu.Lock()
-	s.touched[id] = struct{}{}
-	s.touchMu.Unlock()
-}
-
-func (s *Server) takeTouches() ([]int64, []touch) {
-	s.touchMu.Lock()
-	defer s.touchMu.Unlock()
-	ids := make([]int64, 0, len(s.touched))
-	for id := range s.touched {
-		ids = append(ids, id)
-	}
-	clear(s.touched)
-	cl := s.claims
-	s.claims = nil
-	return ids, cl
-}
-
-func (s *Server) requeueClaims(ts []touch) {
-	s.touchMu.Lock()
-	s.claims = append(ts, s.claims...)
-	s.touchMu.Unlock()
-}
-
 // close shuts the connection at once.
 func (c *conn) close(reason string) {
 	c.mu.Lock()
@@ -264,7 +236,7 @@ func (c *conn) readLoop() {
 		if !s.gate.wait(s.stop) {
 			return
 		}
-		s.touchLocal(c.session.Load())
+		s.d.sess.touchLocal(c.session.Load())
 		s.metrics.packetsIn.Add(1)
 		c.stats.received.Add(1)
 		if !c.handle(frame) {
@@ -352,80 +324,53 @@ func (c *conn) handshake() bool {
 		}
 		return true
 	}
-	sto, ok := s.lookupSession(req.SessionID)
-	if !ok {
-		// This server may lag behind the session's creation: catch up
-		// with the leader's commit point (a read barrier) and look again,
-		// as a ZooKeeper learner revalidates with its leader.
-		if c.catchUp() {
-			sto, ok = s.lookupSession(req.SessionID)
-		}
+	// The password is checked here; whether the session is alive (and
+	// now owned by this connection) the leader says, as a ZooKeeper
+	// learner revalidates with its leader.
+	if subtle.ConstantTimeCompare(req.Passwd, sessionPassword(req.SessionID)) != 1 {
+		return c.sessionExpired(req.SessionID, resp)
 	}
-	if !ok || !bytesEqual(req.Passwd, sessionPassword(req.SessionID)) {
-		s.log.Info("session expired or invalid", "conn", c.id, "session", sessionHex(req.SessionID))
-		resp.Passwd = make([]byte, 16)
-		c.out.push(wire.AppendFrame(nil, resp))
-		c.closeAfterFlush()
+	v, ok := c.revalidate(req.SessionID)
+	if !ok {
 		return false
+	}
+	if !v.Valid {
+		return c.sessionExpired(req.SessionID, resp)
 	}
 	c.session.Store(req.SessionID)
-	c.timeout.Store(sto)
-	t := touch{Session: c.session.Load(), Claim: true, Origin: origin{s.cfg.ID, c.id}}
-	if s.do(context.Background(), func() { s.d.sendClaim(t) }) != nil {
-		return false
-	}
+	c.timeout.Store(v.Timeout)
 	s.bindSession(c)
 	resp.TimeOut, resp.SessionID, resp.Passwd = c.timeout.Load(), c.session.Load(), sessionPassword(c.session.Load())
 	c.out.push(wire.AppendFrame(nil, resp))
 	return true
 }
 
-func (s *Server) lookupSession(id int64) (int32, bool) {
-	s.treeMu.RLock()
-	defer s.treeMu.RUnlock()
-	to, ok := s.tree.Sessions()[id]
-	return to, ok
-}
-
-// catchUp waits until this server has applied everything the leader had
-// committed when it was called.
-func (c *conn) catchUp() bool {
-	s := c.s
-	done := make(chan error, 1)
-	if s.do(context.Background(), func() { s.d.startBarrier(barrier{c: c, done: done}) }) != nil {
-		return false
-	}
-	select {
-	case err := <-done:
-		return err == nil
-	case <-s.stop:
-	case <-c.out.notifyClosed():
-	}
+// sessionExpired answers a reconnect with an expired or invalid session.
+func (c *conn) sessionExpired(id int64, resp *wire.ConnectResponse) bool {
+	c.s.log.Info("session expired or invalid", "conn", c.id, "session", sessionHex(id))
+	resp.Passwd = make([]byte, 16)
+	c.out.push(wire.AppendFrame(nil, resp))
+	c.closeAfterFlush()
 	return false
 }
 
-// sendClaim makes the leader record this connection as the session's
-// owner, in FIFO order with the connection's writes.
-func (d *driverState) sendClaim(t touch) {
-	if d.leading {
-		d.claim(t)
-		return
+// revalidate waits for the leader's verdict on a session this connection
+// reconnects with; false if none comes (this server stopped serving, or
+// the connection closed).
+func (c *conn) revalidate(id int64) (verdict, bool) {
+	s := c.s
+	done := make(chan verdict, 1)
+	o := origin{s.cfg.ID, c.id}
+	if s.do(context.Background(), func() { s.d.revalidate(id, o, done) }) != nil {
+		return verdict{}, false
 	}
-	d.forward(marshalTouches([]touch{t}))
-}
-
-func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
-
-func sessionHex(id int64) string { return "0x" + strings.TrimLeft(hex64(uint64(id)), "0") }
-
-func hex64(v uint64) string {
-	const digits = "0123456789abcdef"
-	var b [16]byte
-	for i := 15; i >= 0; i-- {
-		b[i] = digits[v&0xf]
-		v >>= 4
+	select {
+	case v := <-done:
+		return v, true
+	case <-s.stop:
+	case <-c.out.notifyClosed():
 	}
-	return string(b[:])
+	return verdict{}, false
 }
 
 // committed answers the request a committed txn came from.

@@ -32,10 +32,15 @@
 // # Design
 //
 // One driver goroutine owns the zab.Node: ticks, peer messages and
-// commands from client connections all run there, and after each the
-// driver fulfils the node's Ready in order (install snapshot, truncate,
+// commands from client connections all run there (a pause is honoured in
+// one place, before an event is handled), and after each the driver
+// fulfils the node's Ready in order (install snapshot, truncate,
 // append, fsync, persist epochs, send, apply, answer read barriers,
-// provide snapshots, prepare and propose forwarded requests). The fsync
+// provide snapshots, prepare and propose forwarded requests, hand the
+// leader's replies to the connections waiting for them). driver.go is
+// that loop; each file beside it says in its first comment what it owns
+// (sessions.go, expiry.go, forward.go, apply.go, barriers.go, role.go,
+// snapshot.go, conn.go, requests.go). The fsync
 // and the epochs run on a goroutine beside the driver, which meanwhile
 // keeps stepping messages and ticks (zab allows that while a Ready is
 // outstanding); one Sync covers every entry of the Ready (group commit).
@@ -64,12 +69,29 @@
 // (a quorum round on the leader) and for this server to apply up to the
 // leader's commit point: it is linearizable.
 //
-// Sessions: createSession and closeSession are txns. The leader keeps
-// ZooKeeper's bucketed expiry queue; the other servers relay the sessions
-// their clients touched once per tick. A reconnecting client claims its
-// session's ownership through the leader, in FIFO order with its writes;
-// writes from the older connection then fail with SessionMoved. A client
-// whose last seen zxid is ahead of this server is refused. When a server
+// Sessions: createSession and closeSession are txns. One session tracker
+// (sessions.go) owns the rest: the leader keeps ZooKeeper's bucketed
+// expiry queue; the other servers relay the sessions their clients
+// touched once per tick. A client reconnecting with a session is
+// revalidated by the leader, as ZooKeeper's learners do (REVALIDATE): the
+// server checks the password, then asks the leader (a revalidation
+// forwarded in FIFO order with the connection's earlier writes; the
+// leader answers with zab's Reply) and answers the client only with the
+// leader's verdict: connected if the session is alive, which makes this
+// connection its owner (writes from the older connection then fail with
+// SessionMoved), SessionExpired if it expired or is being closed. A
+// server without a leader (or cut off from it) gives no verdict: the
+// connection waits and is closed when the server stops serving, so a
+// stale replica never tells a client its expired session is connected.
+// (Until then a reconnect was checked against the local tree.) A client
+// whose last seen zxid is ahead of this server is refused.
+//
+// A leader that stood still (a GC pause, SIGSTOP) does not charge the
+// stall to its sessions: a tick more than two tick intervals after the
+// previous one moves every deadline by the gap before expiry is decided,
+// because the touches the learners relayed during the stall are queued
+// behind that tick. Without it, the first tick after a stall longer than
+// a session timeout expired sessions whose clients had pinged throughout. When a server
 // leaves the broadcast phase it closes its client connections (as a
 // ZooKeeper learner does); clients reconnect and retry.
 //

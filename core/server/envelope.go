@@ -13,8 +13,9 @@ var errBadEnvelope = errors.New("server: malformed envelope")
 
 // Forwarded requests (zab.Node.Forward data) start with a kind byte.
 const (
-	fwdWrite   byte = 1 // a client write, to be prepared and proposed
-	fwdTouches byte = 2 // session touches relayed by a learner
+	fwdWrite      byte = 1 // a client write, to be prepared and proposed
+	fwdTouches    byte = 2 // session touches relayed by a learner
+	fwdRevalidate byte = 3 // a reconnecting session, for the leader's verdict
 )
 
 // origin names the connection a request came from: the server and its
@@ -82,49 +83,103 @@ func unmarshalWrite(b []byte, max int) (writeReq, error) {
 	return w, nil
 }
 
-// touch tells the leader a session is alive; Claim also makes Origin the
-// session's owner (a client connected or reconnected there).
-type touch struct {
-	Session int64
-	Claim   bool
-	Origin  origin
-}
-
-func marshalTouches(ts []touch) []byte {
-	e := wire.NewEncoder(make([]byte, 0, 5+len(ts)*25))
+// Touches tell the leader which sessions a learner's clients touched
+// since the last tick: the session ids.
+func marshalTouches(ids []int64) []byte {
+	e := wire.NewEncoder(make([]byte, 0, 5+len(ids)*8))
 	_ = e.WriteByte(fwdTouches)
-	e.WriteVectorLen(len(ts))
-	for _, t := range ts {
-		e.WriteInt64(t.Session)
-		e.WriteBool(t.Claim)
-		e.WriteInt64(int64(t.Origin.Server))
-		e.WriteInt64(int64(t.Origin.Conn))
+	e.WriteVectorLen(len(ids))
+	for _, id := range ids {
+		e.WriteInt64(id)
 	}
 	return e.Bytes()
 }
 
-func unmarshalTouches(b []byte, max int) ([]touch, error) {
+func unmarshalTouches(b []byte, max int) ([]int64, error) {
 	d := wire.NewDecoder(b, max)
 	k, _ := d.ReadByte()
 	if k != fwdTouches {
 		return nil, fmt.Errorf("%w: kind %d", errBadEnvelope, k)
 	}
-	n, err := d.ReadVectorLen(25)
+	n, err := d.ReadVectorLen(8)
 	if err != nil || n < 0 {
 		return nil, fmt.Errorf("%w: touch count %d: %v", errBadEnvelope, n, err)
 	}
-	ts := make([]touch, n)
-	for i := range ts {
-		ts[i].Session, _ = d.ReadInt64()
-		ts[i].Claim, _ = d.ReadBool()
-		s, _ := d.ReadInt64()
-		c, _ := d.ReadInt64()
-		ts[i].Origin = origin{uint64(s), uint64(c)}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i], _ = d.ReadInt64()
 	}
 	if d.Err() != nil || d.Remaining() != 0 {
 		return nil, fmt.Errorf("%w: touches: %v", errBadEnvelope, d.Err())
 	}
-	return ts, nil
+	return ids, nil
+}
+
+// revalidation asks the leader whether a session a client reconnects
+// with is alive; the verdict makes Origin its owner. The leader answers
+// the learner Origin.Server with a verdict (zab.Node.Reply).
+type revalidation struct {
+	Session int64
+	Origin  origin
+}
+
+func (r revalidation) marshal() []byte {
+	e := wire.NewEncoder(make([]byte, 0, 25))
+	_ = e.WriteByte(fwdRevalidate)
+	e.WriteInt64(r.Session)
+	e.WriteInt64(int64(r.Origin.Server))
+	e.WriteInt64(int64(r.Origin.Conn))
+	return e.Bytes()
+}
+
+func unmarshalRevalidation(b []byte) (revalidation, error) {
+	var r revalidation
+	d := wire.NewDecoder(b, 25)
+	k, _ := d.ReadByte()
+	if k != fwdRevalidate {
+		return r, fmt.Errorf("%w: kind %d", errBadEnvelope, k)
+	}
+	r.Session, _ = d.ReadInt64()
+	s, _ := d.ReadInt64()
+	c, _ := d.ReadInt64()
+	r.Origin = origin{uint64(s), uint64(c)}
+	if d.Err() != nil || d.Remaining() != 0 {
+		return r, fmt.Errorf("%w: revalidation: %v", errBadEnvelope, d.Err())
+	}
+	return r, nil
+}
+
+// verdict is the leader's answer to a revalidation: Valid with the
+// session's timeout (ms) if the session is alive, now owned by the
+// connection Conn; not Valid if it expired (or is closing).
+type verdict struct {
+	Session int64
+	Conn    uint64
+	Valid   bool
+	Timeout int32
+}
+
+func (v verdict) marshal() []byte {
+	e := wire.NewEncoder(make([]byte, 0, 21))
+	e.WriteInt64(v.Session)
+	e.WriteInt64(int64(v.Conn))
+	e.WriteBool(v.Valid)
+	e.WriteInt32(v.Timeout)
+	return e.Bytes()
+}
+
+func unmarshalVerdict(b []byte) (verdict, error) {
+	var v verdict
+	d := wire.NewDecoder(b, 21)
+	v.Session, _ = d.ReadInt64()
+	c, _ := d.ReadInt64()
+	v.Conn = uint64(c)
+	v.Valid, _ = d.ReadBool()
+	v.Timeout, _ = d.ReadInt32()
+	if d.Err() != nil || d.Remaining() != 0 {
+		return v, fmt.Errorf("%w: verdict: %v", errBadEnvelope, d.Err())
+	}
+	return v, nil
 }
 
 // A log entry is the origin of the request (zero for the leader's own

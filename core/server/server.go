@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -67,10 +66,6 @@ type Server struct {
 	bySession map[int64]*conn
 	perHost   map[string]int
 
-	touchMu sync.Mutex
-	touched map[int64]struct{}
-	claims  []touch
-
 	slots chan struct{} // global outstanding-request slots
 
 	d        driverState // driver goroutine only
@@ -87,10 +82,9 @@ func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, log: cfg.Logger.With("server", cfg.ID), cmds: make(chan func(), 1024),
 		stop: make(chan struct{}), conns: map[uint64]*conn{}, bySession: map[int64]*conn{},
-		perHost: map[string]int{}, touched: map[int64]struct{}{}, start: time.Now()}
+		perHost: map[string]int{}, start: time.Now()}
 	s.gate.init()
 	s.life, s.endLife = context.WithCancel(context.Background())
-	s.slots = make(chan struct{}, cfg.MaxOutstandingGlobal)
 	s.slots = make(chan struct{}, cfg.MaxOutstandingGlobal)
 	s.store = cfg.Store
 	if s.store == nil {
@@ -365,5 +359,3 @@ func (g *gate) isPaused() bool {
 	defer g.mu.Unlock()
 	return g.paused
 }
-
-var _ = bytes.NewReader

@@ -17,7 +17,7 @@ func leaderSession(t *testing.T, s *Server, id int64) (live bool, deadline int64
 	defer cancel()
 	done := make(chan struct{})
 	if err := s.do(ctx, func() {
-		live, deadline = s.d.exp.live(id), s.d.exp.deadline[id]
+		live, deadline = s.d.sess.exp.live(id), s.d.sess.exp.deadline[id]
 		close(done)
 	}); err != nil {
 		t.Fatal(err)
@@ -167,5 +167,44 @@ func TestExpiryQueueBuckets(t *testing.T) {
 	}
 	if e.count() != 0 || len(e.buckets) != 0 || len(e.deadline) != 0 {
 		t.Fatalf("after remove: count %d, buckets %v, deadlines %v", e.count(), e.buckets, e.deadline)
+	}
+}
+
+// TestStallIsNotChargedToSessions: a tick more than two intervals after
+// the previous one reports the whole gap as a stall, and shifting the
+// expiry queue by it moves every deadline (to the next tick boundary) so
+// that no session is due at the late tick; regular ticks report none.
+func TestStallIsNotChargedToSessions(t *testing.T) {
+	const tick = 100 * time.Millisecond
+	var tr sessionTracker
+	tr.init(tick)
+	t0 := time.UnixMilli(1_000_000)
+	if got := tr.stalled(t0, tick); got != 0 {
+		t.Fatalf("first tick: stall %v", got)
+	}
+	if got := tr.stalled(t0.Add(2*tick), tick); got != 0 {
+		t.Fatalf("a tick two intervals late: stall %v", got)
+	}
+	tr.created(1, time.Second, t0)   // due at 1,001,100
+	tr.created(2, 3*time.Second, t0) // due at 1,003,100
+	late := t0.Add(2*tick + 1500*time.Millisecond)
+	stall := tr.stalled(late, tick)
+	if stall != 1500*time.Millisecond {
+		t.Fatalf("stall %v, want 1.5s", stall)
+	}
+	tr.exp.shift(stall)
+	if got := tr.exp.expired(late); len(got) != 0 {
+		t.Fatalf("sessions %v expired at the tick after a stall", got)
+	}
+	for id, want := range map[int64]int64{1: 1_002_700, 2: 1_004_700} {
+		if got := tr.exp.deadline[id]; got != want {
+			t.Errorf("session %d: bucket %d after the shift, want %d", id, got, want)
+		}
+		if _, ok := tr.exp.buckets[tr.exp.deadline[id]][id]; !ok {
+			t.Errorf("session %d is not in its new bucket", id)
+		}
+	}
+	if got := tr.exp.expired(time.UnixMilli(1_002_700)); len(got) != 1 || got[0] != 1 {
+		t.Fatalf("expired at the shifted deadline: %v, want [1]", got)
 	}
 }

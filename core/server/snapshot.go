@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/zabkit/zabkit/core/storage"
 	"github.com/zabkit/zabkit/core/zab"
 )
 
@@ -27,6 +28,17 @@ import (
 // a snapshot is also due after between half of it and all of it of logged
 // txn bytes (storage.SnapTrigger), if that comes before the count.
 const snapSizeLimit = 4 << 30
+
+// snapState is the driver's snapshot bookkeeping.
+type snapState struct {
+	snapTrig   *storage.SnapTrigger // when to snapshot: snapCount/2 plus a random part, as ZooKeeper
+	snapDue    bool                 // the trigger fired while a snapshot was still being saved
+	snapRun    *snapRun             // the snapshot being saved in the background, nil if none
+	snapDone   chan snapResult      // its outcome (capacity 1: at most one runs)
+	learnSnaps int                  // snapshots for learners being encoded
+	learnDone  chan learnerSnap
+	compactTo  int64 // a compaction deferred while learnSnaps > 0
+}
 
 // snapRun is a snapshot being saved.
 type snapRun struct {

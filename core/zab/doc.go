@@ -56,14 +56,21 @@
 //			// 3. persist rd.HardState, fsync; 4. send rd.Messages;
 //			// 5. apply rd.CommittedEntries; 6. answer rd.ReadStates;
 //			// 7. rd.SnapshotRequests -> n.ProvideSnapshot(to, snap);
-//			// 8. rd.Requests (leader) -> validate, n.Propose(txn).
+//			// 8. rd.Requests (leader) -> validate, n.Propose(txn)
+//			//    or answer with n.Reply(from, data);
+//			// 9. rd.Replies (learner) -> the leader's answers.
 //			n.Advance(rd)
 //		}
 //	}
 //
 // Client writes: a follower never proposes. Forward sends the request to
 // the leader, whose driver receives it in Ready.Requests, turns it into a
-// transaction (ZooKeeper's PrepRequestProcessor) and calls Propose.
+// transaction (ZooKeeper's PrepRequestProcessor) and calls Propose. A
+// forwarded request that needs an answer rather than a transaction (a
+// server revalidating a reconnecting client's session, as ZooKeeper's
+// REVALIDATE) is answered with Reply(from, data): a REPLY message, after
+// everything the leader sent that learner before, which the learner's
+// driver receives in Ready.Replies. Requests and replies are opaque to zab.
 //
 // Read barriers: ReadBarrier(id) on any peer in an established session asks
 // the leader to confirm its leadership with one heartbeat round answered by

@@ -174,6 +174,11 @@ func (n *Node) stepLearner(m Message) error {
 			return n.unexpected(m, fmt.Sprintf("no read barrier %d", m.ID))
 		}
 		ln.reads[m.ID] = m.Zxid
+	case MsgReply:
+		if ln.phase != lpBroadcast {
+			return n.unexpected(m, "REPLY before UPTODATE")
+		}
+		n.replies = append(n.replies, m.Data)
 	default:
 		return n.unexpected(m, "not a leader-to-learner message")
 	}

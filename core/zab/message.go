@@ -56,6 +56,9 @@ const (
 	// MsgReadResponse completes a learner's read barrier: ID, Zxid = the
 	// commit point the learner must apply up to.
 	MsgReadResponse
+	// MsgReply carries the leader's answer (Data) to a forwarded request,
+	// opaque to zab (Node.Reply). Like READRESPONSE it is leader-to-learner.
+	MsgReply
 
 	msgTypeEnd
 )
@@ -66,7 +69,7 @@ var msgNames = [...]string{
 	MsgSnap: "SNAP", MsgProposal: "PROPOSAL", MsgCommit: "COMMIT", MsgInform: "INFORM",
 	MsgNewLeader: "NEWLEADER", MsgAckNewLeader: "ACKNEWLEADER", MsgAck: "ACK", MsgUpToDate: "UPTODATE",
 	MsgPing: "PING", MsgPingResp: "PINGRESP", MsgRequest: "REQUEST", MsgReadRequest: "READREQUEST",
-	MsgReadResponse: "READRESPONSE",
+	MsgReadResponse: "READRESPONSE", MsgReply: "REPLY",
 }
 
 // String returns the packet name, as in ZooKeeper where one exists.
@@ -84,7 +87,7 @@ func (t MsgType) String() string {
 func (t MsgType) LeaderToLearner() bool {
 	switch t {
 	case MsgLeaderInfo, MsgDiff, MsgTrunc, MsgSnap, MsgProposal, MsgCommit, MsgInform,
-		MsgNewLeader, MsgUpToDate, MsgPing, MsgReadResponse:
+		MsgNewLeader, MsgUpToDate, MsgPing, MsgReadResponse, MsgReply:
 		return true
 	}
 	return false

@@ -40,6 +40,7 @@ type Node struct {
 	readStates  []ReadState
 	snapReqs    []uint64
 	requests    []Request
+	replies     [][]byte
 	outstanding bool
 }
 
@@ -190,6 +191,27 @@ func (n *Node) Forward(data []byte) error {
 	return ErrNoLeader
 }
 
+// Reply sends data, the leader's answer to a request a learner forwarded
+// (Ready.Requests' From), to that learner, whose Ready lists it in
+// Replies; to the leader itself it goes there directly. It follows
+// everything the leader sent the learner before, in order (a COMMIT, for
+// one). It fails with ErrNotLeader unless the node is the established
+// leader, and with ErrNoLeader if the learner is not synced with it.
+func (n *Node) Reply(to uint64, data []byte) error {
+	if n.ld == nil || !n.ld.established {
+		return ErrNotLeader
+	}
+	if to == n.id {
+		n.replies = append(n.replies, data)
+		return nil
+	}
+	if h := n.ld.learners[to]; h == nil || h.state != hsSynced {
+		return ErrNoLeader
+	}
+	n.send(Message{Type: MsgReply, To: to, Epoch: n.ld.epoch, Data: data})
+	return nil
+}
+
 // ReadBarrier starts a read barrier identified by id (chosen by the caller,
 // unique among this node's pending barriers). The leader confirms with one
 // round of heartbeats that a quorum still follows it; the barrier then
@@ -251,7 +273,7 @@ func (n *Node) HasReady() bool {
 	}
 	return n.log.pendingSnap != nil || n.log.pendingTrunc || n.log.handed < len(n.log.entries) ||
 		n.hsDirty || len(n.msgs) > 0 || n.commit > n.applied && n.log.has(n.applied) ||
-		len(n.readStates) > 0 || len(n.snapReqs) > 0 || len(n.requests) > 0 || n.completableReads()
+		len(n.readStates) > 0 || len(n.snapReqs) > 0 || len(n.requests) > 0 || len(n.replies) > 0 || n.completableReads()
 }
 
 // Ready returns the node's pending obligations. The caller must fulfil
@@ -295,6 +317,7 @@ func (n *Node) Ready() (Ready, error) {
 	rd.ReadStates, n.readStates = n.readStates, nil
 	rd.SnapshotRequests, n.snapReqs = n.snapReqs, nil
 	rd.Requests, n.requests = n.requests, nil
+	rd.Replies, n.replies = n.replies, nil
 	rd.Status = n.Status()
 	n.outstanding = true
 	return rd, nil

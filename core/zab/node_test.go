@@ -190,6 +190,37 @@ func TestForwardedRequestsReachLeaderReady(t *testing.T) {
 	require.Equal(t, []Request{{From: 2, Data: []byte("a")}, {From: 1, Data: []byte("b")}}, l.reqs)
 }
 
+// TestReplyAnswersForwardedRequest: the leader's Reply reaches the
+// learner that forwarded the request as a REPLY after what the leader sent
+// it before, and shows up in the learner's Ready.Replies; a reply to the
+// leader itself goes straight to its Ready. Only an established leader
+// replies, only to a synced learner, and a learner not yet up to date
+// refuses a REPLY.
+func TestReplyAnswersForwardedRequest(t *testing.T) {
+	l := newEstablishedLeader(t, 3)
+	l.sent = nil
+	require.NoError(t, l.n.Reply(2, []byte("verdict")))
+	require.NoError(t, l.n.Reply(1, []byte("own")))
+	require.ErrorIs(t, l.n.Reply(3, []byte("x")), ErrNoLeader, "learner 3 is not synced")
+	l.drain()
+	require.Equal(t, []MsgType{MsgReply}, l.sentTypes())
+	require.Equal(t, uint64(2), l.sent[0].To)
+	require.Equal(t, []byte("verdict"), l.sent[0].Data)
+	require.True(t, MsgReply.LeaderToLearner())
+	require.Equal(t, [][]byte{[]byte("own")}, l.replies)
+
+	f := newFollowerOf(t, 3, 3)
+	require.ErrorIs(t, f.n.Reply(3, []byte("x")), ErrNotLeader)
+	f.step(Message{Type: MsgDiff})
+	require.ErrorIs(t, f.try(Message{Type: MsgReply, Data: []byte("early")}), ErrUnexpectedMessage)
+	f.step(Message{Type: MsgNewLeader})
+	f.step(Message{Type: MsgUpToDate})
+	f.step(Message{Type: MsgReply, Data: []byte("verdict")})
+	f.drain()
+	require.Equal(t, [][]byte{[]byte("verdict")}, f.replies)
+	require.Equal(t, StateFollowing, f.n.Status().State)
+}
+
 func TestCounterExhaustionForcesNewEpoch(t *testing.T) {
 	l := newEstablishedLeader(t, 3)
 	l.n.maxCounter = 2

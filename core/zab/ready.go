@@ -85,6 +85,11 @@ type Ready struct {
 	// to turn into transactions and Propose.
 	Requests []Request
 
+	// Replies are the leader's answers to requests this node forwarded
+	// (Node.Reply), in the order the leader sent them, after everything
+	// it sent before them.
+	Replies [][]byte
+
 	// Status is the node's status when the Ready was taken.
 	Status Status
 
@@ -96,5 +101,5 @@ type Ready struct {
 func (rd *Ready) containsUpdates() bool {
 	return rd.Snapshot != nil || rd.Truncate || len(rd.Entries) > 0 || rd.HardState != nil ||
 		len(rd.Messages) > 0 || len(rd.CommittedEntries) > 0 || len(rd.ReadStates) > 0 ||
-		len(rd.SnapshotRequests) > 0 || len(rd.Requests) > 0
+		len(rd.SnapshotRequests) > 0 || len(rd.Requests) > 0 || len(rd.Replies) > 0
 }

@@ -18,6 +18,7 @@ type single struct {
 	reads   []ReadState
 	snaps   []uint64
 	reqs    []Request
+	replies [][]byte
 	rec     *tracer // scenario tests with a golden trace (trace_test.go)
 }
 
@@ -81,6 +82,7 @@ func (s *single) drain() {
 		s.reads = append(s.reads, rd.ReadStates...)
 		s.snaps = append(s.snaps, rd.SnapshotRequests...)
 		s.reqs = append(s.reqs, rd.Requests...)
+		s.replies = append(s.replies, rd.Replies...)
 		s.n.Advance(rd)
 	}
 }
