@@ -3,6 +3,8 @@
 // (curator-x-discovery): each instance is a node <base>/<name>/<id>
 // holding Curator's ServiceInstance JSON (name, id, address, port,
 // sslPort, payload, registrationTimeUTC, serviceType, uriSpec, enabled).
+// An Instance's zero values are the common case: it is enabled unless
+// Disabled is set, as Curator reads a missing "enabled" as true.
 // Dynamic instances are ephemeral nodes; the <base>/<name> parents are
 // containers, removed by the server once a service has no instance left.
 //
