@@ -135,7 +135,7 @@ func (inst Instance) validate() error {
 		}
 	}
 	switch inst.ServiceType {
-	case "", Dynamic, Static, Permanent:
+	case "", Dynamic, DynamicSequential, Static, Permanent:
 	default:
 		return fmt.Errorf("%w: service type %q is not supported", ErrBadInstance, inst.ServiceType)
 	}
