@@ -341,23 +341,36 @@ func (r *Registry) Unregister(ctx context.Context, name, id string) error {
 	}
 	r.wmu.Lock() // a write in progress has recorded its path
 	defer r.wmu.Unlock()
-	r.mu.Lock()
-	p, typ := e.path, e.inst.ServiceType
-	r.mu.Unlock()
-	if p == "" {
-		return nil // never written
-	}
 	c, err := r.src.Conn(ctx)
 	if err != nil {
-		if ephemeral(typ) {
+		if ephemeral(e.inst.ServiceType) {
 			return nil // gone with the session
 		}
 		return err
 	}
-	if err := seqnode.Delete(ctx, c, p); err != nil {
-		return fmt.Errorf("registry: unregister %s: %w", p, err)
+	if err := r.remove(ctx, c, e); err != nil {
+		return fmt.Errorf("registry: unregister %s: %w", r.path(e.inst), err)
 	}
 	return nil
+}
+
+// remove deletes e's node on c: the one last written, or, if no write
+// completed (its outcome may be unknown), the node it would have made.
+// The caller holds wmu.
+func (r *Registry) remove(ctx context.Context, c *client.Conn, e *entry) error {
+	r.mu.Lock()
+	inst, p := e.inst, e.path
+	r.mu.Unlock()
+	if p == "" && inst.ServiceType != DynamicSequential {
+		p = r.path(inst)
+	}
+	if p == "" {
+		var err error
+		if p, err = r.ownSequential(ctx, c, inst, "", true); err != nil || p == "" {
+			return err
+		}
+	}
+	return seqnode.Delete(ctx, c, p)
 }
 
 // Instances returns the instances this Registry has registered.
@@ -388,23 +401,18 @@ func (r *Registry) Close(ctx context.Context) error {
 	r.cancel()
 	<-r.exited
 	r.wmu.Lock() // writes in progress have recorded their paths
-	var dyn []string
-	r.mu.Lock()
-	for _, e := range all {
-		if ephemeral(e.inst.ServiceType) && e.path != "" {
-			dyn = append(dyn, e.path)
-		}
-	}
-	r.mu.Unlock()
-	r.wmu.Unlock()
 	var first error
 	if c := r.src.Current(); c.Err() == nil {
-		for _, p := range dyn {
-			if err := seqnode.Delete(ctx, c, p); err != nil && first == nil {
+		for _, e := range all {
+			if !ephemeral(e.inst.ServiceType) {
+				continue
+			}
+			if err := r.remove(ctx, c, e); err != nil && first == nil {
 				first = err
 			}
 		}
 	}
+	r.wmu.Unlock()
 	r.src.Close(ctx)
 	return first
 }
