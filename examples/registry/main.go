@@ -72,7 +72,7 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 		defer c.Close(context.Background())
 		conns[id] = c
 		regs[id] = registry.New(c, base)
-		inst := registry.Instance{Name: "orders", ID: id, Address: "10.0.0.1" + fmt.Sprint(i), Port: registry.Int(8080), Enabled: true}
+		inst := registry.Instance{Name: "orders", ID: id, Address: "10.0.0.1" + fmt.Sprint(i), Port: registry.Int(8080)}
 		if err := regs[id].Register(ctx, inst); err != nil {
 			return err
 		}

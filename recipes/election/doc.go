@@ -14,10 +14,13 @@
 //
 // Campaign blocks until the candidate leads; each candidate watches only
 // the candidate just before it. Resign gives leadership (or the place in
-// the queue) up. Leader and Observe tell anyone who leads. Run is Curator's
-// LeaderSelector with auto-requeue: it campaigns, calls fn with a context
-// that is cancelled as soon as leadership may have been lost, resigns when
-// fn returns, and campaigns again until its ctx ends.
+// the queue) up. Leader and Observe tell anyone who leads. Run works like
+// Curator's LeaderSelector with auto-requeue: it campaigns, calls fn with a
+// context that is cancelled as soon as leadership may have been lost,
+// resigns when fn returns, and campaigns again until its ctx ends. It does
+// so on LeaderLatch's nodes (latch-), not on LeaderSelector's
+// (InterProcessMutex lock- nodes): Run shares an election with Java
+// LeaderLatch candidates, not with Java LeaderSelectors on the same path.
 //
 // # Faults
 //

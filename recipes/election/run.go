@@ -5,8 +5,9 @@ import (
 	"errors"
 )
 
-// Run leads whenever it can until ctx ends, as Curator's LeaderSelector with
-// auto-requeue: it campaigns with value, calls fn with a context that is
+// Run leads whenever it can until ctx ends, in the manner of Curator's
+// LeaderSelector with auto-requeue but on LeaderLatch's nodes (see the
+// package doc): it campaigns with value, calls fn with a context that is
 // cancelled as soon as leadership may have been lost (or ctx ends), resigns
 // when fn returns, and campaigns again.
 //

@@ -14,13 +14,14 @@ import (
 // Cache keeps one service's instances current through a watch (no
 // polling). Reads are local.
 type Cache struct {
-	name string
-	tc   *treecache.Cache
+	dir string
+	tc  *treecache.Cache
 
-	mu   sync.Mutex
-	subs []chan []Instance
-	last []Instance
-	done bool
+	mu      sync.Mutex
+	subs    []chan []Instance
+	last    []Instance
+	lastBad string // BadNodes' text when last delivered
+	done    bool
 }
 
 // NewCache starts following the instances of service name below base and
@@ -32,8 +33,8 @@ func NewCache(ctx context.Context, c *client.Conn, base, name string) (*Cache, e
 	if err := (Instance{Name: name, ID: "x"}).validate(); err != nil {
 		return nil, err
 	}
-	ca := &Cache{name: name}
-	ca.tc = treecache.New(c, seqnode.Join(base, name), ca.changed)
+	ca := &Cache{dir: seqnode.Join(base, name)}
+	ca.tc = treecache.New(c, ca.dir, ca.changed)
 	ca.tc.Start()
 	select {
 	case <-ca.tc.Loaded():
@@ -48,23 +49,32 @@ func NewCache(ctx context.Context, c *client.Conn, base, name string) (*Cache, e
 	return ca, nil
 }
 
-// Instances returns the service's instances (enabled or not), ordered by id.
-// Nodes whose data is not a service instance are skipped.
+// Instances returns the service's instances (enabled or not), ordered by id
+// (then by node name). Nodes whose data is not a service instance are left
+// out and reported by BadNodes.
 func (ca *Cache) Instances() []Instance {
+	l, _ := ca.read()
+	return l
+}
+
+// BadNodes returns nil, or an error matching ErrBadInstance that names
+// every cached node of the service whose data is not a service instance
+// (such nodes are left out of Instances). It follows the cache: once such
+// a node is fixed or deleted, it is no longer named.
+func (ca *Cache) BadNodes() error {
+	_, bad := ca.read()
+	return bad
+}
+
+func (ca *Cache) read() ([]Instance, error) {
 	entries, _ := ca.tc.Snapshot()
-	out := make([]Instance, 0, len(entries))
+	nodes := make(map[string][]byte, len(entries))
 	for rel, e := range entries {
-		if strings.Contains(rel, "/") {
-			continue
+		if !strings.Contains(rel, "/") {
+			nodes[rel] = e.Data
 		}
-		inst, err := Unmarshal(e.Data)
-		if err != nil {
-			continue
-		}
-		out = append(out, inst)
 	}
-	slices.SortFunc(out, func(a, b Instance) int { return strings.Compare(a.ID, b.ID) })
-	return out
+	return decodeNodes(ca.dir, nodes)
 }
 
 // Stale reports whether the cache may be behind the servers: the client
@@ -79,7 +89,8 @@ func (ca *Cache) Stale() bool {
 func (ca *Cache) Err() error { return ca.tc.Err() }
 
 // Changes returns a stream of the instance list: the current list, then
-// every new list after a change. Lists are coalesced: a slow reader gets
+// every new list after a change; the list is also sent again, unchanged,
+// when the nodes BadNodes names change. Lists are coalesced: a slow reader gets
 // the latest list, never an outdated one last. The channel closes when ctx
 // ends, the cache is closed, or the cache stops following the service
 // because its session is lost (Err then says so).
@@ -127,7 +138,11 @@ func (ca *Cache) unsubscribe(in chan []Instance) {
 
 // changed runs on the tree cache's goroutine after every change.
 func (ca *Cache) changed() {
-	l := ca.Instances()
+	l, bad := ca.read()
+	badText := ""
+	if bad != nil {
+		badText = bad.Error()
+	}
 	ca.mu.Lock()
 	defer ca.mu.Unlock()
 	if ca.done {
@@ -140,10 +155,10 @@ func (ca *Cache) changed() {
 		ca.subs, ca.done = nil, true
 		return
 	}
-	if slices.EqualFunc(l, ca.last, sameInstance) && ca.last != nil {
+	if slices.EqualFunc(l, ca.last, sameInstance) && ca.last != nil && badText == ca.lastBad {
 		return
 	}
-	ca.last = l
+	ca.last, ca.lastBad = l, badText
 	for _, s := range ca.subs {
 		select { // replace an undelivered list with the latest one
 		case <-s:

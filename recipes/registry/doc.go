@@ -3,8 +3,13 @@
 // (curator-x-discovery): each instance is a node <base>/<name>/<id>
 // holding Curator's ServiceInstance JSON (name, id, address, port,
 // sslPort, payload, registrationTimeUTC, serviceType, uriSpec, enabled).
-// Dynamic instances are ephemeral nodes; the <base>/<name> parents are
-// containers, removed by the server once a service has no instance left.
+// An Instance's zero values are the common case: it is enabled unless
+// Disabled is set, as Curator reads a missing "enabled" as true.
+// Dynamic instances are ephemeral nodes, DynamicSequential ones
+// ephemeral-sequential nodes <base>/<name>/<id>NNNNNNNNNN (as Curator
+// writes them), Static and Permanent ones persistent; the <base>/<name>
+// parents are containers, removed by the server once a service has no
+// instance left.
 //
 //	reg := registry.New(conn, "/services", registry.WithRedial(dial))
 //	defer reg.Close(ctx)
@@ -14,6 +19,19 @@
 //	defer cache.Close()
 //	p := cache.Provider(registry.RoundRobin)
 //	inst, err := p.Get()
+//
+//	insts, err := registry.QueryInstances(ctx, conn, "/services", "orders") // one read, no watch
+//
+// # Nodes that are not instances
+//
+// A node below a service whose data is not a service instance is never
+// skipped silently. The one-shot queries (QueryNames, QueryInstances,
+// QueryInstance: Curator's queryForNames, queryForInstances and
+// queryForInstance) return the instances that parse together with an
+// error matching ErrBadInstance that names each bad node (Curator's
+// queryForInstances throws instead). A Cache leaves such nodes out of
+// Instances, names them in BadNodes, and sends its list again on Changes
+// when the set of bad nodes changes.
 //
 // # Faults
 //

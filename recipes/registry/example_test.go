@@ -32,7 +32,7 @@ func Example() {
 	defer reg.Close(ctx)
 	for i, addr := range []string{"10.0.0.7", "10.0.0.8"} {
 		err = reg.Register(ctx, registry.Instance{
-			Name: "orders", ID: fmt.Sprint("orders-", i+1), Address: addr, Port: registry.Int(8080), Enabled: true,
+			Name: "orders", ID: fmt.Sprint("orders-", i+1), Address: addr, Port: registry.Int(8080),
 		})
 		if err != nil {
 			log.Fatal(err)

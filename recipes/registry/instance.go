@@ -46,9 +46,58 @@ type Instance struct {
 	RegistrationTimeUTC int64           `json:"registrationTimeUTC"`
 	ServiceType         ServiceType     `json:"serviceType"`
 	URISpec             *URISpec        `json:"uriSpec"`
-	// Enabled is true unless the instance is administratively disabled.
-	// JSON without the field (Curator before CURATOR-275) reads as true.
-	Enabled bool `json:"enabled"`
+	// Disabled marks an instance administratively out of service:
+	// providers skip it. It is Curator's "enabled" field inverted, so that
+	// the zero value is the common case: the JSON says "enabled":true
+	// unless Disabled is set, and JSON without the field (Curator's default
+	// serializer, which leaves it out) reads as enabled.
+	Disabled bool `json:"-"`
+}
+
+// instanceJSON is Instance's JSON form, fields in Curator's order.
+type instanceJSON struct {
+	Name                string          `json:"name"`
+	ID                  string          `json:"id"`
+	Address             string          `json:"address"`
+	Port                *int            `json:"port"`
+	SSLPort             *int            `json:"sslPort"`
+	Payload             json.RawMessage `json:"payload"`
+	RegistrationTimeUTC int64           `json:"registrationTimeUTC"`
+	ServiceType         ServiceType     `json:"serviceType"`
+	URISpec             *URISpec        `json:"uriSpec"`
+	Enabled             *bool           `json:"enabled"`
+}
+
+// MarshalJSON encodes inst as Curator's ServiceInstance JSON (with the
+// "enabled" field, as Curator's JsonInstanceSerializer writes it when
+// compatibleSerializationMode is false). It does not validate; Marshal
+// does.
+func (inst Instance) MarshalJSON() ([]byte, error) {
+	enabled := !inst.Disabled
+	payload := inst.Payload
+	if len(payload) == 0 {
+		payload = nil
+	}
+	return json.Marshal(instanceJSON{Name: inst.Name, ID: inst.ID, Address: inst.Address, Port: inst.Port,
+		SSLPort: inst.SSLPort, Payload: payload, RegistrationTimeUTC: inst.RegistrationTimeUTC,
+		ServiceType: inst.ServiceType, URISpec: inst.URISpec, Enabled: &enabled})
+}
+
+// UnmarshalJSON decodes Curator's ServiceInstance JSON; a missing or null
+// "enabled" reads as enabled, and a null payload as nil. It does not check
+// the fields; Unmarshal does.
+func (inst *Instance) UnmarshalJSON(data []byte) error {
+	var w instanceJSON
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	if bytes.Equal(bytes.TrimSpace(w.Payload), []byte("null")) {
+		w.Payload = nil
+	}
+	*inst = Instance{Name: w.Name, ID: w.ID, Address: w.Address, Port: w.Port, SSLPort: w.SSLPort,
+		Payload: w.Payload, RegistrationTimeUTC: w.RegistrationTimeUTC, ServiceType: w.ServiceType,
+		URISpec: w.URISpec, Disabled: w.Enabled != nil && !*w.Enabled}
+	return nil
 }
 
 // Int returns a pointer to v, for Port and SSLPort.
@@ -63,26 +112,15 @@ func Marshal(inst Instance) ([]byte, error) {
 	if err := inst.validate(); err != nil {
 		return nil, err
 	}
-	if len(inst.Payload) == 0 {
-		inst.Payload = nil
-	}
 	return json.Marshal(inst)
 }
 
 // Unmarshal decodes Curator's ServiceInstance JSON. Unknown fields are
 // ignored, as Curator's serializer does by default.
 func Unmarshal(data []byte) (Instance, error) {
-	var raw struct {
-		Instance
-		Enabled *bool `json:"enabled"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
+	var inst Instance
+	if err := json.Unmarshal(data, &inst); err != nil {
 		return Instance{}, fmt.Errorf("%w: %w", ErrBadInstance, err)
-	}
-	inst := raw.Instance
-	inst.Enabled = raw.Enabled == nil || *raw.Enabled
-	if bytes.Equal(bytes.TrimSpace(inst.Payload), []byte("null")) {
-		inst.Payload = nil
 	}
 	if inst.Name == "" || inst.ID == "" {
 		return Instance{}, fmt.Errorf("%w: name and id are required", ErrBadInstance)
@@ -97,7 +135,7 @@ func (inst Instance) validate() error {
 		}
 	}
 	switch inst.ServiceType {
-	case "", Dynamic, Static, Permanent:
+	case "", Dynamic, DynamicSequential, Static, Permanent:
 	default:
 		return fmt.Errorf("%w: service type %q is not supported", ErrBadInstance, inst.ServiceType)
 	}

@@ -21,7 +21,7 @@ func TestUnmarshalCuratorInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	if inst.Name != "orders" || inst.Address != "10.20.30.40" || inst.Port == nil || *inst.Port != 1234 || inst.SSLPort != nil ||
-		inst.RegistrationTimeUTC != 1325129459728 || inst.ServiceType != Dynamic || !inst.Enabled ||
+		inst.RegistrationTimeUTC != 1325129459728 || inst.ServiceType != Dynamic || inst.Disabled ||
 		inst.URISpec == nil || len(inst.URISpec.Parts) != 5 || !inst.URISpec.Parts[0].Variable {
 		t.Fatalf("decoded %+v", inst)
 	}
@@ -40,12 +40,38 @@ func TestUnmarshalCuratorInstance(t *testing.T) {
 
 func TestUnmarshalPreCurator275HasNoEnabledField(t *testing.T) {
 	inst, err := Unmarshal([]byte(`{"name":"a","id":"1","address":"h","port":1,"sslPort":null,"payload":null,"registrationTimeUTC":0,"serviceType":"STATIC","uriSpec":null}`))
-	if err != nil || !inst.Enabled || inst.Payload != nil {
+	if err != nil || inst.Disabled || inst.Payload != nil {
 		t.Fatalf("%+v %v: want enabled, nil payload", inst, err)
 	}
 	inst, err = Unmarshal([]byte(`{"name":"a","id":"1","enabled":false}`))
-	if err != nil || inst.Enabled {
+	if err != nil || !inst.Disabled {
 		t.Fatalf("%+v %v: want disabled", inst, err)
+	}
+}
+
+// An instance registered with the fields left at their zero values (as in
+// the package doc) is written "enabled":true and is picked by providers;
+// only Disabled writes "enabled":false.
+func TestZeroValueInstanceIsEnabled(t *testing.T) {
+	for _, tc := range []struct {
+		inst Instance
+		want string
+	}{
+		{Instance{Name: "a", ID: "1"}, `{"name":"a","id":"1","address":"","port":null,"sslPort":null,"payload":null,"registrationTimeUTC":0,"serviceType":"","uriSpec":null,"enabled":true}`},
+		{Instance{Name: "a", ID: "1", Disabled: true}, `{"name":"a","id":"1","address":"","port":null,"sslPort":null,"payload":null,"registrationTimeUTC":0,"serviceType":"","uriSpec":null,"enabled":false}`},
+	} {
+		data, err := Marshal(tc.inst)
+		if err != nil || string(data) != tc.want {
+			t.Fatalf("Marshal(%+v) = %s %v, want %s", tc.inst, data, err, tc.want)
+		}
+		back, err := Unmarshal(data)
+		if err != nil || back.Disabled != tc.inst.Disabled {
+			t.Fatalf("Unmarshal(%s) = %+v %v", data, back, err)
+		}
+		_, err = newProvider(func() []Instance { return []Instance{back} }, Random).Get()
+		if tc.inst.Disabled != errors.Is(err, ErrNoInstances) {
+			t.Fatalf("provider over %+v: %v", back, err)
+		}
 	}
 }
 
@@ -88,7 +114,7 @@ func FuzzUnmarshal(f *testing.F) {
 }
 
 func TestProviders(t *testing.T) {
-	list := []Instance{{ID: "a", Enabled: true}, {ID: "b", Enabled: true}, {ID: "c", Enabled: false}, {ID: "d", Enabled: true}}
+	list := []Instance{{ID: "a"}, {ID: "b"}, {ID: "c", Disabled: true}, {ID: "d"}}
 	get := func() []Instance { return list }
 
 	rr := newProvider(get, NewRoundRobin())
@@ -134,7 +160,7 @@ func TestProviders(t *testing.T) {
 }
 
 func TestMarkDownExpires(t *testing.T) {
-	list := []Instance{{ID: "a", Enabled: true}}
+	list := []Instance{{ID: "a"}}
 	p := newProvider(func() []Instance { return list }, Random)
 	now := p.now()
 	p.now = func() time.Time { return now }

@@ -99,7 +99,7 @@ func (p *Provider) Get() (Instance, error) {
 			}
 			delete(p.down, i.ID)
 		}
-		if i.Enabled {
+		if !i.Disabled {
 			avail = append(avail, i)
 		}
 	}

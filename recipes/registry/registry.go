@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,8 +47,13 @@ type Registry struct {
 	src  *sessions.Source
 
 	mu        sync.Mutex
-	instances map[string]Instance // name/id -> instance
+	instances map[string]*entry // name/id -> registration
 	closed    bool
+
+	// wmu serializes the writes of nodes (Register, Unregister and
+	// re-registration), so that one instance never gets two
+	// DynamicSequential nodes.
+	wmu sync.Mutex
 
 	cancel context.CancelFunc
 	exited chan struct{}
@@ -57,7 +63,7 @@ type Registry struct {
 // starts one goroutine (stopped by Close) that re-registers after a
 // session expiry when WithRedial is given.
 func New(c *client.Conn, base string, opts ...Option) *Registry {
-	r := &Registry{base: base, instances: map[string]Instance{}, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	r := &Registry{base: base, instances: map[string]*entry{}, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		exited: make(chan struct{})}
 	for _, o := range opts {
 		o(r)
@@ -69,16 +75,31 @@ func New(c *client.Conn, base string, opts ...Option) *Registry {
 	return r
 }
 
+// entry is one registered instance and the node last written for it.
+type entry struct {
+	inst Instance
+	path string // "" until written; with the sequence suffix for DynamicSequential
+}
+
 func key(name, id string) string { return name + "/" + id }
 
+// path is where inst's node goes: for DynamicSequential, the prefix the
+// server appends the sequence number to.
 func (r *Registry) path(inst Instance) string {
 	return seqnode.Join(seqnode.Join(r.base, inst.Name), inst.ID)
 }
 
-// Register writes inst at <base>/<name>/<id> (ephemeral for dynamic
-// instances, the default, persistent for static and permanent ones). An
-// empty ServiceType means Dynamic; a zero RegistrationTimeUTC is set to
-// now. A node left at that path by another (older) session is replaced.
+// ephemeral reports whether t's nodes go with the session.
+func ephemeral(t ServiceType) bool { return t == Dynamic || t == DynamicSequential }
+
+// Register writes inst at <base>/<name>/<id>, as Curator does: an
+// ephemeral node for Dynamic instances (the default), an
+// ephemeral-sequential one (<id> plus a 10-digit sequence number) for
+// DynamicSequential, a persistent one for Static and Permanent. An empty
+// ServiceType means Dynamic; a zero RegistrationTimeUTC is set to now. A
+// node left at that path by another (older) session is replaced.
+// Registering an instance again updates its node (a DynamicSequential
+// instance keeps its node while its session lives).
 func (r *Registry) Register(ctx context.Context, inst Instance) error {
 	if err := seqnode.ValidDir(r.base); err != nil {
 		return err
@@ -89,30 +110,165 @@ func (r *Registry) Register(ctx context.Context, inst Instance) error {
 	if inst.RegistrationTimeUTC == 0 {
 		inst.RegistrationTimeUTC = time.Now().UnixMilli()
 	}
-	data, err := Marshal(inst)
-	if err != nil {
+	if _, err := Marshal(inst); err != nil {
 		return err
 	}
+	k := key(inst.Name, inst.ID)
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
 		return ErrClosed
 	}
-	r.instances[key(inst.Name, inst.ID)] = inst
+	if e, ok := r.instances[k]; ok {
+		e.inst = inst
+	} else {
+		r.instances[k] = &entry{inst: inst}
+	}
 	r.mu.Unlock()
 	c, err := r.src.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	if err := r.write(ctx, c, inst, data); err != nil {
+	if err := r.write(ctx, c, k); err != nil {
 		return fmt.Errorf("registry: register %s: %w", r.path(inst), err)
 	}
 	return nil
 }
 
-// write creates or overwrites inst's node on c.
-func (r *Registry) write(ctx context.Context, c *client.Conn, inst Instance, data []byte) error {
-	p := r.path(inst)
+// write creates or overwrites the node of the instance registered under k
+// on c, and records its path; an instance no longer registered is not
+// written.
+func (r *Registry) write(ctx context.Context, c *client.Conn, k string) error {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	r.mu.Lock()
+	e, ok := r.instances[k]
+	var inst Instance
+	var old string
+	if ok {
+		inst, old = e.inst, e.path
+	}
+	r.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	data, err := Marshal(inst)
+	if err != nil {
+		return err
+	}
+	var p string
+	if inst.ServiceType == DynamicSequential {
+		p, err = r.writeSequential(ctx, c, inst, old, data)
+	} else {
+		p = r.path(inst)
+		err = r.writeAt(ctx, c, inst, p, data)
+	}
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	e.path = p // also when unregistered meanwhile: Unregister and Close delete it
+	r.mu.Unlock()
+	if old != "" && old != p {
+		// The service type changed: remove the node of the old one if it
+		// is ours.
+		if ok, st, err := c.Exists(ctx, old); err == nil && ok && (st.EphemeralOwner == c.SessionID() || st.EphemeralOwner == 0) {
+			_ = c.Delete(ctx, old, st.Version)
+		}
+	}
+	return nil
+}
+
+// writeSequential writes a DynamicSequential instance: its node of this
+// session (old, or one left by a create whose reply was lost) is updated;
+// otherwise an ephemeral-sequential node <id>NNNNNNNNNN is created. It
+// returns the node's path.
+func (r *Registry) writeSequential(ctx context.Context, c *client.Conn, inst Instance, old string, data []byte) (string, error) {
+	prefix := r.path(inst)
+	lost := false // a create may have been applied without a reply
+	return client.RetryValue(ctx, func(ctx context.Context) (string, error) {
+		p, err := r.ownSequential(ctx, c, inst, old, lost)
+		if err != nil || p != "" {
+			if err == nil {
+				_, err = c.Set(ctx, p, data, client.AnyVersion)
+				if errors.Is(err, client.ErrNoNode) {
+					err = client.ErrConnectionLoss // gone meanwhile: create again
+				}
+			}
+			return p, err
+		}
+		p, _, err = c.Create(ctx, prefix, data, client.ModeEphemeralSequential, nil)
+		if errors.Is(err, client.ErrNoNode) {
+			if err := seqnode.EnsureContainers(ctx, c, seqnode.Join(r.base, inst.Name)); err != nil {
+				return "", err
+			}
+			return "", client.ErrConnectionLoss // create again
+		}
+		lost = lost || client.IsRetryable(err)
+		return p, err
+	}, client.WithRetryBackOff(seqnode.FastBackOff))
+}
+
+// ownSequential returns the path of inst's ephemeral-sequential node owned
+// by c's session: old if it still is, else (search) a child of the service
+// named <id>NNNNNNNNNN holding inst's id; "" if there is none.
+func (r *Registry) ownSequential(ctx context.Context, c *client.Conn, inst Instance, old string, search bool) (string, error) {
+	if old != "" {
+		ok, st, err := c.Exists(ctx, old)
+		if err != nil {
+			return "", err
+		}
+		if ok && st.EphemeralOwner == c.SessionID() {
+			return old, nil
+		}
+	}
+	if !search {
+		return "", nil
+	}
+	dir := seqnode.Join(r.base, inst.Name)
+	kids, _, err := c.Children(ctx, dir)
+	if errors.Is(err, client.ErrNoNode) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, k := range kids {
+		if !isSequentialOf(k, inst.ID) {
+			continue
+		}
+		p := seqnode.Join(dir, k)
+		data, st, err := c.Get(ctx, p)
+		if errors.Is(err, client.ErrNoNode) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if got, err := Unmarshal(data); err == nil && got.ID == inst.ID && st.EphemeralOwner == c.SessionID() {
+			return p, nil
+		}
+	}
+	return "", nil
+}
+
+// isSequentialOf reports whether node is id followed by a 10-digit
+// sequence number.
+func isSequentialOf(node, id string) bool {
+	seq, ok := strings.CutPrefix(node, id)
+	if !ok || len(seq) != 10 {
+		return false
+	}
+	for _, d := range seq {
+		if d < '0' || d > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// writeAt creates or overwrites inst's node at p (not sequential).
+func (r *Registry) writeAt(ctx context.Context, c *client.Conn, inst Instance, p string, data []byte) error {
 	mode := client.ModeEphemeral
 	if inst.ServiceType != Dynamic {
 		mode = client.ModePersistent
@@ -156,7 +312,11 @@ func (r *Registry) write(ctx context.Context, c *client.Conn, inst Instance, dat
 // Update replaces the data of a registered instance.
 func (r *Registry) Update(ctx context.Context, inst Instance) error {
 	r.mu.Lock()
-	old, ok := r.instances[key(inst.Name, inst.ID)]
+	e, ok := r.instances[key(inst.Name, inst.ID)]
+	var old Instance
+	if ok {
+		old = e.inst
+	}
 	r.mu.Unlock()
 	if !ok {
 		return ErrNotRegistered
@@ -173,23 +333,44 @@ func (r *Registry) Update(ctx context.Context, inst Instance) error {
 // Unregister removes an instance registered by this Registry.
 func (r *Registry) Unregister(ctx context.Context, name, id string) error {
 	r.mu.Lock()
-	inst, ok := r.instances[key(name, id)]
+	e, ok := r.instances[key(name, id)]
 	delete(r.instances, key(name, id))
 	r.mu.Unlock()
 	if !ok {
 		return ErrNotRegistered
 	}
+	r.wmu.Lock() // a write in progress has recorded its path
+	defer r.wmu.Unlock()
 	c, err := r.src.Conn(ctx)
 	if err != nil {
-		if inst.ServiceType == Dynamic {
+		if ephemeral(e.inst.ServiceType) {
 			return nil // gone with the session
 		}
 		return err
 	}
-	if err := seqnode.Delete(ctx, c, r.path(inst)); err != nil {
-		return fmt.Errorf("registry: unregister %s: %w", r.path(inst), err)
+	if err := r.remove(ctx, c, e); err != nil {
+		return fmt.Errorf("registry: unregister %s: %w", r.path(e.inst), err)
 	}
 	return nil
+}
+
+// remove deletes e's node on c: the one last written, or, if no write
+// completed (its outcome may be unknown), the node it would have made.
+// The caller holds wmu.
+func (r *Registry) remove(ctx context.Context, c *client.Conn, e *entry) error {
+	r.mu.Lock()
+	inst, p := e.inst, e.path
+	r.mu.Unlock()
+	if p == "" && inst.ServiceType != DynamicSequential {
+		p = r.path(inst)
+	}
+	if p == "" {
+		var err error
+		if p, err = r.ownSequential(ctx, c, inst, "", true); err != nil || p == "" {
+			return err
+		}
+	}
+	return seqnode.Delete(ctx, c, p)
 }
 
 // Instances returns the instances this Registry has registered.
@@ -197,13 +378,14 @@ func (r *Registry) Instances() []Instance {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]Instance, 0, len(r.instances))
-	for _, i := range r.instances {
-		out = append(out, i)
+	for _, e := range r.instances {
+		out = append(out, e.inst)
 	}
 	return out
 }
 
-// Close unregisters every dynamic instance (as Curator's close does), stops
+// Close unregisters every dynamic instance (as Curator's close does; unlike
+// Curator it also deletes DynamicSequential nodes), stops
 // the Registry's goroutine and closes the sessions it dialed. The Conn
 // given to New is left open.
 func (r *Registry) Close(ctx context.Context) error {
@@ -213,24 +395,24 @@ func (r *Registry) Close(ctx context.Context) error {
 		return nil
 	}
 	r.closed = true
-	var dyn []Instance
-	for _, i := range r.instances {
-		if i.ServiceType == Dynamic {
-			dyn = append(dyn, i)
-		}
-	}
-	r.instances = map[string]Instance{}
+	all := r.instances
+	r.instances = map[string]*entry{}
 	r.mu.Unlock()
 	r.cancel()
 	<-r.exited
+	r.wmu.Lock() // writes in progress have recorded their paths
 	var first error
 	if c := r.src.Current(); c.Err() == nil {
-		for _, i := range dyn {
-			if err := seqnode.Delete(ctx, c, r.path(i)); err != nil && first == nil {
+		for _, e := range all {
+			if !ephemeral(e.inst.ServiceType) {
+				continue
+			}
+			if err := r.remove(ctx, c, e); err != nil && first == nil {
 				first = err
 			}
 		}
 	}
+	r.wmu.Unlock()
 	r.src.Close(ctx)
 	return first
 }
@@ -256,11 +438,7 @@ func (r *Registry) run(ctx context.Context) {
 			return // ctx ended
 		}
 		for _, inst := range r.Instances() {
-			data, err := Marshal(inst)
-			if err == nil {
-				err = r.write(ctx, nc, inst, data)
-			}
-			if err != nil {
+			if err := r.write(ctx, nc, key(inst.Name, inst.ID)); err != nil {
 				r.log.Warn("registry: re-register failed", "instance", r.path(inst), "err", err)
 			}
 		}

@@ -49,7 +49,7 @@ func TestRegisterFollowUnregister(t *testing.T) {
 	waitList(t, changes)
 
 	for _, id := range []string{"b", "a"} {
-		if err := reg.Register(ctx, Instance{Name: "orders", ID: id, Address: "10.0.0." + id, Port: Int(80), Enabled: true}); err != nil {
+		if err := reg.Register(ctx, Instance{Name: "orders", ID: id, Address: "10.0.0." + id, Port: Int(80)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -65,7 +65,7 @@ func TestRegisterFollowUnregister(t *testing.T) {
 		t.Fatalf("node data %s: %v", data, err)
 	}
 
-	if err := reg.Update(ctx, Instance{Name: "orders", ID: "a", Address: "10.9.9.9", Port: Int(81), Enabled: false}); err != nil {
+	if err := reg.Update(ctx, Instance{Name: "orders", ID: "a", Address: "10.9.9.9", Port: Int(81), Disabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	for {
