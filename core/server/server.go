@@ -206,11 +206,12 @@ func (s *Server) Close() error {
 }
 
 // Kill stops the server abruptly, as kill -9 would: goroutines stop
-// without flushing, and a log fsync in flight is abandoned (Kill does not
-// wait for its Sync; its outcome is ignored). Kill leaves an injected
-// Config.Store as it is: whoever owns it simulates the power loss (the
-// ensemble crashes its in-memory store before it kills the server). A new
-// server from the same Config restarts from what the store kept.
+// without flushing, and the wait for a log fsync in flight ends at once
+// (the fsync is abandoned: its outcome is ignored, nothing it covered is
+// acknowledged). Kill leaves an injected Config.Store as it is: whoever
+// owns it simulates the power loss (the ensemble crashes its in-memory
+// store before it kills the server). A new server from the same Config
+// restarts from what the store kept.
 func (s *Server) Kill() { s.shutdown() }
 
 func (s *Server) shutdown() {
