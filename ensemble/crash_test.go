@@ -197,9 +197,9 @@ func (t *labTransport) Send(m zab.Message) {
 	}
 }
 
-// poll waits until cond holds or ctx ends (a polling interval, not
+// crashPoll waits until cond holds or ctx ends (a polling interval, not
 // synchronization).
-func poll(t *testing.T, ctx context.Context, what string, cond func() bool) {
+func crashPoll(t *testing.T, ctx context.Context, what string, cond func() bool) {
 	t.Helper()
 	tk := time.NewTicker(5 * time.Millisecond)
 	defer tk.Stop()
@@ -212,8 +212,9 @@ func poll(t *testing.T, ctx context.Context, what string, cond func() bool) {
 	}
 }
 
-// mustExist checks, on every running server, whether each path exists.
-func checkPaths(t *testing.T, e *ensemble.Ensemble, want map[string]bool) {
+// crashCheckPaths checks, on every running server, whether each path
+// exists as want says.
+func crashCheckPaths(t *testing.T, e *ensemble.Ensemble, want map[string]bool) {
 	t.Helper()
 	ctx := testCtx(t)
 	for i := 0; i < e.Size(); i++ {
@@ -230,9 +231,9 @@ func checkPaths(t *testing.T, e *ensemble.Ensemble, want map[string]bool) {
 	}
 }
 
-// createAcked creates path, retrying over connection loss, and records it
+// crashCreateAcked creates path, retrying over connection loss, and records it
 // as acknowledged.
-func createAcked(t *testing.T, ctx context.Context, c *client.Conn, path string, acked map[string]bool) {
+func crashCreateAcked(t *testing.T, ctx context.Context, c *client.Conn, path string, acked map[string]bool) {
 	t.Helper()
 	err := client.Retry(ctx, func(ctx context.Context) error {
 		_, _, err := c.Create(ctx, path, nil, client.ModePersistent, nil)
@@ -265,7 +266,7 @@ func TestKillLeaderLosesUnsyncedProposalFollowersHold(t *testing.T) {
 	ctx := testCtx(t)
 	c := ensembletest.Connect(t, e)
 	acked := map[string]bool{}
-	createAcked(t, ctx, c, "/before", acked)
+	crashCreateAcked(t, ctx, c, "/before", acked)
 
 	lost := false
 	for round := 1; round <= 3 || !lost; round++ {
@@ -285,7 +286,7 @@ func TestKillLeaderLosesUnsyncedProposalFollowersHold(t *testing.T) {
 		}()
 		z := lab.waitBlocked(t, ctx)
 		for _, f := range e.Followers() {
-			poll(t, ctx, fmt.Sprintf("follower %d to log %#x", e.ID(f), z), func() bool {
+			crashPoll(t, ctx, fmt.Sprintf("follower %d to log %#x", e.ID(f), z), func() bool {
 				return lab.get(lab.synced, e.ID(f)) >= z
 			})
 		}
@@ -302,7 +303,7 @@ func TestKillLeaderLosesUnsyncedProposalFollowersHold(t *testing.T) {
 		if err := <-res; err == nil {
 			acked[path] = true // possible: the survivors commit it
 		}
-		poll(t, ctx, "a new leader", func() bool { return e.Leader() >= 0 })
+		crashPoll(t, ctx, "a new leader", func() bool { return e.Leader() >= 0 })
 
 		require.NoError(t, e.Restart(ctx, l))
 		require.NoError(t, e.WaitServing(ctx))
@@ -314,7 +315,7 @@ func TestKillLeaderLosesUnsyncedProposalFollowersHold(t *testing.T) {
 		for p := range acked {
 			want[p] = true
 		}
-		checkPaths(t, e, want)
+		crashCheckPaths(t, e, want)
 	}
 }
 
@@ -331,7 +332,7 @@ func TestKillLeaderWithUnsentProposalTruncates(t *testing.T) {
 	ctx := testCtx(t)
 	c := ensembletest.Connect(t, e)
 	acked := map[string]bool{}
-	createAcked(t, ctx, c, "/before", acked)
+	crashCreateAcked(t, ctx, c, "/before", acked)
 	require.NoError(t, e.WaitConverged(ctx))
 
 	l := e.Leader()
@@ -344,7 +345,7 @@ func TestKillLeaderWithUnsentProposalTruncates(t *testing.T) {
 		_, _, err := c.Create(ctx, "/unsent", nil, client.ModePersistent, nil)
 		res <- err
 	}()
-	poll(t, ctx, "the leader to log the proposal", func() bool { return lab.get(lab.synced, lid) > base })
+	crashPoll(t, ctx, "the leader to log the proposal", func() bool { return lab.get(lab.synced, lid) > base })
 	z := lab.get(lab.synced, lid)
 	for _, f := range e.Followers() {
 		require.Less(t, lab.get(lab.appended, e.ID(f)), z, "follower %d got the dropped proposal", e.ID(f))
@@ -353,8 +354,8 @@ func TestKillLeaderWithUnsentProposalTruncates(t *testing.T) {
 	require.NoError(t, e.Kill(l))
 	lab.setDropping(lid, false)
 	require.Error(t, <-res, "never committed, never acknowledged")
-	poll(t, ctx, "a new leader", func() bool { return e.Leader() >= 0 })
-	createAcked(t, ctx, c, "/after", acked)
+	crashPoll(t, ctx, "a new leader", func() bool { return e.Leader() >= 0 })
+	crashCreateAcked(t, ctx, c, "/after", acked)
 
 	require.NoError(t, e.Restart(ctx, l))
 	require.NoError(t, e.WaitServing(ctx))
@@ -367,5 +368,5 @@ func TestKillLeaderWithUnsentProposalTruncates(t *testing.T) {
 	for p := range acked {
 		want[p] = true
 	}
-	checkPaths(t, e, want)
+	crashCheckPaths(t, e, want)
 }
