@@ -33,13 +33,13 @@ type crashLab struct {
 	truncated map[uint64][]int64
 	recovered map[uint64]int64
 	held      map[uint64]chan struct{} // Syncs block until it is closed
-	dropping  map[uint64]bool
-	blocked   chan int64 // the zxid a held Sync covers
+	dropping  map[[2]uint64]bool       // (from, to) whose PROPOSALs are dropped; to 0: all
+	blocked   chan int64               // the zxid a held Sync covers
 }
 
 func newCrashLab() *crashLab {
 	return &crashLab{appended: map[uint64]int64{}, synced: map[uint64]int64{}, truncated: map[uint64][]int64{},
-		recovered: map[uint64]int64{}, held: map[uint64]chan struct{}{}, dropping: map[uint64]bool{},
+		recovered: map[uint64]int64{}, held: map[uint64]chan struct{}{}, dropping: map[[2]uint64]bool{},
 		blocked: make(chan int64, 16)}
 }
 
@@ -86,10 +86,12 @@ func (l *crashLab) waitBlocked(t *testing.T, ctx context.Context) int64 {
 	}
 }
 
-func (l *crashLab) setDropping(id uint64, on bool) {
+// setDropping drops (or no longer drops) the PROPOSALs from server id
+// from to server id to (0: to every server).
+func (l *crashLab) setDropping(from, to uint64, on bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.dropping[id] = on
+	l.dropping[[2]uint64{from, to}] = on
 }
 
 func (l *crashLab) get(m map[uint64]int64, id uint64) int64 {
@@ -190,7 +192,7 @@ type labTransport struct {
 // were still in its socket buffers when it died.
 func (t *labTransport) Send(m zab.Message) {
 	t.lab.mu.Lock()
-	drop := t.lab.dropping[t.id] && m.Type == zab.MsgProposal
+	drop := m.Type == zab.MsgProposal && (t.lab.dropping[[2]uint64{t.id, 0}] || t.lab.dropping[[2]uint64{t.id, m.To}])
 	t.lab.mu.Unlock()
 	if !drop {
 		t.Transport.Send(m)
@@ -246,15 +248,22 @@ func crashCreateAcked(t *testing.T, ctx context.Context, c *client.Conn, path st
 	acked[path] = true
 }
 
-// TestKillLeaderLosesUnsyncedProposalFollowersHold: an established
-// leader sends a PROPOSAL before its own fsync (held by the test), both
-// followers log it durably, and the leader is killed: Kill does not wait
-// for the held fsync, and the crash loses the unsynced proposal (or keeps
-// it, as a disk may; the seed decides). The survivors commit it (a quorum
-// holds it), the restarted old leader catches up, digests converge and no
-// acknowledged write is lost. Rounds repeat, each killing the current
-// leader, at least three times and until a crash lost the proposal.
-func TestKillLeaderLosesUnsyncedProposalFollowersHold(t *testing.T) {
+// TestKillLeaderWithUnsyncedProposal: an established leader sends a
+// PROPOSAL before its own fsync (held by the test), both followers (or
+// one; the other's copy is dropped) log it durably, and the leader is
+// killed: Kill does not wait for the held fsync, and the crash loses the
+// unsynced proposal (or keeps it, as a disk may; the seed decides). The
+// survivors commit or discard it, the same on every server (with both
+// holding it, a quorum does: committed), the restarted old leader catches
+// up, digests converge and no acknowledged write is lost. Rounds repeat,
+// each killing the current leader, at least three times and until a crash
+// lost the proposal.
+func TestKillLeaderWithUnsyncedProposal(t *testing.T) {
+	t.Run("both-followers-log-it", func(t *testing.T) { killLeadersWithUnsyncedProposal(t, 2) })
+	t.Run("one-follower-logs-it", func(t *testing.T) { killLeadersWithUnsyncedProposal(t, 1) })
+}
+
+func killLeadersWithUnsyncedProposal(t *testing.T, holders int) {
 	seed := *crashSeed
 	t.Logf("seed %d (rerun with -crash-seed %d)", seed, seed)
 	lab := newCrashLab()
@@ -277,6 +286,11 @@ func TestKillLeaderLosesUnsyncedProposalFollowersHold(t *testing.T) {
 		l := e.Leader()
 		require.GreaterOrEqual(t, l, 0)
 		lid := e.ID(l)
+		fs := e.Followers()
+		require.Len(t, fs, 2)
+		if holders == 1 {
+			lab.setDropping(lid, e.ID(fs[1]), true)
+		}
 		lab.hold(lid)
 		path := fmt.Sprintf("/unsynced-%d", round)
 		res := make(chan error, 1)
@@ -285,10 +299,13 @@ func TestKillLeaderLosesUnsyncedProposalFollowersHold(t *testing.T) {
 			res <- err
 		}()
 		z := lab.waitBlocked(t, ctx)
-		for _, f := range e.Followers() {
+		for _, f := range fs[:holders] {
 			crashPoll(t, ctx, fmt.Sprintf("follower %d to log %#x", e.ID(f), z), func() bool {
 				return lab.get(lab.synced, e.ID(f)) >= z
 			})
+		}
+		for _, f := range fs[holders:] {
+			require.Less(t, lab.get(lab.appended, e.ID(f)), z, "follower %d got the dropped proposal", e.ID(f))
 		}
 
 		killed := make(chan error, 1)
@@ -300,8 +317,9 @@ func TestKillLeaderLosesUnsyncedProposalFollowersHold(t *testing.T) {
 			t.Fatal("Kill waits for the leader's fsync in flight")
 		}
 		lab.release(lid)
+		lab.setDropping(lid, e.ID(fs[1]), false)
 		if err := <-res; err == nil {
-			acked[path] = true // possible: the survivors commit it
+			acked[path] = true
 		}
 		crashPoll(t, ctx, "a new leader", func() bool { return e.Leader() >= 0 })
 
@@ -310,13 +328,26 @@ func TestKillLeaderLosesUnsyncedProposalFollowersHold(t *testing.T) {
 		require.NoError(t, e.WaitConverged(ctx))
 		kept := lab.get(lab.recovered, lid) >= z
 		lost = lost || !kept
-		t.Logf("round %d: leader %d killed holding %#x unsynced; its store kept it: %v", round, lid, z, kept)
-		want := map[string]bool{path: true} // both survivors held it: committed
+		committed := holders == 2 || crashExists(t, e, fs[0], path)
+		t.Logf("round %d: leader %d killed holding %#x unsynced (store kept it: %v); committed: %v",
+			round, lid, z, kept, committed)
+		want := map[string]bool{path: committed}
 		for p := range acked {
 			want[p] = true
 		}
 		crashCheckPaths(t, e, want)
 	}
+}
+
+// crashExists reports whether path exists on server i.
+func crashExists(t *testing.T, e *ensemble.Ensemble, i int, path string) bool {
+	t.Helper()
+	ctx := testCtx(t)
+	c := connectTo(t, e, i)
+	require.NoError(t, c.Sync(ctx, "/"))
+	ok, _, err := c.Exists(ctx, path)
+	require.NoError(t, err)
+	return ok
 }
 
 // TestKillLeaderWithUnsentProposalTruncates: an established leader logs
@@ -339,7 +370,7 @@ func TestKillLeaderWithUnsentProposalTruncates(t *testing.T) {
 	require.GreaterOrEqual(t, l, 0)
 	lid := e.ID(l)
 	base := lab.get(lab.synced, lid)
-	lab.setDropping(lid, true)
+	lab.setDropping(lid, 0, true)
 	res := make(chan error, 1)
 	go func() {
 		_, _, err := c.Create(ctx, "/unsent", nil, client.ModePersistent, nil)
@@ -352,7 +383,7 @@ func TestKillLeaderWithUnsentProposalTruncates(t *testing.T) {
 	}
 
 	require.NoError(t, e.Kill(l))
-	lab.setDropping(lid, false)
+	lab.setDropping(lid, 0, false)
 	require.Error(t, <-res, "never committed, never acknowledged")
 	crashPoll(t, ctx, "a new leader", func() bool { return e.Leader() >= 0 })
 	crashCreateAcked(t, ctx, c, "/after", acked)
