@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -46,6 +47,7 @@ type Ensemble struct {
 	mu      sync.Mutex
 	members []*member
 	closed  bool
+	crashes *rand.Rand // which unsynced entries a killed server's store keeps
 }
 
 // member is one server slot: its fixed identity and, while it runs, the
@@ -56,6 +58,7 @@ type member struct {
 	clientAddr string // fixed after the first start, so Servers() stays valid
 	peerAddr   string // TCP peers only
 	store      *storage.Mem
+	handle     *memHandle
 	dir        string
 	logger     *slog.Logger
 	srv        *server.Server // nil while killed
@@ -74,7 +77,7 @@ func Start(ctx context.Context, opts ...Option) (*Ensemble, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	e := &Ensemble{opts: o}
+	e := &Ensemble{opts: o, crashes: rand.New(rand.NewPCG(o.seed, 0x6372617368))}
 	if !o.tcp {
 		e.net = server.NewMemNetwork(o.seed)
 	}
@@ -159,7 +162,8 @@ func (e *Ensemble) config(m *member) server.Config {
 	c.MaxClientCnxns = 0
 	c.FourLetterWhitelist = []string{"*"}
 	if m.store != nil {
-		c.Store = m.store
+		m.handle = newMemHandle(m.store)
+		c.Store = m.handle
 	} else {
 		c.Dir = m.dir
 	}

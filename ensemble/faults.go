@@ -158,8 +158,11 @@ func (e *Ensemble) WaitServer(ctx context.Context, i int) error {
 }
 
 // Kill stops server i abruptly, as kill -9 or a power loss would: no
-// goodbye to peers or clients, and with in-memory storage everything not
-// yet synced is lost. Restart brings it back.
+// goodbye to peers or clients, and with in-memory storage the store
+// crashes first: the server reaches it no more (an fsync in flight is
+// abandoned) and it keeps what was synced plus a random prefix of the
+// entries appended since (none to all, seeded by WithSeed), as a disk
+// may. Restart brings it back from there.
 func (e *Ensemble) Kill(i int) error {
 	m, err := e.member(i)
 	if err != nil {
@@ -170,6 +173,12 @@ func (e *Ensemble) Kill(i int) error {
 	m.srv = nil
 	paused := m.paused
 	m.paused = false
+	if srv != nil && m.handle != nil {
+		// The power goes first (before a Restart can reopen the store).
+		m.handle.sever()
+		m.store.CrashRandom(e.crashes)
+		m.handle = nil
+	}
 	e.mu.Unlock()
 	if srv == nil {
 		return fmt.Errorf("%w: server %d", ErrNotRunning, m.id)
@@ -177,7 +186,7 @@ func (e *Ensemble) Kill(i int) error {
 	if paused {
 		srv.Resume()
 	}
-	srv.Kill() // an in-memory store crashes: it keeps only what was synced
+	srv.Kill()
 	e.opts.logger.Info("server killed", "server", m.id)
 	return nil
 }

@@ -98,12 +98,15 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithSeed seeds the in-memory network's random message drops.
+// WithSeed seeds the in-memory network's random message drops and which
+// unsynced log entries the in-memory store of a killed server keeps.
 func WithSeed(seed uint64) Option { return func(o *options) { o.seed = seed } }
 
 // WithServerConfig lets f adjust each server's configuration (limits,
 // four-letter words, super digest...) before it starts. The ensemble sets
-// ID, Peers, ClientAddr, Dir or Store and Network itself; f must keep them.
+// ID, Peers, ClientAddr, Dir or Store and Network itself; f must keep
+// them, though it may wrap Store and Network (to watch or hold their
+// calls in a test).
 func WithServerConfig(f func(id uint64, c *server.Config)) Option {
 	return func(o *options) { o.configure = f }
 }

@@ -144,10 +144,16 @@ func (tc *testCluster) close() {
 	}
 }
 
-// kill stops server i abruptly; restart brings it back from its storage.
+// kill stops server i abruptly and crashes its in-memory store (the
+// server no longer touches it once Kill returns; Kill leaves stores it did
+// not open alone): what was not synced is lost. restart brings it back
+// from its storage.
 func (tc *testCluster) kill(i int) {
 	tc.servers[i].Kill()
 	tc.servers[i] = nil
+	if m, ok := tc.cfgs[i].Store.(interface{ Crash() }); ok {
+		m.Crash()
+	}
 }
 
 func (tc *testCluster) restart(i int) { tc.start(i) }

@@ -93,7 +93,8 @@ type Config struct {
 	// means Dir. Ignored when Store is set.
 	LogDir string
 	// Store is an injected store (for example *storage.Mem) that the
-	// server does not close, so that it survives Kill for a restart.
+	// server does not close, so that it survives Kill for a restart. Kill
+	// does not crash it: its owner does (storage.Mem.Crash).
 	Store storage.Storage
 
 	// Network provides the peer transport; nil means TCP over the Peers'

@@ -18,7 +18,8 @@
 //	nw := server.NewMemNetwork(seed)
 //	cfg.Network, cfg.Store = nw, storage.NewMem()
 //	nw.Partition(1, 2); nw.SetDrop(1, 3, 0.1); nw.SetDelay(2, 3, 5*time.Millisecond); nw.Heal()
-//	s.Kill()   // abrupt: Mem loses what was not synced; New(cfg)+Start restarts
+//	s.Kill()   // abrupt: an fsync in flight is abandoned; New(cfg)+Start restarts
+//	mem.Crash() // the store's owner (ensemble) crashes it: what was not synced is lost
 //	s.Pause(); s.Resume()
 //
 // # Exported API (stable, for ensemble/ and cmd/zabkit)
@@ -45,8 +46,20 @@
 // keeps stepping messages and ticks (zab allows that while a Ready is
 // outstanding); one Sync covers every entry of the Ready (group commit).
 // An established leader sends its proposals before its own fsync
-// returns; everyone else sends only after it (acks leave only once
-// durable).
+// returns; everything else leaves only after it (acks leave only once
+// durable). zab decides which messages may go early (Ready.SplitMessages)
+// and the driver follows it; the driver used to send every message of an
+// established leader's Ready early, a notification answering a LOOKING
+// peer included (TestOnlyLeaderToLearnerMessagesLeaveBeforeFsync).
+//
+// Kill is kill -9 for the goroutines only: it abandons a persist in flight
+// (the Sync's wait ends with the server's life, its outcome is ignored)
+// instead of waiting for it, and it no longer crashes an injected
+// *storage.Mem itself: whoever owns the store simulates the power loss
+// (the ensemble crashes its in-memory store before it kills the server).
+// zab.Entry and storage.Entry stay two types (core/zab imports nothing of
+// the project, core/storage imports neither zab nor znode); entries.go
+// holds the only conversions between them.
 //
 // Both transports keep each peer's messages FIFO across reconnects, as
 // core/zab requires: a replaced TCP connection's reader finishes and its

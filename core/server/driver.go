@@ -112,7 +112,7 @@ func (d *driverState) processReady() error {
 		if err != nil {
 			return err
 		}
-		early, err := d.beginReady(&rd)
+		late, err := d.beginReady(&rd)
 		if err != nil {
 			return err
 		}
@@ -120,12 +120,12 @@ func (d *driverState) processReady() error {
 			// The fsync runs beside the driver, which keeps stepping
 			// messages and ticks meanwhile; the rest of the Ready waits
 			// for it (finishInflight).
-			d.inflight = &inflight{rd: rd, early: early}
+			d.inflight = &inflight{rd: rd, late: late}
 			s.wg.Add(1)
 			go d.persist(rd)
 			return nil
 		}
-		if err := d.finishReady(&rd, early); err != nil {
+		if err := d.finishReady(&rd, late); err != nil {
 			return err
 		}
 		s.node.Advance(rd)
@@ -136,25 +136,30 @@ func (d *driverState) processReady() error {
 
 // inflight is a Ready whose log writes are being synced.
 type inflight struct {
-	rd    zab.Ready
-	early bool
+	rd   zab.Ready
+	late []zab.Message // to send once rd is durable
 }
 
 // persist makes a Ready's entries, then its epochs, durable (group
-// commit: one Sync covers every entry appended before it).
+// commit: one Sync covers every entry appended before it). Kill and
+// Close abandon it: the Sync's wait ends with the server's life, and a
+// persist cut short reports nothing.
 func (d *driverState) persist(rd zab.Ready) {
 	s := d.s
 	defer s.wg.Done()
 	var err error
 	if len(rd.Entries) > 0 || rd.Truncate {
 		t0 := time.Now()
-		if err = s.store.Sync(context.Background()); err == nil {
+		if err = s.store.Sync(s.life); err == nil {
 			s.metrics.fsync(time.Since(t0))
 		}
 	}
 	if err == nil && rd.HardState != nil {
 		err = s.store.SetEpochs(storage.Epochs{Accepted: int64(rd.HardState.AcceptedEpoch),
 			Current: int64(rd.HardState.CurrentEpoch)})
+	}
+	if err != nil && s.life.Err() != nil {
+		return // abandoned: the server is stopping
 	}
 	d.syncDone <- err
 }
@@ -167,7 +172,7 @@ func (d *driverState) finishInflight(err error) error {
 	if err != nil {
 		return err
 	}
-	if err := d.finishReady(&in.rd, in.early); err != nil {
+	if err := d.finishReady(&in.rd, in.late); err != nil {
 		return err
 	}
 	s.node.Advance(in.rd)
@@ -176,9 +181,10 @@ func (d *driverState) finishInflight(err error) error {
 }
 
 // beginReady installs a snapshot, truncates and appends (each durable or
-// buffered as storage says), and lets an established leader send before
-// its own fsync. It reports whether the messages were sent.
-func (d *driverState) beginReady(rd *zab.Ready) (bool, error) {
+// buffered as storage says), and sends the messages zab lets leave before
+// the fsync (Ready.SplitMessages). It returns the messages to send once
+// the Ready is durable.
+func (d *driverState) beginReady(rd *zab.Ready) ([]zab.Message, error) {
 	s := d.s
 	ctx := context.Background()
 	if rd.Status.State != zab.StateLeading {
@@ -197,13 +203,13 @@ func (d *driverState) beginReady(rd *zab.Ready) (bool, error) {
 		d.abandonSnapshot()
 		tree, err := znode.ReadSnapshot(bytes.NewReader(snap.Data), znode.Config{ExtendedTypes: s.cfg.ExtendedTypes})
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		if err := s.store.InstallSnapshot(ctx, int64(snap.Zxid), func(w io.Writer) error {
 			_, err := w.Write(snap.Data)
 			return err
 		}); err != nil {
-			return false, err
+			return nil, err
 		}
 		s.closeAllConns("snapshot installed")
 		s.treeMu.Lock()
@@ -217,35 +223,27 @@ func (d *driverState) beginReady(rd *zab.Ready) (bool, error) {
 	}
 	if rd.Truncate {
 		if err := s.store.TruncateAfter(int64(rd.TruncateAfter)); err != nil {
-			return false, err
+			return nil, err
 		}
 		s.log.Info("truncated log", "after", rd.TruncateAfter)
 	}
 	if len(rd.Entries) > 0 {
-		es := make([]storage.Entry, len(rd.Entries))
-		for i, e := range rd.Entries {
-			es[i] = storage.Entry{Zxid: int64(e.Zxid), Data: e.Data}
-		}
-		if err := s.store.Append(es...); err != nil {
-			return false, err
+		if err := s.store.Append(storageEntries(rd.Entries)...); err != nil {
+			return nil, err
 		}
 	}
-	// The leader of an established session sends its proposals while its
-	// own log write is in flight (as ZooKeeper does): its own ack counts
-	// only once Advance reports the entries durable.
-	early := rd.Status.State == zab.StateLeading && rd.Status.Established &&
-		rd.HardState == nil && rd.Snapshot == nil && !rd.Truncate
-	if early {
-		d.send(rd.Messages)
-	}
-	return early, nil
+	// An established leader sends its proposals while its own log write
+	// is in flight (as ZooKeeper does): its own ack counts only once
+	// Advance reports the entries durable. zab says which messages.
+	early, late := rd.SplitMessages()
+	d.send(early)
+	return late, nil
 }
 
-// finishReady does the rest of a Ready once its writes are durable.
-func (d *driverState) finishReady(rd *zab.Ready, early bool) error {
-	if !early {
-		d.send(rd.Messages)
-	}
+// finishReady does the rest of a Ready once its writes are durable:
+// late are its messages beginReady did not send.
+func (d *driverState) finishReady(rd *zab.Ready, late []zab.Message) error {
+	d.send(late)
 	for _, e := range rd.CommittedEntries {
 		if err := d.apply(e); err != nil {
 			return err

@@ -22,7 +22,8 @@
 // Disk and Mem both implement Storage (Log, StableStore, SnapshotStore,
 // Recover, Close). Mem keeps everything in memory and models what a crash
 // keeps: Mem.Crash drops the entries appended since the last Sync,
-// Mem.CrashRandom keeps a random prefix of them; everything else is
+// Mem.CrashRandom keeps a random prefix of them (a truncation removes
+// durably but does not make what it keeps durable); everything else is
 // durable when its call returns, as on Disk.
 //
 // # Durability
@@ -126,6 +127,11 @@
 // unacknowledged entry never counted toward a quorum; its surviving is the
 // state a crash just after its Sync would leave, and the leader's DIFF,
 // TRUNC or SNAP settles it like any uncommitted proposal.
+//
+// Mem is the worst case of that model: its Crash keeps nothing a Sync did
+// not cover. A truncation no longer counts the entries it keeps as synced
+// (it did, so "append, truncate above the synced prefix, crash" kept
+// entries no Sync had covered); TestMemTruncateKeepsUnsyncedUnsynced.
 //
 // # Snapshot trigger and purge
 //

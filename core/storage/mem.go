@@ -12,8 +12,10 @@ import (
 
 // Mem is the in-memory Storage with the same behaviour as Disk, for the
 // in-process ensemble and the ZAB simulator. It models what a crash keeps:
-// Crash drops every entry appended since the last Sync; epochs, snapshots,
-// truncations and resets are durable when their call returns (as on Disk).
+// Crash drops every entry appended since the last Sync (a truncation does
+// not make the entries it keeps durable); epochs, snapshots, the removal
+// done by a truncation and resets are durable when their call returns (as
+// on Disk).
 // It is safe for concurrent use.
 type Mem struct {
 	mu      sync.Mutex
@@ -144,7 +146,10 @@ func (m *Mem) TruncateAfter(zxid int64) error {
 	}
 	i, _ := slices.BinarySearchFunc(m.entries, zxid+1, func(e Entry, z int64) int { return cmpInt(e.Zxid, z) })
 	m.entries = m.entries[:i]
-	m.synced = i // the truncation is durable, and so is what it keeps
+	// The removal is durable; what it keeps is durable only if it was
+	// synced before (a crash after it still loses the kept entries that
+	// were never synced).
+	m.synced = min(m.synced, i)
 	return nil
 }
 

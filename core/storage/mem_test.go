@@ -33,6 +33,21 @@ func TestMemCrashDropsUnsynced(t *testing.T) {
 	require.Equal(t, []Entry{entry(1, 1)}, got)
 }
 
+// TestMemTruncateKeepsUnsyncedUnsynced: append, truncate above what was
+// synced, crash: the entries the truncation kept were never synced and
+// are lost (TruncateAfter made them count as synced).
+func TestMemTruncateKeepsUnsyncedUnsynced(t *testing.T) {
+	m := NewMem()
+	require.NoError(t, m.Append(entry(1, 1)))
+	require.NoError(t, m.Sync(context.Background()))
+	require.NoError(t, m.Append(entry(1, 2), entry(1, 3), entry(1, 4)))
+	require.NoError(t, m.TruncateAfter(zx(1, 3)))
+	require.Equal(t, 2, m.Unsynced(), "1:2 and 1:3 were kept but never synced")
+	m.Crash()
+	_, got := recoverAll(t, m)
+	require.Equal(t, []Entry{entry(1, 1)}, got)
+}
+
 func TestMemCrashRandomKeepsAPrefix(t *testing.T) {
 	seed := testSeed(t)
 	r := rand.New(rand.NewPCG(seed, 1))

@@ -42,8 +42,10 @@ type Log interface {
 	// an fsync that already started is not interrupted.
 	Sync(ctx context.Context) error
 	// TruncateAfter durably removes every entry with a zxid greater than
-	// zxid (ZAB's TRUNC). Truncating below the first entry the log still
-	// holds (see FirstZxid) fails with ErrCompacted.
+	// zxid (ZAB's TRUNC). The entries it keeps are durable only once a
+	// Sync covers them (Disk's truncation happens to fsync them, Mem
+	// does not). Truncating below the first entry the log still holds
+	// (see FirstZxid) fails with ErrCompacted.
 	TruncateAfter(zxid int64) error
 	// Entries returns the entries with from <= zxid <= to, in order (ZAB's
 	// DIFF). ErrCompacted if from is below what the log still holds.

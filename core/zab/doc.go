@@ -52,8 +52,9 @@
 //		}
 //		if n.HasReady() {
 //			rd, _ := n.Ready()
+//			early, late := rd.SplitMessages() // early: may leave now
 //			// 1. install rd.Snapshot, 2. truncate, append rd.Entries,
-//			// 3. persist rd.HardState, fsync; 4. send rd.Messages;
+//			// 3. persist rd.HardState, fsync; 4. send late;
 //			// 5. apply rd.CommittedEntries; 6. answer rd.ReadStates;
 //			// 7. rd.SnapshotRequests -> n.ProvideSnapshot(to, snap);
 //			// 8. rd.Requests (leader) -> validate, n.Propose(txn)
@@ -62,6 +63,16 @@
 //			n.Advance(rd)
 //		}
 //	}
+//
+// Which messages may leave before the Ready is persisted is decided in
+// one place, Ready.SplitMessages: an established leader's messages to its
+// learners (its PROPOSALs go out while it logs them, as ZooKeeper's do),
+// never anything else; the server's driver and the simulator both send by
+// it. (The driver used to send every message of an established leader's
+// Ready early, a notification answering a LOOKING peer included.) A Ready
+// owns its Entries and CommittedEntries: they are copies, so a TRUNC or
+// SNAP stepped while it is outstanding cannot clear or overwrite them
+// (they used to alias the node's log; TestReadyOwnsItsEntries).
 //
 // Client writes: a follower never proposes. Forward sends the request to
 // the leader, whose driver receives it in Ready.Requests, turns it into a

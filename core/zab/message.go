@@ -82,8 +82,9 @@ func (t MsgType) String() string {
 
 // LeaderToLearner reports whether t is sent by a leader to a learner
 // (LEADERINFO, DIFF, TRUNC, SNAP, PROPOSAL, COMMIT, INFORM, NEWLEADER,
-// UPTODATE, PING, READRESPONSE). Such messages acknowledge nothing, so a
-// driver may send them before the Ready that carries them is persisted.
+// UPTODATE, PING, READRESPONSE). Such messages acknowledge nothing; those
+// of an established leader may leave before the Ready that carries them
+// is persisted (Ready.SplitMessages says which).
 func (t MsgType) LeaderToLearner() bool {
 	switch t {
 	case MsgLeaderInfo, MsgDiff, MsgTrunc, MsgSnap, MsgProposal, MsgCommit, MsgInform,

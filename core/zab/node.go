@@ -294,7 +294,9 @@ func (n *Node) Ready() (Ready, error) {
 		rd.hasLog = true
 	}
 	if l.handed < len(l.entries) {
-		rd.Entries = slices.Clip(l.entries[l.handed:])
+		// Copies: a truncation or snapshot install stepped while the
+		// Ready is outstanding clears and reuses l.entries.
+		rd.Entries = slices.Clone(l.entries[l.handed:])
 		rd.hasLog = true
 	}
 	l.pendingSnap, l.pendingTrunc, l.handed = nil, false, len(l.entries)
@@ -309,7 +311,7 @@ func (n *Node) Ready() (Ready, error) {
 	if n.commit > n.applied {
 		if i, ok := l.index(n.applied); ok {
 			j, _ := l.index(n.commit)
-			rd.CommittedEntries = slices.Clip(l.entries[i+1 : j+1])
+			rd.CommittedEntries = slices.Clone(l.entries[i+1 : j+1])
 			n.applied = n.commit
 		}
 	}

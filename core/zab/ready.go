@@ -1,5 +1,7 @@
 package zab
 
+import "slices"
+
 // HardState is the durable election state of a peer.
 type HardState struct {
 	// AcceptedEpoch is the last epoch this peer agreed to (LEADERINFO acked).
@@ -59,12 +61,14 @@ type Ready struct {
 	// Messages are to be sent once everything above is durable (fsynced):
 	// an ACKEPOCH depends on acceptedEpoch, an ACK on its proposals, an
 	// ACKNEWLEADER on the synced history and currentEpoch, a notification
-	// carries the last zxid. The exception: messages whose
-	// Type.LeaderToLearner() is true acknowledge nothing (the leader counts
-	// itself only once Advance reports its own writes durable), so a driver
-	// may send them before or while it persists, as ZooKeeper's leader
-	// sends a proposal while logging it. Messages to the same peer must be
-	// sent in order, on one FIFO connection.
+	// carries the last zxid. The one exception is SplitMessages' early
+	// part: an established leader's messages to its learners, which a
+	// driver may send before or while it persists. Messages to the same
+	// peer must be sent in order, on one FIFO connection.
+	//
+	// Messages, Entries and CommittedEntries belong to the Ready: later
+	// calls on the Node (a TRUNC or SNAP stepped while the Ready is
+	// outstanding included) never change them.
 	Messages []Message
 
 	// CommittedEntries are to be applied to the state machine, in order,
@@ -102,4 +106,39 @@ func (rd *Ready) containsUpdates() bool {
 	return rd.Snapshot != nil || rd.Truncate || len(rd.Entries) > 0 || rd.HardState != nil ||
 		len(rd.Messages) > 0 || len(rd.CommittedEntries) > 0 || len(rd.ReadStates) > 0 ||
 		len(rd.SnapshotRequests) > 0 || len(rd.Requests) > 0 || len(rd.Replies) > 0
+}
+
+// SplitMessages divides Messages into those the driver may send before
+// (or while) it persists this Ready, early, and those it must send once
+// everything the Ready lists is durable, late; sending early then late
+// keeps every peer's messages in order. It is the only place that rule
+// lives. Early are the leader-to-learner messages (Type.LeaderToLearner:
+// PROPOSAL, COMMIT, PING...) of a leader that was established when the
+// Ready was taken and whose Ready persists no epoch, snapshot or
+// truncation: they acknowledge nothing (the leader counts its own ack only
+// once Advance reports its writes durable), so they may leave while the
+// leader logs them, as ZooKeeper's leader sends a proposal while logging
+// it. A message to a peer that follows a late message to that peer is late
+// too. Everything else is late: a notification, for one, carries the last
+// zxid. early and late may share Messages' backing array.
+func (rd *Ready) SplitMessages() (early, late []Message) {
+	st := rd.Status
+	if st.State != StateLeading || !st.Established || rd.HardState != nil || rd.Snapshot != nil || rd.Truncate {
+		return nil, rd.Messages
+	}
+	first := slices.IndexFunc(rd.Messages, func(m Message) bool { return !m.Type.LeaderToLearner() })
+	if first < 0 {
+		return rd.Messages, nil
+	}
+	early = slices.Clip(rd.Messages[:first])
+	held := map[uint64]bool{} // peers with a late message so far
+	for _, m := range rd.Messages[first:] {
+		if m.Type.LeaderToLearner() && !held[m.To] {
+			early = append(early, m)
+			continue
+		}
+		held[m.To] = true
+		late = append(late, m)
+	}
+	return early, late
 }

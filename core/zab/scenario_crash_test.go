@@ -9,7 +9,7 @@ import (
 )
 
 // The leader sends a proposal before its own disk has logged it (allowed:
-// MsgType.LeaderToLearner) and crashes before logging it. Whatever the
+// Ready.SplitMessages) and crashes before logging it. Whatever the
 // followers got, the txn is committed everywhere or nowhere, and the
 // restarted old leader converges.
 func TestLeaderCrashesBetweenProposingAndLogging(t *testing.T) {

@@ -266,19 +266,13 @@ func (s *sim) pump() {
 			sn.rd = &rd
 			sn.rdLeft = 0
 			if s.opts.leaderSendsEarly {
-				// Ready.Messages allows leader-to-learner messages to leave
-				// before the Ready is persisted; the rest keep their order
-				// after them (per-peer FIFO is preserved since a leader
-				// sends nothing else to a learner).
-				var later []Message
-				for _, m := range rd.Messages {
-					if m.Type.LeaderToLearner() {
-						s.send(m)
-					} else {
-						later = append(later, m)
-					}
+				// What the server's driver does: Ready.SplitMessages' early
+				// part leaves before the Ready is persisted, the rest after.
+				early, late := rd.SplitMessages()
+				for _, m := range early {
+					s.send(m)
 				}
-				sn.rd.Messages = later
+				sn.rd.Messages = late
 			}
 			if sn.hold != nil && sn.hold(&rd) {
 				break
