@@ -12,6 +12,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -99,7 +100,13 @@ func (s *Server) runDriver() {
 // fatal stops the server after a storage failure and waits for the stop:
 // the driver processes nothing more.
 func (s *Server) fatal(err error) {
-	s.log.Error("storage failed; stopping", "err", err)
+	if errors.Is(err, storage.ErrClosed) {
+		// The store was closed under the server (a crash injected by its
+		// owner, which stops the server next): nothing failed here.
+		s.log.Info("storage closed; stopping", "err", err)
+	} else {
+		s.log.Error("storage failed; stopping", "err", err)
+	}
 	go s.Kill()
 	<-s.stop
 }
