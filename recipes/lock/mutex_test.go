@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 	"github.com/zabkit/zabkit/wire"
 )
@@ -268,7 +267,7 @@ func TestFaultMutexCreateReplyLost(t *testing.T) {
 	m := NewMutex(c, dir)
 	// Create the directory first, so that the cut hits the lock node's
 	// create and not a parent's.
-	if err := seqnode.EnsureContainers(ctx, c, dir); err != nil {
+	if _, _, err := c.Create(ctx, dir, nil, client.ModeContainer, nil, client.WithParentContainers()); err != nil {
 		t.Fatal(err)
 	}
 	cut.CutAfter(int32(wire.OpCreate2))

@@ -1,0 +1,115 @@
+package contend
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/recipes/internal/zktest"
+	"github.com/zabkit/zabkit/wire"
+)
+
+// beforeCreate is a dialer whose connections run hook, once, just before
+// they send a create request for path: a deterministic window between two
+// of the client's requests.
+type beforeCreate struct {
+	path string
+	hook func()
+	once sync.Once
+}
+
+func (b *beforeCreate) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &beforeCreateConn{Conn: nc, b: b}, nil
+}
+
+type beforeCreateConn struct {
+	net.Conn
+	b      *beforeCreate
+	buf    []byte
+	frames int
+}
+
+func (c *beforeCreateConn) Write(p []byte) (int, error) {
+	c.buf = append(c.buf, p...)
+	for len(c.buf) >= 4 {
+		l := int(binary.BigEndian.Uint32(c.buf))
+		if len(c.buf) < 4+l {
+			break
+		}
+		f := c.buf[4 : 4+l]
+		c.buf = c.buf[4+l:]
+		c.frames++
+		if c.frames == 1 || len(f) < 12 {
+			continue // the handshake
+		}
+		switch wire.Op(binary.BigEndian.Uint32(f[4:8])) {
+		case wire.OpCreate, wire.OpCreate2, wire.OpCreateContainer, wire.OpCreateTTL:
+		default:
+			continue
+		}
+		if n := int(binary.BigEndian.Uint32(f[8:12])); 12+n <= len(f) && string(f[12:12+n]) == c.b.path {
+			c.b.once.Do(c.b.hook)
+		}
+	}
+	return c.Conn.Write(p)
+}
+
+var errNotHeld = errors.New("test: not held")
+
+// TestJoinSurvivesDirReaping: the server may reap an empty container
+// between its creation and its child's (as ZooKeeper does every
+// containerCheckInterval). Here the top of a contender's directory is
+// deleted by another session right after the contender created it and
+// before it creates the next level; joining must make the directory again
+// and the contender hold, not fail with NoNode.
+func TestJoinSurvivesDirReaping(t *testing.T) {
+	ctx := zktest.Ctx(t)
+	root := zktest.Root(t)
+	top, dir := root+"-top", root+"-top/a/b"
+	other := zktest.Dial(t)
+	var reaped atomic.Bool
+	gate := &beforeCreate{path: top + "/a", hook: func() {
+		reaped.Store(true)
+		if err := other.Delete(ctx, top, -1); err != nil {
+			t.Errorf("deleting %s before its child is created: %v", top, err)
+		}
+	}}
+	c := zktest.Dial(t, client.WithDialer(gate.Dial))
+	t.Cleanup(func() { _ = zktest.DeleteAll(context.Background(), other, top) })
+	h := &Contender{Conn: c, Queue: Queue{Dir: dir, Name: "lock-", Rule: First(1)}, Kind: "test", ErrNotHeld: errNotHeld}
+	if err := h.Acquire(ctx, nil, false); err != nil {
+		t.Fatalf("Acquire in %s after its top was reaped: %v", dir, err)
+	}
+	if !reaped.Load() {
+		t.Fatalf("the test's reaping of %s never ran", top)
+	}
+	if !strings.HasPrefix(h.Key(), dir+"/_c_") || h.Token() == 0 {
+		t.Fatalf("holding %q token %d", h.Key(), h.Token())
+	}
+	// other may be connected to a server that has not applied c's creates
+	// yet: sync it first (ZooKeeper gives no cross-session read-your-writes).
+	if err := other.Sync(ctx, dir); err != nil {
+		t.Fatalf("sync %s: %v", dir, err)
+	}
+	ok, st, err := other.Exists(ctx, dir)
+	if err != nil || !ok || st.EphemeralOwner != 0 {
+		t.Fatalf("%s exists=%v %+v %v", dir, ok, st, err)
+	}
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := context.Cause(h.Context()); !errors.Is(err, errNotHeld) || h.Held() || h.Key() != "" {
+		t.Fatalf("after Release: held %v %q, cause %v", h.Held(), h.Key(), err)
+	}
+}
