@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 	"github.com/zabkit/zabkit/recipes/internal/sessions"
 )
 
@@ -20,28 +19,32 @@ var (
 	ErrNotRegistered = errors.New("registry: instance not registered here")
 	// ErrSessionLost is returned when the session ended and no new one
 	// could be had (no WithRedial, or the Registry is closed).
-	ErrSessionLost = seqnode.ErrSessionLost
+	ErrSessionLost = sessions.ErrSessionLost
 	// ErrClosed is returned by every call after Close.
 	ErrClosed = errors.New("registry: closed")
 )
 
 // Option configures a Registry.
-type Option func(*Registry)
+type Option func(*options)
+
+type options struct {
+	dial sessions.Dial
+	log  *slog.Logger
+}
 
 // WithRedial gives the Registry a way to open a new session after its
 // session expires; it then registers every instance again. Sessions it
 // opens are closed by Close.
 func WithRedial(dial func(ctx context.Context) (*client.Conn, error)) Option {
-	return func(r *Registry) { r.dial = dial }
+	return func(o *options) { o.dial = dial }
 }
 
 // WithLogger sets the logger (default: discard).
-func WithLogger(l *slog.Logger) Option { return func(r *Registry) { r.log = l } }
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 // Registry registers this process's service instances.
 type Registry struct {
 	base string
-	dial func(ctx context.Context) (*client.Conn, error)
 	log  *slog.Logger
 	src  *sessions.Source
 
@@ -57,12 +60,12 @@ type Registry struct {
 // starts one goroutine (stopped by Close) that re-registers after a
 // session expiry when WithRedial is given.
 func New(c *client.Conn, base string, opts ...Option) *Registry {
-	r := &Registry{base: base, instances: map[string]Instance{}, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		exited: make(chan struct{})}
-	for _, o := range opts {
-		o(r)
+	o := options{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, f := range opts {
+		f(&o)
 	}
-	r.src = sessions.New(c, r.dial)
+	r := &Registry{base: base, instances: map[string]Instance{}, log: o.log, src: sessions.New(c, o.dial),
+		exited: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go r.run(ctx)
@@ -72,7 +75,7 @@ func New(c *client.Conn, base string, opts ...Option) *Registry {
 func key(name, id string) string { return name + "/" + id }
 
 func (r *Registry) path(inst Instance) string {
-	return seqnode.Join(seqnode.Join(r.base, inst.Name), inst.ID)
+	return client.JoinPath(client.JoinPath(r.base, inst.Name), inst.ID)
 }
 
 // Register writes inst at <base>/<name>/<id> (ephemeral for dynamic
@@ -80,7 +83,7 @@ func (r *Registry) path(inst Instance) string {
 // empty ServiceType means Dynamic; a zero RegistrationTimeUTC is set to
 // now. A node left at that path by another (older) session is replaced.
 func (r *Registry) Register(ctx context.Context, inst Instance) error {
-	if err := seqnode.ValidDir(r.base); err != nil {
+	if err := client.ValidatePath(r.base); err != nil {
 		return err
 	}
 	if inst.ServiceType == "" {
@@ -118,39 +121,31 @@ func (r *Registry) write(ctx context.Context, c *client.Conn, inst Instance, dat
 		mode = client.ModePersistent
 	}
 	return client.Retry(ctx, func(ctx context.Context) error {
-		_, _, err := c.Create(ctx, p, data, mode, nil)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, client.ErrNoNode):
-			if err := seqnode.EnsureContainers(ctx, c, seqnode.Join(r.base, inst.Name)); err != nil {
+		for {
+			_, _, err := c.Create(ctx, p, data, mode, nil, client.WithParentContainers())
+			if !errors.Is(err, client.ErrNodeExists) {
 				return err
 			}
-			return client.ErrConnectionLoss // create again
-		case !errors.Is(err, client.ErrNodeExists):
-			return err
-		}
-		ok, st, err := c.Exists(ctx, p)
-		if err != nil || !ok {
-			if err == nil {
-				err = client.ErrConnectionLoss // gone meanwhile: create again
+			ok, st, err := c.Exists(ctx, p)
+			switch {
+			case err != nil:
+				return err
+			case !ok:
+				continue // gone meanwhile: create again
+			case st.EphemeralOwner == c.SessionID() || (mode == client.ModePersistent && st.EphemeralOwner == 0):
+				_, err = c.Set(ctx, p, data, st.Version)
+				if errors.Is(err, client.ErrBadVersion) || errors.Is(err, client.ErrNoNode) {
+					continue // changed or gone meanwhile: start over
+				}
+				return err
 			}
-			return err
-		}
-		if st.EphemeralOwner == c.SessionID() || (mode == client.ModePersistent && st.EphemeralOwner == 0) {
-			_, err = c.Set(ctx, p, data, st.Version)
-			if errors.Is(err, client.ErrBadVersion) || errors.Is(err, client.ErrNoNode) {
-				return client.ErrConnectionLoss
+			// Another session's node (ours before an expiry, or a stale
+			// registration): replace it, as Curator does.
+			if err := c.Delete(ctx, p, st.Version); err != nil && !errors.Is(err, client.ErrNoNode) && !errors.Is(err, client.ErrBadVersion) {
+				return err
 			}
-			return err
 		}
-		// Another session's node (ours before an expiry, or a stale
-		// registration): replace it, as Curator does.
-		if err := c.Delete(ctx, p, st.Version); err != nil && !errors.Is(err, client.ErrNoNode) && !errors.Is(err, client.ErrBadVersion) {
-			return err
-		}
-		return client.ErrConnectionLoss
-	}, client.WithRetryBackOff(seqnode.FastBackOff))
+	})
 }
 
 // Update replaces the data of a registered instance.
@@ -186,7 +181,7 @@ func (r *Registry) Unregister(ctx context.Context, name, id string) error {
 		}
 		return err
 	}
-	if err := seqnode.Delete(ctx, c, r.path(inst)); err != nil {
+	if err := deleteNode(ctx, c, r.path(inst)); err != nil {
 		return fmt.Errorf("registry: unregister %s: %w", r.path(inst), err)
 	}
 	return nil
@@ -226,7 +221,7 @@ func (r *Registry) Close(ctx context.Context) error {
 	var first error
 	if c := r.src.Current(); c.Err() == nil {
 		for _, i := range dyn {
-			if err := seqnode.Delete(ctx, c, r.path(i)); err != nil && first == nil {
+			if err := deleteNode(ctx, c, r.path(i)); err != nil && first == nil {
 				first = err
 			}
 		}
@@ -250,8 +245,7 @@ func (r *Registry) run(ctx context.Context) {
 		case <-c.Done():
 		}
 		r.log.Info("registry: session lost, registering again on a new session", "err", c.Err())
-		nc, err := client.RetryValue(ctx, r.src.Conn, client.WithRetryIf(func(error) bool { return true }),
-			client.WithRetryBackOff(seqnode.FastBackOff))
+		nc, err := client.RetryValue(ctx, r.src.Conn, client.WithRetryIf(func(error) bool { return true }))
 		if err != nil {
 			return // ctx ended
 		}
@@ -265,4 +259,22 @@ func (r *Registry) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// deleteNode deletes path, retrying after connection loss until the node
+// is gone (ErrNoNode counts as gone) or the session is lost (an ephemeral
+// node goes with it). Only ctx ending leaves the node possibly in place,
+// and then ctx's error is returned.
+func deleteNode(ctx context.Context, c *client.Conn, path string) error {
+	err := client.Retry(ctx, func(ctx context.Context) error {
+		err := c.Delete(ctx, path, client.AnyVersion)
+		if errors.Is(err, client.ErrNoNode) {
+			return nil
+		}
+		return err
+	})
+	if err == nil || client.IsSessionLost(err) {
+		return nil
+	}
+	return err
 }
