@@ -87,3 +87,26 @@ func TestCreateParentContainersSurvivesReaping(t *testing.T) {
 		t.Fatalf("node /app/a/b/n: %+v %v", n, ok)
 	}
 }
+
+// TestIntegrationCreateParentContainers: on a real server, Create with
+// WithParentContainers makes the missing ancestors as containers (which
+// the server reaps once empty) and the node in its own mode.
+func TestIntegrationCreateParentContainers(t *testing.T) {
+	c := dialTest(t, testServers(t))
+	ctx := testCtx(t)
+	root := testRoot(t, c)
+
+	p, st, err := c.Create(ctx, root+"/a/b/n", []byte("v"), ModeEphemeral, nil, WithParentContainers())
+	if err != nil || p != root+"/a/b/n" || st.EphemeralOwner != c.SessionID() {
+		t.Fatalf("Create with parents = %q %+v %v", p, st, err)
+	}
+	for _, dir := range []string{root + "/a", root + "/a/b"} {
+		ok, st, err := c.Exists(ctx, dir)
+		if err != nil || !ok || st.EphemeralOwner != 0 {
+			t.Fatalf("%s: exists %v %+v %v", dir, ok, st, err)
+		}
+	}
+	if _, _, err := c.Create(ctx, root+"/a/b/n", nil, ModeEphemeral, nil, WithParentContainers()); !errors.Is(err, ErrNodeExists) {
+		t.Fatalf("second Create = %v, want ErrNodeExists", err)
+	}
+}
