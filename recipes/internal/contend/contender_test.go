@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
@@ -111,5 +112,55 @@ func TestJoinSurvivesDirReaping(t *testing.T) {
 	}
 	if err := context.Cause(h.Context()); !errors.Is(err, errNotHeld) || h.Held() || h.Key() != "" {
 		t.Fatalf("after Release: held %v %q, cause %v", h.Held(), h.Key(), err)
+	}
+}
+
+var errLost = errors.New("test: lost")
+
+// TestSessionEndEndsWaitingAndHolding is the contract a recipe builds on
+// to carry on after an expiry: a contender waiting on a session that ends
+// returns ErrSessionEnded (its node gone with the session), and a holding
+// on a session that ends is over (Context's cause wraps ErrLost).
+func TestSessionEndEndsWaitingAndHolding(t *testing.T) {
+	ctx := zktest.Ctx(t)
+	dir := zktest.Root(t)
+	q := Queue{Dir: dir, Name: "lock-", Rule: First(1)}
+	ca, cb := zktest.Dial(t), zktest.Dial(t)
+	a := &Contender{Conn: ca, Queue: q, Kind: "test", ErrNotHeld: errNotHeld, ErrLost: errLost}
+	b := &Contender{Conn: cb, Queue: q, Kind: "test", ErrNotHeld: errNotHeld, ErrLost: errLost}
+	if err := a.Acquire(ctx, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- b.Acquire(ctx, nil, false) }()
+	for { // until b's node is queued behind a's
+		kids, _, ch, err := ca.ChildrenW(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(kids) == 2 {
+			break
+		}
+		zktest.Wait(t, ch, 10*time.Second, "b to join the queue")
+	}
+	zktest.Expire(t, cb)
+	if err := zktest.Wait(t, waited, 20*time.Second, "b's Acquire"); !errors.Is(err, ErrSessionEnded) {
+		t.Fatalf("Acquire waiting on an expired session = %v, want ErrSessionEnded", err)
+	}
+	if b.Held() {
+		t.Fatal("b holds after its session expired")
+	}
+	select {
+	case <-a.Context().Done():
+		t.Fatalf("a's holding ended though its session lives: %v", context.Cause(a.Context()))
+	default:
+	}
+	zktest.Expire(t, ca)
+	zktest.Wait(t, a.Context().Done(), 10*time.Second, "a's holding to end")
+	if err := context.Cause(a.Context()); !errors.Is(err, errLost) {
+		t.Fatalf("holding's cause after its session expired = %v, want errLost", err)
+	}
+	if err := a.Release(ctx); err != nil { // the node went with the session
+		t.Fatalf("Release after expiry: %v", err)
 	}
 }
