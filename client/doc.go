@@ -22,11 +22,11 @@
 //
 // Every call that takes options takes the one Option type, built with the
 // With functions: Dial (WithSessionTimeout, WithDigestAuth, WithReadOnly,
-// ...), Retry and RetryValue (WithRetryBackOff, WithRetryIf), and
-// CreateProtected (WithParentContainers, and the retry options, which
-// space its retries). One type rather than one per call keeps the API
-// small and lets a retry policy be passed alike to Retry and to
-// CreateProtected; in exchange an option could be handed to a call it does
+// ...), Retry and RetryValue (WithRetryBackOff, WithRetryIf), Create
+// (WithParentContainers) and CreateProtected (WithParentContainers, and
+// the retry options, which space its retries). One type rather than one
+// per call keeps the API small and lets a retry policy be passed alike to
+// Retry and to CreateProtected; in exchange an option could be handed to a call it does
 // not configure, so each option's doc names the calls it applies to and
 // any other call refuses it with ErrBadArguments instead of ignoring it:
 //

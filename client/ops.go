@@ -26,7 +26,21 @@ func opError(op, path string, err error) error {
 // sequential modes, relative to the chroot) and its Stat. For the TTL modes
 // use CreateTTL. Container nodes (ModeContainer) are deleted by the server
 // some time after their last child goes.
-func (c *Conn) Create(ctx context.Context, path string, data []byte, mode CreateMode, acl []ACL) (string, Stat, error) {
+//
+// With WithParentContainers, missing ancestors of path are created as
+// container nodes (Curator's creatingParentContainersIfNeeded); it is the
+// only option Create takes.
+func (c *Conn) Create(ctx context.Context, path string, data []byte, mode CreateMode, acl []ACL, opts ...Option) (string, Stat, error) {
+	if len(opts) == 0 {
+		return c.create(ctx, path, data, mode, acl, 0)
+	}
+	var o options
+	if err := o.apply(callCreate, opts); err != nil {
+		return "", Stat{}, opError("create", path, err)
+	}
+	if o.parents {
+		return c.createWithParents(ctx, path, data, mode, acl)
+	}
 	return c.create(ctx, path, data, mode, acl, 0)
 }
 

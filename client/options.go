@@ -19,7 +19,8 @@ import (
 const DefaultSessionTimeout = 10 * time.Second
 
 // Option configures a call of this package. One type serves every call
-// that takes options: Dial, Retry and RetryValue, and CreateProtected.
+// that takes options: Dial, Retry and RetryValue, Create and
+// CreateProtected.
 // Each option's doc says which calls it applies to; a call given an option
 // that does not apply to it fails with ErrBadArguments (before doing
 // anything), so that a misplaced option is never silently ignored. A nil
@@ -32,6 +33,7 @@ type callKind uint8
 const (
 	callDial callKind = 1 << iota
 	callRetry
+	callCreate
 	callCreateProtected
 )
 
@@ -41,6 +43,8 @@ func (k callKind) String() string {
 		return "Dial"
 	case callRetry:
 		return "Retry/RetryValue"
+	case callCreate:
+		return "Create"
 	case callCreateProtected:
 		return "CreateProtected"
 	}
@@ -51,7 +55,7 @@ func (k callKind) String() string {
 const (
 	forDial   = callDial
 	forRetry  = callRetry | callCreateProtected // the retries of CreateProtected too
-	forCreate = callCreateProtected
+	forCreate = callCreate | callCreateProtected
 )
 
 // newOption returns the option called name: on a call in scope it
@@ -103,7 +107,7 @@ type options struct {
 	// Retry, RetryValue and CreateProtected.
 	retry retryOptions
 
-	// CreateProtected.
+	// Create and CreateProtected.
 	parents bool
 }
 

@@ -109,21 +109,20 @@ func (c *Conn) CreateProtected(ctx context.Context, path string, data []byte, mo
 	}
 	parent, name := parentPath(path), path[strings.LastIndexByte(path, '/')+1:]
 	id := NewUUID()
-	ppath := joinPath(parent, ProtectedName(id, name))
+	ppath := JoinPath(parent, ProtectedName(id, name))
 	type created struct {
 		path string
 		stat Stat
 	}
 	mayExist := false // a create was sent whose outcome is unknown
 	create := func(ctx context.Context) (string, Stat, error) {
-		p, st, err := c.Create(ctx, ppath, data, mode, acl)
-		// A parent found in place may still be reaped (an empty container)
-		// before the create lands: make the parents again a few times.
-		for try := 0; o.parents && errors.Is(err, ErrNoNode) && try < 3; try++ {
-			if perr := c.createParentContainers(ctx, parent); perr != nil && !errors.Is(perr, ErrNoNode) {
-				return "", Stat{}, perr
-			}
-			p, st, err = c.Create(ctx, ppath, data, mode, acl)
+		var p string
+		var st Stat
+		var err error
+		if o.parents {
+			p, st, err = c.createWithParents(ctx, ppath, data, mode, acl)
+		} else {
+			p, st, err = c.create(ctx, ppath, data, mode, acl, 0)
 		}
 		if err != nil && outcomeUnknown(err, mode) {
 			mayExist = true
@@ -190,7 +189,7 @@ func (c *Conn) findProtected(ctx context.Context, parent, id string, mode Create
 		if !strings.HasPrefix(k, prefix) {
 			continue
 		}
-		p := joinPath(parent, k)
+		p := JoinPath(parent, k)
 		ok, st, err := c.Exists(ctx, p)
 		if err != nil {
 			return "", Stat{}, false, err
@@ -236,11 +235,4 @@ func (c *Conn) deleteProtected(ctx context.Context, parent, id string, mode Crea
 		c.logger.Warn("zk: could not delete a protected node after a failed create",
 			"parent", parent, "id", id, "err", err)
 	}
-}
-
-func joinPath(parent, name string) string {
-	if parent == "/" {
-		return "/" + name
-	}
-	return parent + "/" + name
 }

@@ -4,15 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 )
 
 var (
 	// ErrSessionLost is returned when the session ended while waiting or
 	// the participant's node vanished.
-	ErrSessionLost = seqnode.ErrSessionLost
+	ErrSessionLost = errors.New("barrier: session lost")
 	// ErrNotEntered is returned by Leave before a successful Enter.
 	ErrNotEntered = errors.New("barrier: not entered")
 	// ErrEntered is returned by Enter on a DoubleBarrier already entered.
@@ -31,22 +31,16 @@ func New(c *client.Conn, path string) *Barrier { return &Barrier{c: c, path: pat
 // Set raises the barrier (creates its node, and missing parents as
 // containers). Setting a raised barrier is not an error.
 func (b *Barrier) Set(ctx context.Context) error {
-	if err := seqnode.ValidDir(b.path); err != nil {
+	if err := client.ValidatePath(b.path); err != nil {
 		return err
 	}
 	err := client.Retry(ctx, func(ctx context.Context) error {
-		_, _, err := b.c.Create(ctx, b.path, nil, client.ModePersistent, nil)
-		switch {
-		case errors.Is(err, client.ErrNodeExists):
+		_, _, err := b.c.Create(ctx, b.path, nil, client.ModePersistent, nil, client.WithParentContainers())
+		if errors.Is(err, client.ErrNodeExists) {
 			return nil
-		case errors.Is(err, client.ErrNoNode):
-			if err := seqnode.EnsureContainers(ctx, b.c, parent(b.path)); err != nil {
-				return err
-			}
-			return client.ErrConnectionLoss // create again
 		}
 		return err
-	}, client.WithRetryBackOff(seqnode.FastBackOff))
+	})
 	if err != nil {
 		return fmt.Errorf("barrier %s: set: %w", b.path, err)
 	}
@@ -56,10 +50,10 @@ func (b *Barrier) Set(ctx context.Context) error {
 // Remove lowers the barrier, releasing every waiter. Removing a lowered
 // barrier is not an error.
 func (b *Barrier) Remove(ctx context.Context) error {
-	if err := seqnode.ValidDir(b.path); err != nil {
+	if err := client.ValidatePath(b.path); err != nil {
 		return err
 	}
-	if err := seqnode.Delete(ctx, b.c, b.path); err != nil {
+	if err := deleteNode(ctx, b.c, b.path); err != nil {
 		return fmt.Errorf("barrier %s: remove: %w", b.path, err)
 	}
 	if err := b.c.Err(); err != nil {
@@ -71,7 +65,7 @@ func (b *Barrier) Remove(ctx context.Context) error {
 // Wait blocks while the barrier is raised; it returns nil once it is
 // lowered (at once if it is not raised), ctx's error, or ErrSessionLost.
 func (b *Barrier) Wait(ctx context.Context) error {
-	if err := seqnode.ValidDir(b.path); err != nil {
+	if err := client.ValidatePath(b.path); err != nil {
 		return err
 	}
 	for {
@@ -97,11 +91,35 @@ func (b *Barrier) Wait(ctx context.Context) error {
 	}
 }
 
-func parent(p string) string {
-	for i := len(p) - 1; i > 0; i-- {
-		if p[i] == '/' {
-			return p[:i]
+// deleteNode deletes path, retrying after connection loss until the node
+// is gone (ErrNoNode counts as gone) or the session is lost (the
+// participant's ephemeral node goes with it; the caller checks the
+// session when that matters). Only ctx ending leaves the node possibly in
+// place, and then ctx's error is returned.
+func deleteNode(ctx context.Context, c *client.Conn, path string) error {
+	err := client.Retry(ctx, func(ctx context.Context) error {
+		err := c.Delete(ctx, path, client.AnyVersion)
+		if errors.Is(err, client.ErrNoNode) {
+			return nil
 		}
+		return err
+	})
+	if err == nil || client.IsSessionLost(err) {
+		return nil
 	}
-	return "/"
+	return err
+}
+
+// deleteDetached is deleteNode on a context not cancelled with ctx but
+// bounded by the session timeout (past it an ephemeral node is gone with
+// its expired session anyway): a participant whose ctx ended must still
+// remove its node.
+func deleteDetached(ctx context.Context, c *client.Conn, path string) {
+	bound := c.SessionTimeout()
+	if bound <= 0 {
+		bound = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bound)
+	defer cancel()
+	_ = deleteNode(ctx, c, path)
 }

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 )
 
 // readyNode is Curator's DistributedDoubleBarrier ready node name.
@@ -31,8 +30,8 @@ func NewDoubleBarrier(c *client.Conn, dir string, n int) *DoubleBarrier {
 	return &DoubleBarrier{c: c, dir: dir, n: n, id: client.NewUUID()}
 }
 
-func (b *DoubleBarrier) ours() string  { return seqnode.Join(b.dir, b.id) }
-func (b *DoubleBarrier) ready() string { return seqnode.Join(b.dir, readyNode) }
+func (b *DoubleBarrier) ours() string  { return client.JoinPath(b.dir, b.id) }
+func (b *DoubleBarrier) ready() string { return client.JoinPath(b.dir, readyNode) }
 
 // participants lists the participant names, sorted.
 func (b *DoubleBarrier) participants(ctx context.Context) ([]string, error) {
@@ -42,7 +41,7 @@ func (b *DoubleBarrier) participants(ctx context.Context) ([]string, error) {
 			return nil, nil
 		}
 		return k, err
-	}, client.WithRetryBackOff(seqnode.FastBackOff))
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +61,7 @@ func (b *DoubleBarrier) fail(what string, err error) error {
 // ctx ends first, the participant's node is deleted and ctx's error
 // returned.
 func (b *DoubleBarrier) Enter(ctx context.Context) error {
-	if err := seqnode.ValidDir(b.dir); err != nil {
+	if err := client.ValidatePath(b.dir); err != nil {
 		return err
 	}
 	if b.n < 1 {
@@ -75,24 +74,18 @@ func (b *DoubleBarrier) Enter(ctx context.Context) error {
 	}
 	b.mu.Unlock()
 	err := client.Retry(ctx, func(ctx context.Context) error {
-		_, _, err := b.c.Create(ctx, b.ours(), nil, client.ModeEphemeral, nil)
-		switch {
-		case errors.Is(err, client.ErrNoNode):
-			if err := seqnode.EnsureContainers(ctx, b.c, b.dir); err != nil {
-				return err
-			}
-			return client.ErrConnectionLoss // create again
-		case errors.Is(err, client.ErrNodeExists):
+		_, _, err := b.c.Create(ctx, b.ours(), nil, client.ModeEphemeral, nil, client.WithParentContainers())
+		if errors.Is(err, client.ErrNodeExists) {
 			return nil // our own create, whose reply was lost (the id is ours alone)
 		}
 		return err
-	}, client.WithRetryBackOff(seqnode.FastBackOff))
+	})
 	if err != nil {
-		_ = seqnode.DeleteDetached(ctx, b.c, b.ours())
+		deleteDetached(ctx, b.c, b.ours())
 		return b.fail("enter", err)
 	}
 	if err := b.awaitReady(ctx); err != nil {
-		_ = seqnode.DeleteDetached(ctx, b.c, b.ours())
+		deleteDetached(ctx, b.c, b.ours())
 		return b.fail("enter", err)
 	}
 	b.mu.Lock()
@@ -181,10 +174,10 @@ func (b *DoubleBarrier) Leave(ctx context.Context) error {
 		var watch string
 		switch {
 		case len(kids) == 1 && idx == 0:
-			if err := seqnode.Delete(ctx, b.c, b.ours()); err != nil {
+			if err := deleteNode(ctx, b.c, b.ours()); err != nil {
 				return b.fail("leave", err)
 			}
-			if err := seqnode.Delete(ctx, b.c, b.ready()); err != nil {
+			if err := deleteNode(ctx, b.c, b.ready()); err != nil {
 				return b.fail("leave", err)
 			}
 			continue
@@ -192,13 +185,13 @@ func (b *DoubleBarrier) Leave(ctx context.Context) error {
 			watch = kids[len(kids)-1]
 		default:
 			if idx > 0 {
-				if err := seqnode.Delete(ctx, b.c, b.ours()); err != nil {
+				if err := deleteNode(ctx, b.c, b.ours()); err != nil {
 					return b.fail("leave", err)
 				}
 			}
 			watch = kids[0]
 		}
-		ok, _, ch, err := b.c.ExistsW(ctx, seqnode.Join(b.dir, watch))
+		ok, _, ch, err := b.c.ExistsW(ctx, client.JoinPath(b.dir, watch))
 		if err != nil {
 			if client.IsRetryable(err) {
 				continue

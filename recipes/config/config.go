@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 	"github.com/zabkit/zabkit/recipes/internal/sessions"
 )
 
@@ -31,7 +30,7 @@ var (
 	ErrBadKey = errors.New("config: bad key")
 	// ErrSessionLost is returned when the session ended and no new one
 	// could be had.
-	ErrSessionLost = seqnode.ErrSessionLost
+	ErrSessionLost = sessions.ErrSessionLost
 )
 
 // Value is a key's value and its version.
@@ -44,29 +43,31 @@ type Value struct {
 }
 
 // Option configures a Center.
-type Option func(*Center)
+type Option func(*options)
+
+type options struct {
+	dial sessions.Dial
+}
 
 // WithRedial lets Watch continue on a new session after its session
 // expires. Sessions it opens are closed by Close.
 func WithRedial(dial func(ctx context.Context) (*client.Conn, error)) Option {
-	return func(c *Center) { c.dial = dial }
+	return func(o *options) { o.dial = dial }
 }
 
 // Center is a config center rooted at a base path.
 type Center struct {
 	base string
-	dial func(ctx context.Context) (*client.Conn, error)
 	src  *sessions.Source
 }
 
 // New returns a Center on c for the keys below base.
 func New(c *client.Conn, base string, opts ...Option) *Center {
-	cc := &Center{base: base}
-	for _, o := range opts {
-		o(cc)
+	var o options
+	for _, f := range opts {
+		f(&o)
 	}
-	cc.src = sessions.New(c, cc.dial)
-	return cc
+	return &Center{base: base, src: sessions.New(c, o.dial)}
 }
 
 // Close closes the sessions the Center dialed (not the one given to New).
@@ -74,7 +75,7 @@ func New(c *client.Conn, base string, opts ...Option) *Center {
 func (cc *Center) Close(ctx context.Context) { cc.src.Close(ctx) }
 
 func (cc *Center) path(key string) (string, error) {
-	if err := seqnode.ValidDir(cc.base); err != nil {
+	if err := client.ValidatePath(cc.base); err != nil {
 		return "", err
 	}
 	if key == "" || strings.HasPrefix(key, "/") || strings.HasSuffix(key, "/") || strings.Contains(key, "//") {
@@ -85,7 +86,7 @@ func (cc *Center) path(key string) (string, error) {
 			return "", fmt.Errorf("%w: %q", ErrBadKey, key)
 		}
 	}
-	return seqnode.Join(cc.base, key), nil
+	return client.JoinPath(cc.base, key), nil
 }
 
 // Get returns the key's value, or ErrNotFound.
@@ -104,7 +105,7 @@ func (cc *Center) Get(ctx context.Context, key string) (Value, error) {
 		var err error
 		data, st, err = c.Get(ctx, p)
 		return err
-	}, client.WithRetryBackOff(seqnode.FastBackOff))
+	})
 	if errors.Is(err, client.ErrNoNode) {
 		return Value{}, fmt.Errorf("%w: %s", ErrNotFound, key)
 	}
@@ -135,29 +136,22 @@ func (cc *Center) Set(ctx context.Context, key string, data []byte, version int3
 	}
 	var st client.Stat
 	err = client.Retry(ctx, func(ctx context.Context) error {
-		var err error
-		if version != Absent {
-			st, err = c.Set(ctx, p, data, version)
-			if err == nil || !errors.Is(err, client.ErrNoNode) || version != AnyVersion {
+		for {
+			var err error
+			if version != Absent {
+				st, err = c.Set(ctx, p, data, version)
+				if err == nil || !errors.Is(err, client.ErrNoNode) || version != AnyVersion {
+					return err
+				}
+			}
+			_, st, err = c.Create(ctx, p, data, client.ModePersistent, nil, client.WithParentContainers())
+			if !errors.Is(err, client.ErrNodeExists) || version != AnyVersion {
 				return err
 			}
+			// Created meanwhile (by another writer, or by our own create
+			// whose reply was lost): set it.
 		}
-		_, st, err = c.Create(ctx, p, data, client.ModePersistent, nil)
-		switch {
-		case errors.Is(err, client.ErrNoNode):
-			parent := p[:strings.LastIndexByte(p, '/')]
-			if parent == "" {
-				parent = "/"
-			}
-			if err := seqnode.EnsureContainers(ctx, c, parent); err != nil {
-				return err
-			}
-			return client.ErrConnectionLoss // create again
-		case errors.Is(err, client.ErrNodeExists) && version == AnyVersion:
-			return client.ErrConnectionLoss // created meanwhile: set again
-		}
-		return err
-	}, client.WithRetryBackOff(seqnode.FastBackOff))
+	})
 	switch {
 	case errors.Is(err, client.ErrBadVersion), errors.Is(err, client.ErrNodeExists):
 		return Value{}, fmt.Errorf("%w: %s", ErrConflict, key)
@@ -181,8 +175,7 @@ func (cc *Center) Delete(ctx context.Context, key string, version int32) error {
 	if err != nil {
 		return err
 	}
-	err = client.Retry(ctx, func(ctx context.Context) error { return c.Delete(ctx, p, version) },
-		client.WithRetryBackOff(seqnode.FastBackOff))
+	err = client.Retry(ctx, func(ctx context.Context) error { return c.Delete(ctx, p, version) })
 	switch {
 	case errors.Is(err, client.ErrBadVersion):
 		return fmt.Errorf("%w: %s", ErrConflict, key)

@@ -3,13 +3,10 @@ package election
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync"
 	"time"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/ownership"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
+	"github.com/zabkit/zabkit/recipes/internal/contend"
 )
 
 // latchName is Curator's LeaderLatch node name.
@@ -26,151 +23,79 @@ var (
 	ErrNotLeader = errors.New("election: not campaigning")
 	// ErrSessionLost is returned when the session ended (expired, closed)
 	// or the candidate's node vanished.
-	ErrSessionLost = seqnode.ErrSessionLost
+	ErrSessionLost = contend.ErrSessionEnded
 	// ErrLost is the cause (context.Cause of Context) when leadership may
 	// have been lost: session ended, or no connection for longer than the
 	// grace period.
 	ErrLost = errors.New("election: leadership may have been lost")
 	// ErrResigned is the cause (context.Cause of Context) after Resign.
-	ErrResigned = ownership.ErrReleased
+	ErrResigned = contend.ErrReleased
 )
 
 // Option configures an Election.
-type Option func(*Election)
+type Option func(*options)
+
+type options struct {
+	grace time.Duration
+}
 
 // WithSuspendGrace sets how long a leader may stay without a connection
 // before its leadership counts as lost (default 0: at once). Keep it well
 // below a third of the session timeout.
-func WithSuspendGrace(d time.Duration) Option { return func(e *Election) { e.grace = d } }
+func WithSuspendGrace(d time.Duration) Option { return func(o *options) { o.grace = d } }
 
 // Election is one candidate in the election held in a directory.
 type Election struct {
-	c     *client.Conn
-	dir   string
-	grace time.Duration
-
-	mu      sync.Mutex
-	busy    bool
-	node    *seqnode.Node
-	leading bool
-	mon     *ownership.Monitor
+	c   *client.Conn
+	dir string
+	h   contend.Contender
 }
 
 // New returns a candidate for the election in dir on the session c.
 func New(c *client.Conn, dir string, opts ...Option) *Election {
-	e := &Election{c: c, dir: dir}
-	for _, o := range opts {
-		o(e)
+	var o options
+	for _, f := range opts {
+		f(&o)
 	}
-	return e
+	return &Election{c: c, dir: dir, h: contend.Contender{
+		Conn: c, Queue: queue(dir), Kind: "election", Grace: o.grace,
+		ErrBusy: ErrCampaigning, ErrNotHeld: ErrNotLeader, ErrLost: ErrLost,
+	}}
 }
 
-var first = func(sorted []string, idx int) seqnode.Decision {
-	if idx == 0 {
-		return seqnode.Decision{Acquired: true}
-	}
-	return seqnode.Decision{Watch: sorted[idx-1]}
+// queue is the election's queue: the first candidate leads, each other
+// waits for the one just before it.
+func queue(dir string) contend.Queue {
+	return contend.Queue{Dir: dir, Name: latchName, Rule: contend.First(1)}
 }
 
 // Campaign enters the election with value (stored in the candidate's node)
 // and blocks until the candidate leads, ctx ends (its node is then deleted
 // and ctx's error returned) or the session is lost (ErrSessionLost).
 func (e *Election) Campaign(ctx context.Context, value string) error {
-	if err := seqnode.ValidDir(e.dir); err != nil {
-		return err
-	}
-	e.mu.Lock()
-	if e.busy || e.node != nil {
-		e.mu.Unlock()
-		return ErrCampaigning
-	}
-	e.busy = true
-	e.mu.Unlock()
-	n, err := seqnode.CreateProtected(ctx, e.c, e.dir, latchName, []byte(value))
-	if err == nil {
-		e.mu.Lock()
-		e.node = &n // Resign from another goroutine can now withdraw it
-		e.mu.Unlock()
-		err = seqnode.Await(ctx, e.c, e.dir, n, []string{latchName}, first, false)
-		if err != nil {
-			_ = seqnode.DeleteDetached(ctx, e.c, n.Path)
-		}
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.busy = false
-	if err != nil {
-		e.node = nil
-		return fmt.Errorf("election %s: %w", e.dir, err)
-	}
-	e.leading = true
-	e.mon = ownership.Start(e.c, e.grace, ErrLost)
-	return nil
+	return e.h.Acquire(ctx, []byte(value), false)
 }
 
 // Resign gives up leadership: it deletes the candidate's node, retrying
 // until it is gone or the session is gone, so the next candidate takes
 // over. It returns ErrNotLeader when the Election does not lead.
-func (e *Election) Resign(ctx context.Context) error {
-	e.mu.Lock()
-	n, mon := e.node, e.mon
-	if n == nil || !e.leading {
-		e.mu.Unlock()
-		return ErrNotLeader
-	}
-	e.mu.Unlock()
-	if err := seqnode.Delete(ctx, e.c, n.Path); err != nil {
-		return fmt.Errorf("election %s: resign: %w", e.dir, err)
-	}
-	e.mu.Lock()
-	e.node, e.mon, e.leading = nil, nil, false
-	e.mu.Unlock()
-	mon.Stop()
-	return nil
-}
+func (e *Election) Resign(ctx context.Context) error { return e.h.Release(ctx) }
 
 // IsLeader reports whether the candidate won its campaign and has not
 // resigned (check Lost to know whether it may still act as leader).
-func (e *Election) IsLeader() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.leading
-}
+func (e *Election) IsLeader() bool { return e.h.Held() }
 
 // Token returns the fencing token of the current term (the leader node's
 // czxid, increasing from one leader to the next), or 0 when not leading.
-func (e *Election) Token() int64 {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.leading {
-		return 0
-	}
-	return e.node.Stat.Czxid
-}
+func (e *Election) Token() int64 { return e.h.Token() }
 
 // Key returns the path of the candidate's node while leading.
-func (e *Election) Key() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.leading {
-		return ""
-	}
-	return e.node.Path
-}
+func (e *Election) Key() string { return e.h.Key() }
 
 // Context returns a context cancelled when leadership may have been lost
 // (cause wrapping ErrLost) or after Resign (cause ErrResigned). When not
 // leading it is already cancelled.
-func (e *Election) Context() context.Context {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.mon == nil {
-		ctx, cancel := context.WithCancelCause(context.Background())
-		cancel(ErrNotLeader)
-		return ctx
-	}
-	return e.mon.Context()
-}
+func (e *Election) Context() context.Context { return e.h.Context() }
 
 // Lost returns Context().Done().
 func (e *Election) Lost() <-chan struct{} { return e.Context().Done() }
@@ -193,14 +118,14 @@ func (e *Election) CurrentTerm(ctx context.Context) (Term, error) { return leade
 
 func leader(ctx context.Context, c *client.Conn, dir string) (Term, error) {
 	for {
-		sorted, err := seqnode.Sorted(ctx, c, dir, latchName)
+		sorted, err := queue(dir).Sorted(ctx, c)
 		if err != nil {
 			return Term{}, err
 		}
 		if len(sorted) == 0 {
 			return Term{}, ErrNoLeader
 		}
-		p := seqnode.Join(dir, sorted[0])
+		p := client.JoinPath(dir, sorted[0])
 		data, st, err := c.Get(ctx, p)
 		if errors.Is(err, client.ErrNoNode) {
 			continue // the leader left between the two reads

@@ -3,8 +3,7 @@ package lock
 import (
 	"errors"
 
-	"github.com/zabkit/zabkit/recipes/internal/ownership"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
+	"github.com/zabkit/zabkit/recipes/internal/contend"
 )
 
 var (
@@ -17,7 +16,7 @@ var (
 	ErrNotHeld = errors.New("lock: not held")
 	// ErrSessionLost is returned when the session ended (expired, closed)
 	// or the contender's node vanished while acquiring.
-	ErrSessionLost = seqnode.ErrSessionLost
+	ErrSessionLost = contend.ErrSessionEnded
 	// ErrLost is the cause (context.Cause of Context) when ownership may
 	// have been lost while held: session expired or closed, or no
 	// connection for longer than the grace period.
@@ -25,4 +24,4 @@ var (
 )
 
 // ErrReleased is the cause (context.Cause of Context) after Unlock.
-var ErrReleased = ownership.ErrReleased
+var ErrReleased = contend.ErrReleased

@@ -13,7 +13,6 @@ import (
 
 	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/ensemble/ensembletest"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 	"github.com/zabkit/zabkit/wire"
 )
@@ -269,7 +268,7 @@ func TestFaultMutexCreateReplyLost(t *testing.T) {
 	m := NewMutex(c, dir)
 	// Create the directory first, so that the cut hits the lock node's
 	// create and not a parent's.
-	if err := seqnode.EnsureContainers(ctx, c, dir); err != nil {
+	if _, _, err := c.Create(ctx, dir, nil, client.ModeContainer, nil, client.WithParentContainers()); err != nil {
 		t.Fatal(err)
 	}
 	cut.CutAfter(int32(wire.OpCreate2))

@@ -1,6 +1,11 @@
 package lock
 
-import "time"
+import (
+	"time"
+
+	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/recipes/internal/contend"
+)
 
 // Option configures a Mutex, RWMutex or Semaphore.
 type Option func(*options)
@@ -29,4 +34,12 @@ func buildOptions(opts []Option) options {
 		f(&o)
 	}
 	return o
+}
+
+// newMutex returns a Mutex contending in q.
+func newMutex(c *client.Conn, q contend.Queue, o options) *Mutex {
+	return &Mutex{data: o.data, h: contend.Contender{
+		Conn: c, Queue: q, Kind: "lock", Grace: o.grace,
+		ErrBusy: ErrHeld, ErrNotHeld: ErrNotHeld, ErrWouldBlock: ErrLocked, ErrLost: ErrLost,
+	}}
 }

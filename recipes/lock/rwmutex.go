@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
+	"github.com/zabkit/zabkit/recipes/internal/contend"
 )
 
 // Curator's InterProcessReadWriteLock lock names.
@@ -29,21 +29,21 @@ type RWMutex struct {
 func NewRWMutex(c *client.Conn, dir string, opts ...Option) *RWMutex {
 	o := buildOptions(opts)
 	markers := []string{readName, writeName}
-	mk := func(name string, rule seqnode.Rule) *Mutex {
-		return &Mutex{h: contender{c: c, dir: dir, name: name, markers: markers, rule: rule, opts: o}}
+	return &RWMutex{
+		r: newMutex(c, contend.Queue{Dir: dir, Name: readName, Markers: markers, Rule: readRule}, o),
+		w: newMutex(c, contend.Queue{Dir: dir, Name: writeName, Markers: markers, Rule: contend.First(1)}, o),
 	}
-	return &RWMutex{r: mk(readName, readRule), w: mk(writeName, leasesRule(1))}
 }
 
 // readRule grants a reader when no writer is queued before it, and
 // otherwise makes it wait for the first writer (as Curator does).
-func readRule(sorted []string, idx int) seqnode.Decision {
+func readRule(sorted []string, idx int) contend.Decision {
 	for i := 0; i < idx; i++ {
 		if strings.Contains(sorted[i], writeName) {
-			return seqnode.Decision{Watch: sorted[i]}
+			return contend.Decision{Watch: sorted[i]}
 		}
 	}
-	return seqnode.Decision{Acquired: true}
+	return contend.Decision{Acquired: true}
 }
 
 // RLock takes a shared hold, waiting for writers queued before it.

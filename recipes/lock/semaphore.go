@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/recipes/internal/contend"
 )
 
 // leaseName names Semaphore nodes.
@@ -42,9 +43,8 @@ func (s *Semaphore) acquire(ctx context.Context, try bool) (*Lease, error) {
 	if s.n < 1 {
 		return nil, fmt.Errorf("semaphore %s: %d leases: %w", s.dir, s.n, client.ErrBadArguments)
 	}
-	m := &Mutex{h: contender{c: s.c, dir: s.dir, name: leaseName, markers: []string{leaseName},
-		rule: leasesRule(s.n), opts: s.opts}}
-	if err := m.h.acquire(ctx, try); err != nil {
+	m := newMutex(s.c, contend.Queue{Dir: s.dir, Name: leaseName, Rule: contend.First(s.n)}, s.opts)
+	if err := m.h.Acquire(ctx, m.data, try); err != nil {
 		return nil, err
 	}
 	return &Lease{m: m}, nil

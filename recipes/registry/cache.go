@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 	"github.com/zabkit/zabkit/recipes/internal/treecache"
 )
 
@@ -27,13 +26,13 @@ type Cache struct {
 // NewCache starts following the instances of service name below base and
 // returns once they have been read (or ctx ends). Close stops it.
 func NewCache(ctx context.Context, c *client.Conn, base, name string) (*Cache, error) {
-	if err := seqnode.ValidDir(base); err != nil {
+	if err := client.ValidatePath(base); err != nil {
 		return nil, err
 	}
 	if err := (Instance{Name: name, ID: "x"}).validate(); err != nil {
 		return nil, err
 	}
-	ca := &Cache{dir: seqnode.Join(base, name)}
+	ca := &Cache{dir: client.JoinPath(base, name)}
 	ca.tc = treecache.New(c, ca.dir, ca.changed)
 	ca.tc.Start()
 	select {

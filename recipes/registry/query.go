@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 )
 
 // One-shot queries read the servers once, without a watch (Curator's
@@ -18,7 +17,7 @@ import (
 // QueryNames returns the names of the services registered below base,
 // sorted; none if base does not exist.
 func QueryNames(ctx context.Context, c *client.Conn, base string) ([]string, error) {
-	if err := seqnode.ValidDir(base); err != nil {
+	if err := client.ValidatePath(base); err != nil {
 		return nil, err
 	}
 	return client.RetryValue(ctx, func(ctx context.Context) ([]string, error) {
@@ -40,7 +39,7 @@ func QueryInstances(ctx context.Context, c *client.Conn, base, name string) ([]I
 	if err := checkService(base, name); err != nil {
 		return nil, err
 	}
-	dir := seqnode.Join(base, name)
+	dir := client.JoinPath(base, name)
 	var bad error
 	insts, err := client.RetryValue(ctx, func(ctx context.Context) ([]Instance, error) {
 		bad = nil
@@ -53,7 +52,7 @@ func QueryInstances(ctx context.Context, c *client.Conn, base, name string) ([]I
 		}
 		nodes := map[string][]byte{}
 		for _, k := range kids {
-			data, _, err := c.Get(ctx, seqnode.Join(dir, k))
+			data, _, err := c.Get(ctx, client.JoinPath(dir, k))
 			if errors.Is(err, client.ErrNoNode) {
 				continue // unregistered meanwhile
 			}
@@ -83,7 +82,7 @@ func QueryInstance(ctx context.Context, c *client.Conn, base, name, node string)
 	if err := (Instance{Name: name, ID: node}).validate(); err != nil {
 		return Instance{}, err
 	}
-	p := seqnode.Join(seqnode.Join(base, name), node)
+	p := client.JoinPath(client.JoinPath(base, name), node)
 	data, err := client.RetryValue(ctx, func(ctx context.Context) ([]byte, error) {
 		data, _, err := c.Get(ctx, p)
 		return data, err
@@ -99,7 +98,7 @@ func QueryInstance(ctx context.Context, c *client.Conn, base, name, node string)
 }
 
 func checkService(base, name string) error {
-	if err := seqnode.ValidDir(base); err != nil {
+	if err := client.ValidatePath(base); err != nil {
 		return err
 	}
 	return (Instance{Name: name, ID: "x"}).validate()
@@ -118,7 +117,7 @@ func decodeNodes(dir string, nodes map[string][]byte) ([]Instance, error) {
 	for k, data := range nodes {
 		inst, err := Unmarshal(data)
 		if err != nil {
-			bad = append(bad, fmt.Errorf("registry: node %s: %w", seqnode.Join(dir, k), err))
+			bad = append(bad, fmt.Errorf("registry: node %s: %w", client.JoinPath(dir, k), err))
 			continue
 		}
 		ok = append(ok, decoded{k, inst})

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 	"github.com/zabkit/zabkit/recipes/internal/sessions"
 )
 
@@ -21,28 +20,32 @@ var (
 	ErrNotRegistered = errors.New("registry: instance not registered here")
 	// ErrSessionLost is returned when the session ended and no new one
 	// could be had (no WithRedial, or the Registry is closed).
-	ErrSessionLost = seqnode.ErrSessionLost
+	ErrSessionLost = sessions.ErrSessionLost
 	// ErrClosed is returned by every call after Close.
 	ErrClosed = errors.New("registry: closed")
 )
 
 // Option configures a Registry.
-type Option func(*Registry)
+type Option func(*options)
+
+type options struct {
+	dial sessions.Dial
+	log  *slog.Logger
+}
 
 // WithRedial gives the Registry a way to open a new session after its
 // session expires; it then registers every instance again. Sessions it
 // opens are closed by Close.
 func WithRedial(dial func(ctx context.Context) (*client.Conn, error)) Option {
-	return func(r *Registry) { r.dial = dial }
+	return func(o *options) { o.dial = dial }
 }
 
 // WithLogger sets the logger (default: discard).
-func WithLogger(l *slog.Logger) Option { return func(r *Registry) { r.log = l } }
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 // Registry registers this process's service instances.
 type Registry struct {
 	base string
-	dial func(ctx context.Context) (*client.Conn, error)
 	log  *slog.Logger
 	src  *sessions.Source
 
@@ -63,12 +66,12 @@ type Registry struct {
 // starts one goroutine (stopped by Close) that re-registers after a
 // session expiry when WithRedial is given.
 func New(c *client.Conn, base string, opts ...Option) *Registry {
-	r := &Registry{base: base, instances: map[string]*entry{}, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		exited: make(chan struct{})}
-	for _, o := range opts {
-		o(r)
+	o := options{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, f := range opts {
+		f(&o)
 	}
-	r.src = sessions.New(c, r.dial)
+	r := &Registry{base: base, instances: map[string]*entry{}, log: o.log, src: sessions.New(c, o.dial),
+		exited: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go r.run(ctx)
@@ -86,7 +89,7 @@ func key(name, id string) string { return name + "/" + id }
 // path is where inst's node goes: for DynamicSequential, the prefix the
 // server appends the sequence number to.
 func (r *Registry) path(inst Instance) string {
-	return seqnode.Join(seqnode.Join(r.base, inst.Name), inst.ID)
+	return client.JoinPath(client.JoinPath(r.base, inst.Name), inst.ID)
 }
 
 // ephemeral reports whether t's nodes go with the session.
@@ -101,7 +104,7 @@ func ephemeral(t ServiceType) bool { return t == Dynamic || t == DynamicSequenti
 // Registering an instance again updates its node (a DynamicSequential
 // instance keeps its node while its session lives).
 func (r *Registry) Register(ctx context.Context, inst Instance) error {
-	if err := seqnode.ValidDir(r.base); err != nil {
+	if err := client.ValidatePath(r.base); err != nil {
 		return err
 	}
 	if inst.ServiceType == "" {
@@ -187,26 +190,23 @@ func (r *Registry) writeSequential(ctx context.Context, c *client.Conn, inst Ins
 	prefix := r.path(inst)
 	lost := false // a create may have been applied without a reply
 	return client.RetryValue(ctx, func(ctx context.Context) (string, error) {
-		p, err := r.ownSequential(ctx, c, inst, old, lost)
-		if err != nil || p != "" {
-			if err == nil {
-				_, err = c.Set(ctx, p, data, client.AnyVersion)
-				if errors.Is(err, client.ErrNoNode) {
-					err = client.ErrConnectionLoss // gone meanwhile: create again
-				}
-			}
-			return p, err
-		}
-		p, _, err = c.Create(ctx, prefix, data, client.ModeEphemeralSequential, nil)
-		if errors.Is(err, client.ErrNoNode) {
-			if err := seqnode.EnsureContainers(ctx, c, seqnode.Join(r.base, inst.Name)); err != nil {
+		for {
+			p, err := r.ownSequential(ctx, c, inst, old, lost)
+			if err != nil {
 				return "", err
 			}
-			return "", client.ErrConnectionLoss // create again
+			if p == "" {
+				p, _, err = c.Create(ctx, prefix, data, client.ModeEphemeralSequential, nil, client.WithParentContainers())
+				lost = lost || client.IsRetryable(err)
+				return p, err
+			}
+			_, err = c.Set(ctx, p, data, client.AnyVersion)
+			if !errors.Is(err, client.ErrNoNode) {
+				return p, err
+			}
+			old = "" // gone meanwhile: look again, then create
 		}
-		lost = lost || client.IsRetryable(err)
-		return p, err
-	}, client.WithRetryBackOff(seqnode.FastBackOff))
+	})
 }
 
 // ownSequential returns the path of inst's ephemeral-sequential node owned
@@ -225,7 +225,7 @@ func (r *Registry) ownSequential(ctx context.Context, c *client.Conn, inst Insta
 	if !search {
 		return "", nil
 	}
-	dir := seqnode.Join(r.base, inst.Name)
+	dir := client.JoinPath(r.base, inst.Name)
 	kids, _, err := c.Children(ctx, dir)
 	if errors.Is(err, client.ErrNoNode) {
 		return "", nil
@@ -237,7 +237,7 @@ func (r *Registry) ownSequential(ctx context.Context, c *client.Conn, inst Insta
 		if !isSequentialOf(k, inst.ID) {
 			continue
 		}
-		p := seqnode.Join(dir, k)
+		p := client.JoinPath(dir, k)
 		data, st, err := c.Get(ctx, p)
 		if errors.Is(err, client.ErrNoNode) {
 			continue
@@ -274,39 +274,31 @@ func (r *Registry) writeAt(ctx context.Context, c *client.Conn, inst Instance, p
 		mode = client.ModePersistent
 	}
 	return client.Retry(ctx, func(ctx context.Context) error {
-		_, _, err := c.Create(ctx, p, data, mode, nil)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, client.ErrNoNode):
-			if err := seqnode.EnsureContainers(ctx, c, seqnode.Join(r.base, inst.Name)); err != nil {
+		for {
+			_, _, err := c.Create(ctx, p, data, mode, nil, client.WithParentContainers())
+			if !errors.Is(err, client.ErrNodeExists) {
 				return err
 			}
-			return client.ErrConnectionLoss // create again
-		case !errors.Is(err, client.ErrNodeExists):
-			return err
-		}
-		ok, st, err := c.Exists(ctx, p)
-		if err != nil || !ok {
-			if err == nil {
-				err = client.ErrConnectionLoss // gone meanwhile: create again
+			ok, st, err := c.Exists(ctx, p)
+			switch {
+			case err != nil:
+				return err
+			case !ok:
+				continue // gone meanwhile: create again
+			case st.EphemeralOwner == c.SessionID() || (mode == client.ModePersistent && st.EphemeralOwner == 0):
+				_, err = c.Set(ctx, p, data, st.Version)
+				if errors.Is(err, client.ErrBadVersion) || errors.Is(err, client.ErrNoNode) {
+					continue // changed or gone meanwhile: start over
+				}
+				return err
 			}
-			return err
-		}
-		if st.EphemeralOwner == c.SessionID() || (mode == client.ModePersistent && st.EphemeralOwner == 0) {
-			_, err = c.Set(ctx, p, data, st.Version)
-			if errors.Is(err, client.ErrBadVersion) || errors.Is(err, client.ErrNoNode) {
-				return client.ErrConnectionLoss
+			// Another session's node (ours before an expiry, or a stale
+			// registration): replace it, as Curator does.
+			if err := c.Delete(ctx, p, st.Version); err != nil && !errors.Is(err, client.ErrNoNode) && !errors.Is(err, client.ErrBadVersion) {
+				return err
 			}
-			return err
 		}
-		// Another session's node (ours before an expiry, or a stale
-		// registration): replace it, as Curator does.
-		if err := c.Delete(ctx, p, st.Version); err != nil && !errors.Is(err, client.ErrNoNode) && !errors.Is(err, client.ErrBadVersion) {
-			return err
-		}
-		return client.ErrConnectionLoss
-	}, client.WithRetryBackOff(seqnode.FastBackOff))
+	})
 }
 
 // Update replaces the data of a registered instance.
@@ -370,7 +362,7 @@ func (r *Registry) remove(ctx context.Context, c *client.Conn, e *entry) error {
 			return err
 		}
 	}
-	return seqnode.Delete(ctx, c, p)
+	return deleteNode(ctx, c, p)
 }
 
 // Instances returns the instances this Registry has registered.
@@ -432,8 +424,7 @@ func (r *Registry) run(ctx context.Context) {
 		case <-c.Done():
 		}
 		r.log.Info("registry: session lost, registering again on a new session", "err", c.Err())
-		nc, err := client.RetryValue(ctx, r.src.Conn, client.WithRetryIf(func(error) bool { return true }),
-			client.WithRetryBackOff(seqnode.FastBackOff))
+		nc, err := client.RetryValue(ctx, r.src.Conn, client.WithRetryIf(func(error) bool { return true }))
 		if err != nil {
 			return // ctx ended
 		}
@@ -443,4 +434,22 @@ func (r *Registry) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// deleteNode deletes path, retrying after connection loss until the node
+// is gone (ErrNoNode counts as gone) or the session is lost (an ephemeral
+// node goes with it). Only ctx ending leaves the node possibly in place,
+// and then ctx's error is returned.
+func deleteNode(ctx context.Context, c *client.Conn, path string) error {
+	err := client.Retry(ctx, func(ctx context.Context) error {
+		err := c.Delete(ctx, path, client.AnyVersion)
+		if errors.Is(err, client.ErrNoNode) {
+			return nil
+		}
+		return err
+	})
+	if err == nil || client.IsSessionLost(err) {
+		return nil
+	}
+	return err
 }

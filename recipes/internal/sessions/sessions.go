@@ -1,16 +1,22 @@
 // Package sessions gives the recipes that must outlive a session (registry,
 // config) a current Conn: the caller's, then, after it expires, new ones
-// from a dial function.
+// from a dial function. It stands in until client.Conn replaces an expired
+// session by itself (issue 12); its callers then follow the Conn's new
+// session and this package goes.
 package sessions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 )
+
+// ErrSessionLost is returned by Conn when the current session is lost and
+// no new one can be had (no dial function, or the Source is closed).
+var ErrSessionLost = errors.New("session lost")
 
 // Dial opens a new session.
 type Dial func(ctx context.Context) (*client.Conn, error)
@@ -46,13 +52,13 @@ func (s *Source) Conn(ctx context.Context) (*client.Conn, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, fmt.Errorf("%w: %w", seqnode.ErrSessionLost, client.ErrClosed)
+		return nil, fmt.Errorf("%w: %w", ErrSessionLost, client.ErrClosed)
 	}
 	if s.cur.Err() == nil {
 		return s.cur, nil
 	}
 	if s.dial == nil {
-		return nil, fmt.Errorf("%w: %w", seqnode.ErrSessionLost, s.cur.Err())
+		return nil, fmt.Errorf("%w: %w", ErrSessionLost, s.cur.Err())
 	}
 	c, err := s.dial(ctx)
 	if err != nil {

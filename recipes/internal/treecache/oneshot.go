@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 )
 
 // The one-shot mode follows the tree with classic watches: a data watch on
@@ -166,7 +165,7 @@ func (o *oneShot) load(ctx context.Context, p string) error {
 	}
 	t.mu.Unlock()
 	for _, k := range kids {
-		if err := o.load(ctx, seqnode.Join(p, k)); err != nil {
+		if err := o.load(ctx, client.JoinPath(p, k)); err != nil {
 			return err
 		}
 	}

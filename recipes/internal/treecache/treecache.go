@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/seqnode"
 )
 
 // Entry is one cached node.
@@ -122,7 +121,7 @@ func (t *Cache) run(ctx context.Context) {
 	}
 	w, err := client.RetryValue(ctx, func(ctx context.Context) (*client.Watch, error) {
 		return t.c.AddWatch(ctx, t.root, client.AddWatchPersistentRecursive)
-	}, client.WithRetryBackOff(seqnode.FastBackOff))
+	})
 	if errors.Is(err, client.ErrUnimplemented) {
 		// A server without persistent watches (before ZooKeeper 3.6).
 		t.runOneShot(ctx, states, fail, markLoaded)
@@ -245,7 +244,7 @@ func (t *Cache) reload(ctx context.Context) error {
 			return err
 		}
 		for _, k := range kids {
-			cp := seqnode.Join(p, k)
+			cp := client.JoinPath(p, k)
 			data, st, err := t.c.Get(ctx, cp)
 			if errors.Is(err, client.ErrNoNode) {
 				continue

@@ -1,13 +1,9 @@
-package seqnode
+package contend
 
 import (
 	"slices"
 	"testing"
-
-	"go.uber.org/goleak"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestSortOrdersOnSequenceSuffixOnly(t *testing.T) {
 	names := []string{
@@ -30,15 +26,19 @@ func TestSortOrdersOnSequenceSuffixOnly(t *testing.T) {
 	}
 }
 
-func TestValidDir(t *testing.T) {
-	for _, d := range []string{"", "a", "/a/", "/a//b"} {
-		if ValidDir(d) == nil {
-			t.Errorf("ValidDir(%q) accepted", d)
+// TestFirstGrantsNAndWatchesThePredecessorOnlyForOne: First(1) makes each
+// waiter watch the contender just before it (no herd effect); First(n)
+// grants the first n and makes the others wait for any change.
+func TestFirstGrantsNAndWatchesThePredecessorOnlyForOne(t *testing.T) {
+	q := []string{"a", "b", "c", "d"}
+	for i, want := range []Decision{{Acquired: true}, {Watch: "a"}, {Watch: "b"}, {Watch: "c"}} {
+		if got := First(1)(q, i); got != want {
+			t.Errorf("First(1) at %d = %+v, want %+v", i, got, want)
 		}
 	}
-	for _, d := range []string{"/", "/a", "/a/b"} {
-		if err := ValidDir(d); err != nil {
-			t.Errorf("ValidDir(%q): %v", d, err)
+	for i, want := range []Decision{{Acquired: true}, {Acquired: true}, {}, {}} {
+		if got := First(2)(q, i); got != want {
+			t.Errorf("First(2) at %d = %+v, want %+v", i, got, want)
 		}
 	}
 }
