@@ -74,3 +74,23 @@ func TestPartitionedFollowerRejoinsWithinTicksOfHeal(t *testing.T) {
 		})
 	}
 }
+
+// A voter that rejoins having accepted a later epoch than the established
+// leader's (it acked LEADERINFO of a leader that never got established)
+// can never join that epoch: the leader steps down so that the next
+// election picks an epoch above the voter's promise, and all three end up
+// following one leader. (A leader that served the voter anyway left it
+// refusing LEADERINFO forever.)
+func TestVoterWithLaterAcceptedEpochRejoins(t *testing.T) {
+	s := newScenario(t, 3, 0)
+	s.crash(s.nodes[3], true)
+	require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2) }), "1 and 2 elect")
+	z := s.write(t, "x")
+	require.True(t, s.runUntil(20, func() bool { return s.appliedAll(z, 1, 2) }))
+	epoch := s.leader().n.Status().Epoch
+	s.preload(3, HardState{AcceptedEpoch: epoch + 5}, nil)
+	require.True(t, s.runUntil(300, func() bool { return s.allFollow(1, 2, 3) && s.applied(3, z) }),
+		"the voter with the later accepted epoch follows")
+	require.Greater(t, s.leader().n.Status().Epoch, epoch+5, "the new epoch is above the voter's promise")
+	s.mustOK(t)
+}
