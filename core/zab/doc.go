@@ -115,15 +115,6 @@
 // quorum durably accepted or entered its epoch, and every commit point is
 // durable on a quorum of voters.
 //
-// The ZOOKEEPER-* scenarios and issue 19's partitioned follower keep
-// golden traces in testdata/scenarios: a readable event log of each run
-// (what each peer was sent, refused, logged, persisted and applied, the
-// cuts and crashes, the final states), compared on every run (as etcd
-// raft's data-driven tests), so that a reader sees the scenario and a
-// change of behaviour shows as a diff; after an intended change,
-// go test ./core/zab -run 'TestZK|TestPartitioned' -rewrite regenerates
-// them, to be reviewed.
-//
 // mutation_test.go keeps a table of deliberate bugs (a learner accepting
 // a lower epoch, a leader counting its own undurable writes, off-by-one
 // quorums, committing before the NEWLEADER quorum, applying uncommitted

@@ -35,7 +35,13 @@ func (s *sim) cutAndReport(id uint64) {
 func TestPartitionedFollowerRejoinsWithinTicksOfHeal(t *testing.T) {
 	for _, which := range []string{"smaller", "larger"} {
 		t.Run(fmt.Sprintf("follower with the %s id", which), func(t *testing.T) {
-			s := newScenarioOpts(t, simOpts{voters: 3, maxNotifyInterval: 160})
+			s := newSim(1, simOpts{voters: 3, maxNotifyInterval: 160})
+			s.delivered = map[[2]uint64]int{}
+			t.Cleanup(func() {
+				if t.Failed() || s.failure != "" {
+					t.Log(s.report())
+				}
+			})
 			require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) }), "initial election")
 			ld := s.leader()
 			epoch := ld.n.Status().Epoch

@@ -296,10 +296,12 @@ func TestZK4685AckBeforeNewLeaderAck(t *testing.T) {
 	l.step(Message{Type: MsgAckEpoch, From: 3, Epoch: e, PeerEpoch: 0, Zxid: 0})
 	l.drain()
 	require.Equal(t, hsSyncing, l.n.ld.learners[3].state)
-	z := l.propose([]byte("x"))
+	z, err := l.n.Propose([]byte("x"))
+	require.NoError(t, err)
 	l.drain()
 	// Early ACK from 3.
-	require.ErrorIs(t, l.try(Message{Type: MsgAck, From: 3, Epoch: e, Zxid: z}), ErrUnexpectedMessage)
+	err = l.n.Step(Message{Type: MsgAck, From: 3, To: 1, Epoch: e, Zxid: z})
+	require.ErrorIs(t, err, ErrUnexpectedMessage)
 	st := l.n.Status()
 	require.Equal(t, StateLeading, st.State)
 	require.True(t, st.Established)
@@ -310,7 +312,7 @@ func TestZK4685AckBeforeNewLeaderAck(t *testing.T) {
 	require.Equal(t, z, l.n.Status().Commit)
 	require.Equal(t, StateLeading, l.n.Status().State)
 	for i := 0; i < 3; i++ {
-		l.tick()
+		l.n.Tick()
 		l.step(Message{Type: MsgPingResp, From: 2, Epoch: e})
 		l.step(Message{Type: MsgPingResp, From: 3, Epoch: e})
 	}

@@ -18,9 +18,6 @@ type single struct {
 	reads   []ReadState
 	snaps   []uint64
 	reqs    []Request
-	trace   []string // what was stepped and what came out, for golden traces
-	// lastState is the last state line of trace.
-	lastState string
 }
 
 func newSingle(t *testing.T, id uint64, voters, observers []uint64) *single {
@@ -32,7 +29,6 @@ func newSingle(t *testing.T, id uint64, voters, observers []uint64) *single {
 	s := &single{t: t, n: n}
 	s.drain()
 	s.sent = nil
-	t.Cleanup(func() { s.checkGoldenTrace() })
 	return s
 }
 
@@ -49,9 +45,7 @@ func (s *single) try(m Message) error {
 	if m.Epoch == 0 && m.Type != MsgNotification && m.Type != MsgFollowerInfo && m.Type != MsgObserverInfo {
 		m.Epoch = s.epoch
 	}
-	err := s.n.Step(m)
-	s.traceStep(m, err)
-	return err
+	return s.n.Step(m)
 }
 
 // drain fulfils every Ready like a driver with an instant disk.
@@ -74,7 +68,6 @@ func (s *single) drain() {
 			s.logged = s.logged[:i]
 		}
 		s.logged = append(s.logged, rd.Entries...)
-		s.traceReady(&rd)
 		for _, m := range rd.Messages {
 			if m.Type != MsgNotification {
 				s.sent = append(s.sent, m)
