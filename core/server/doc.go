@@ -69,6 +69,13 @@
 // re-attachment or close of either end, and drops what an older
 // generation still had in flight.
 //
+// TCP: as in ZooKeeper, the larger id dials. The dialer backs off (20ms
+// doubling up to 1s) after a refused dial and after a connection that
+// closed before the peer sent a message (a proxy in front of a cut-off
+// peer accepts and closes at once); only a connection the peer used
+// starts the backoff over. Before issue 19 every accepted connection
+// reset it, and such a peer was redialed about 50 times a second.
+//
 // Writes go, in the order the client sent them, to the leader (through
 // zab's Forward), which checks the session (SessionExpired,
 // SessionMoved), runs znode's Prep and proposes the txn, error txns

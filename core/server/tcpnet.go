@@ -32,7 +32,9 @@ var errHandshake = errors.New("server: bad peer handshake")
 // ZooKeeper's QuorumCnxManager there is one connection per pair of
 // servers: the server with the larger id dials, the smaller accepts (a
 // connection dialed the other way is closed), and a newer connection
-// from a peer replaces an older one.
+// from a peer replaces an older one. The dialer backs off (20ms doubling
+// up to 1s) after a refused dial and after a connection closed before
+// the peer sent anything.
 func NewTCPNetwork(peers []Peer, log *slog.Logger) Network {
 	addrs := map[uint64]string{}
 	for _, p := range peers {
@@ -41,12 +43,20 @@ func NewTCPNetwork(peers []Peer, log *slog.Logger) Network {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &tcpNetwork{addrs: addrs, log: log}
+	return &tcpNetwork{addrs: addrs, log: log, backoff: newDialBackOff}
 }
 
 type tcpNetwork struct {
 	addrs map[uint64]string
 	log   *slog.Logger
+	// backoff makes the redial policy of one peer (tests record it).
+	backoff func() backoff.BackOff
+}
+
+// newDialBackOff is the redial policy: 20ms doubling up to 1s, forever.
+func newDialBackOff() backoff.BackOff {
+	return backoff.NewExponentialBackOff(backoff.WithInitialInterval(20*time.Millisecond),
+		backoff.WithMaxInterval(time.Second), backoff.WithMaxElapsedTime(0))
 }
 
 func (n *tcpNetwork) Attach(id uint64) (Transport, error) {
@@ -242,11 +252,14 @@ func handshake(id uint64) []byte {
 
 // dialLoop keeps a connection to a smaller peer, reconnecting with
 // exponential backoff. Each peer has its own loop, so a slow connect never
-// holds up traffic to the others.
+// holds up traffic to the others. The backoff restarts only after a
+// connection on which the peer sent a message: one accepted and closed
+// before that (a proxy whose backend is gone, a peer refusing it) counts
+// as a failed dial, as a refused connection does; resetting on it redialed
+// every 20ms, about 50 times a second (issue 19).
 func (t *tcpTransport) dialLoop(peer uint64, addr string) {
 	defer t.wg.Done()
-	bo := backoff.NewExponentialBackOff(backoff.WithInitialInterval(20*time.Millisecond),
-		backoff.WithMaxInterval(time.Second), backoff.WithMaxElapsedTime(0))
+	bo := t.net.backoff()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -269,8 +282,9 @@ func (t *tcpTransport) dialLoop(peer uint64, addr string) {
 			timer.Reset(bo.NextBackOff())
 			continue
 		}
-		bo.Reset()
-		t.serve(peer, nc)
+		if t.serve(peer, nc) {
+			bo.Reset()
+		}
 		timer.Reset(bo.NextBackOff())
 	}
 }
@@ -280,15 +294,16 @@ func (t *tcpTransport) dialLoop(peer uint64, addr string) {
 // core/zab requires): the new connection's reader starts only once the
 // replaced connection's serve has finished, that is once its reader
 // stopped and its break (Down) was queued, so no message of the older
-// connection follows the break or any message of the newer one.
-func (t *tcpTransport) serve(peer uint64, nc net.Conn) {
+// connection follows the break or any message of the newer one. It
+// reports whether the peer sent at least one message on nc.
+func (t *tcpTransport) serve(peer uint64, nc net.Conn) (heard bool) {
 	c := &tcpConn{peer: peer, nc: nc, out: newQueue[[]byte](), done: make(chan struct{})}
 	defer close(c.done)
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
 		_ = nc.Close()
-		return
+		return false
 	}
 	p := t.peers[peer]
 	old := p.c
@@ -305,7 +320,7 @@ func (t *tcpTransport) serve(peer uint64, nc net.Conn) {
 		defer wg.Done()
 		t.writeLoop(c)
 	}()
-	err := t.readLoop(c)
+	err := t.readLoop(c, &heard)
 	c.close()
 	wg.Wait()
 	t.mu.Lock()
@@ -317,6 +332,7 @@ func (t *tcpTransport) serve(peer uint64, nc net.Conn) {
 		t.log.Info("peer connection closed", "peer", peer, "err", err)
 	}
 	t.in.push(Inbound{From: peer, Down: true})
+	return heard
 }
 
 func (t *tcpTransport) writeLoop(c *tcpConn) {
@@ -342,7 +358,8 @@ func (t *tcpTransport) writeLoop(c *tcpConn) {
 }
 
 // readLoop decodes frames; a malformed one closes this connection only.
-func (t *tcpTransport) readLoop(c *tcpConn) error {
+// It sets *heard once a message was delivered.
+func (t *tcpTransport) readLoop(c *tcpConn, heard *bool) error {
 	for {
 		frame, err := wire.ReadFrame(c.nc, nil, maxPeerFrame)
 		if err != nil {
@@ -356,5 +373,6 @@ func (t *tcpTransport) readLoop(c *tcpConn) error {
 			return fmt.Errorf("%w: message %d->%d on the connection from %d", errHandshake, m.From, m.To, c.peer)
 		}
 		t.in.push(Inbound{From: c.peer, Msg: m})
+		*heard = true
 	}
 }

@@ -36,6 +36,14 @@
 // learner that loses its leader. A leader steps down before its zxid
 // counter overflows (Config.MaxCounter) so that a new epoch starts.
 //
+// A LOOKING peer re-sends its notification every NotifyInterval ticks,
+// doubling up to MaxNotifyInterval; in addition, to each voter whose link
+// broke (ReportUnreachable) it re-sends its vote every tick until it hears
+// from that voter again, so that it rejoins within ticks of a heal
+// (ZooKeeper re-sends its last notification on a new connection). Before
+// issue 19 a follower whose links were cut for a few seconds waited for
+// its next back-off re-send after the heal, up to MaxNotifyInterval ticks.
+//
 // # Driving a Node
 //
 // The driver owns time, storage, network and the state machine:

@@ -34,6 +34,37 @@ type election struct {
 	finalizeAt int64
 	resendAt   int64
 	interval   int64
+	// lost holds the voters whose link broke (ReportUnreachable) and that
+	// have not sent a notification since. While LOOKING, a peer re-sends
+	// its vote to them every tick, whatever its back-off: a message to a
+	// broken link is dropped by the driver, and the first one after the
+	// link is back ends the wait for the next re-send (ZooKeeper re-sends
+	// its last notification on a new connection). Without it, a follower
+	// cut off for a few seconds stayed out after the heal until its
+	// back-off re-sent (up to MaxNotifyInterval ticks; issue 19). It
+	// outlives election rounds: the link state does not change with them.
+	lost map[uint64]bool
+}
+
+// linkLost records that the link to peer broke.
+func (n *Node) linkLost(peer uint64) {
+	if !n.isVoter(peer) {
+		return
+	}
+	if n.el.lost == nil {
+		n.el.lost = map[uint64]bool{}
+	}
+	n.el.lost[peer] = true
+}
+
+// resendLost re-sends the vote to the voters whose link broke and that
+// have not answered since.
+func (n *Node) resendLost() {
+	for _, v := range n.voters {
+		if n.el.lost[v] {
+			n.send(n.notification(v))
+		}
+	}
 }
 
 func (n *Node) initialVote() vote {
@@ -92,6 +123,8 @@ func (n *Node) tickElection() {
 		n.broadcastNotification()
 		e.interval = min(e.interval*2, int64(n.cfg.MaxNotifyInterval))
 		e.resendAt = n.now + e.interval
+	} else {
+		n.resendLost()
 	}
 	if e.finalizeAt != noTick && n.now >= e.finalizeAt {
 		e.finalizeAt = noTick
@@ -143,6 +176,7 @@ func (n *Node) stepNotification(m Message) error {
 		return fmt.Errorf("%w: notification with state %d", ErrUnexpectedMessage, m.State)
 	}
 	fromVoter := n.isVoter(m.From)
+	delete(n.el.lost, m.From) // the link works again
 	if m.State != StateLooking && m.State != StateObserving && !n.isVoter(m.Leader) {
 		return fmt.Errorf("%w: notification names non-voter %d as leader", ErrUnexpectedMessage, m.Leader)
 	}

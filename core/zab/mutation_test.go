@@ -24,7 +24,7 @@ type mutant struct {
 	catch    string // -run pattern of the test(s) that must fail
 }
 
-// mutants: mutation -> the test that catches it (32 mutants). The simulator
+// mutants: mutation -> the test that catches it (33 mutants). The simulator
 // (TestSimSeeds, 2,000 seeds) catches most of them through the durable-
 // state invariants of sim_durable_test.go, usually within the first seeds.
 // The leader-counts-own-undurable-* mutants show why those invariants are
@@ -107,7 +107,7 @@ var mutants = []mutant{
 		catch: "TestSimSeeds|TestLeaderStepsDownForLearnerAhead"},
 	{name: "leader-serves-voter-with-later-epoch", file: "leader.go",
 		old: "if !observer && ld.epoch != 0 && m.Epoch > ld.epoch {", new: "if false {",
-		catch: "TestSimSeeds"}, // liveness: the voter refuses forever
+		catch: "TestVoterWithLaterAcceptedEpochRejoins|TestSimSeeds"}, // liveness: the voter refuses forever
 	{name: "stale-pingresp-confirms-new-round", file: "leader.go",
 		old:   "if h.state == hsSynced && m.ID > h.round && m.ID <= ld.round {\n\t\t\th.round = m.ID",
 		new:   "if h.state == hsSynced {\n\t\t\th.round = ld.round",
@@ -162,6 +162,9 @@ var mutants = []mutant{
 		old:   "\tfor _, e := range rd.Entries {\n\t\tif !do() {\n\t\t\treturn\n\t\t}\n\t\tprev := d.snap.Zxid",
 		new:   "\tif rd.HardState != nil && len(rd.Entries) > 0 {\n\t\tif !do() {\n\t\t\treturn\n\t\t}\n\t\td.hs = *rd.HardState\n\t}\n\tfor _, e := range rd.Entries {\n\t\tif !do() {\n\t\t\treturn\n\t\t}\n\t\tprev := d.snap.Zxid",
 		catch: "TestZK4643"},
+	{name: "looking-peer-waits-for-back-off-after-heal", file: "election.go",
+		old: "\t} else {\n\t\tn.resendLost()\n\t}", new: "\t}",
+		catch: "TestPartitionedFollowerRejoinsWithinTicksOfHeal"},
 	{name: "leader-never-steps-down", file: "leader.go",
 		old: "\t\tif heard < n.quorum {\n\t\t\tn.becomeLooking()\n\t\t\treturn\n\t\t}", new: "\t\t_ = heard",
 		catch: "TestSimSeeds"},

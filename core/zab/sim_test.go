@@ -56,6 +56,9 @@ type simOpts struct {
 	slowDisk          bool
 	leaderSendsEarly  bool
 	faults            bool
+	// maxNotifyInterval, if set, replaces the election back-off cap
+	// (scenarios with a server's: 16 tickTimes of 10 ticks each).
+	maxNotifyInterval int
 }
 
 type sim struct {
@@ -178,6 +181,9 @@ func (s *sim) config(id uint64) Config {
 	c.FinalizeWait = 1
 	c.NotifyInterval = 2
 	c.MaxNotifyInterval = 8
+	if s.opts.maxNotifyInterval > 0 {
+		c.MaxNotifyInterval = s.opts.maxNotifyInterval
+	}
 	c.InitLimit = 10
 	c.SyncLimit = 5
 	c.MaxCounter = s.opts.maxCounter
