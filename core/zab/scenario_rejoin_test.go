@@ -36,6 +36,7 @@ func TestPartitionedFollowerRejoinsWithinTicksOfHeal(t *testing.T) {
 	for _, which := range []string{"smaller", "larger"} {
 		t.Run(fmt.Sprintf("follower with the %s id", which), func(t *testing.T) {
 			s := newSim(1, simOpts{voters: 3, maxNotifyInterval: 160})
+			s.golden(t)
 			s.delivered = map[[2]uint64]int{}
 			t.Cleanup(func() {
 				if t.Failed() || s.failure != "" {
@@ -83,6 +84,7 @@ func TestPartitionedFollowerRejoinsWithinTicksOfHeal(t *testing.T) {
 // refusing LEADERINFO forever.)
 func TestVoterWithLaterAcceptedEpochRejoins(t *testing.T) {
 	s := newScenario(t, 3, 0)
+	s.golden(t)
 	s.crash(s.nodes[3], true)
 	require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2) }), "1 and 2 elect")
 	z := s.write(t, "x")
