@@ -84,7 +84,7 @@ func (c *Conn) States(ctx context.Context) <-chan State {
 	s := newStream[State](c.spawn, c.stop, ctx.Done())
 	c.mu.Lock()
 	s.push(c.state)
-	if c.state.Terminal() {
+	if c.final {
 		s.finish()
 	} else {
 		c.stateSubs = append(c.stateSubs, s)
@@ -103,25 +103,30 @@ func (c *Conn) setState(s State) bool {
 }
 
 func (c *Conn) setStateLocked(s State) bool {
-	if c.state == s || c.state.Terminal() {
+	if c.final {
 		return false
 	}
-	c.logger.Debug("zk: state change", "from", c.state, "to", s, "session", c.sessionIDLocked())
-	c.state = s
-	live := c.stateSubs[:0]
-	for _, sub := range c.stateSubs {
-		if sub.push(s) {
-			live = append(live, sub)
+	changed := c.state != s
+	if changed {
+		c.logger.Debug("zk: state change", "from", c.state, "to", s, "session", c.sessionIDLocked())
+		c.state = s
+		live := c.stateSubs[:0]
+		for _, sub := range c.stateSubs {
+			if sub.push(s) {
+				live = append(live, sub)
+			}
 		}
+		c.stateSubs = live
 	}
-	c.stateSubs = live
-	if s.Terminal() {
+	if s.Terminal() && c.err != nil {
+		// The Conn is finished (terminate sets err first): the stream ends.
+		c.final = true
 		for _, sub := range c.stateSubs {
 			sub.finish()
 		}
 		c.stateSubs = nil
 	}
-	return true
+	return changed
 }
 
 // Done returns a channel that is closed when the session is lost for good:

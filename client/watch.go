@@ -267,18 +267,34 @@ func (m *watchManager) closeAll() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
-	for _, tbl := range []map[string][]chan Event{m.data, m.exist, m.child} {
-		for p, chs := range tbl {
-			for _, ch := range chs {
-				close(ch)
-			}
-			delete(tbl, p)
-		}
-	}
+	m.closeOneShotLocked()
 	for _, tbl := range []map[string][]*Watch{m.persistent, m.recursive} {
 		for p, ws := range tbl {
 			for _, w := range ws {
 				w.s.finish()
+			}
+			delete(tbl, p)
+		}
+	}
+}
+
+// expire ends the one-shot watches of a session that expired: their
+// channels close without an event (what they watched may have changed
+// unseen, and the new session cannot re-register them). Persistent watches
+// stay, to be re-added on the next session.
+func (m *watchManager) expire() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closeOneShotLocked()
+}
+
+// closeOneShotLocked closes every one-shot watch channel without an event
+// and forgets them (m.mu held).
+func (m *watchManager) closeOneShotLocked() {
+	for _, tbl := range []map[string][]chan Event{m.data, m.exist, m.child} {
+		for p, chs := range tbl {
+			for _, ch := range chs {
+				close(ch)
 			}
 			delete(tbl, p)
 		}
