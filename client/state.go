@@ -11,7 +11,10 @@ type State int32
 // Session states. A session starts in StateConnecting, moves between
 // StateConnected (or StateConnectedReadOnly) and StateDisconnected /
 // StateConnecting as connections come and go, and ends in exactly one of the
-// terminal states StateExpired, StateAuthFailed or StateClosed.
+// terminal states StateExpired, StateAuthFailed or StateClosed. Without
+// WithSessionRenewal the Conn ends with its session; with it, StateExpired
+// is followed by StateConnecting for the Conn's next session, and only
+// StateAuthFailed and StateClosed end the Conn.
 const (
 	// StateConnecting: the client is trying servers; no connection is up.
 	StateConnecting State = iota + 1
@@ -24,8 +27,9 @@ const (
 	// with ErrConnectionLoss; the client is about to reconnect. The
 	// session may still be alive on the servers.
 	StateDisconnected
-	// StateExpired: a server said the session expired. Terminal: ephemeral
-	// nodes and watches of the session are gone.
+	// StateExpired: a server said the session expired. Terminal for the
+	// session: its ephemeral nodes and watches are gone. With
+	// WithSessionRenewal the Conn then establishes a new session.
 	StateExpired
 	// StateAuthFailed: a server rejected the session's credentials.
 	// Terminal.
@@ -55,7 +59,8 @@ func (s State) String() string {
 	return "State(" + strconv.Itoa(int(s)) + ")"
 }
 
-// Terminal reports whether s ends the session.
+// Terminal reports whether s ends the session (with WithSessionRenewal,
+// StateExpired ends the session but not the Conn).
 func (s State) Terminal() bool {
 	return s == StateExpired || s == StateAuthFailed || s == StateClosed
 }
@@ -74,8 +79,10 @@ func (c *Conn) State() State {
 }
 
 // States returns a channel that receives the current state, then every
-// state change in order, until the session reaches a terminal state (which
-// is delivered, then the channel closes) or ctx ends (the channel closes).
+// state change in order, until the Conn is finished (its final state is
+// delivered, then the channel closes: StateExpired without
+// WithSessionRenewal, StateAuthFailed or StateClosed) or ctx ends (the
+// channel closes).
 //
 // The stream never drops a change and never blocks the connection: changes
 // wait in an unbounded queue until they are received. When Close returns,
@@ -129,12 +136,13 @@ func (c *Conn) setStateLocked(s State) bool {
 	return changed
 }
 
-// Done returns a channel that is closed when the session is lost for good:
-// it expired, its authentication failed, or Close was called. Err then says
-// which.
+// Done returns a channel that is closed when the Conn is finished for good:
+// its session expired (without WithSessionRenewal), its authentication
+// failed, or Close was called. Err then says which. With renewal, an
+// expiry closes only that session's Done (see Session).
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
-// Err returns nil while the session is usable, and after Done is closed the
+// Err returns nil while the Conn is usable, and after Done is closed the
 // reason: an error matching ErrSessionExpired, ErrAuthFailed or ErrClosed.
 func (c *Conn) Err() error {
 	c.mu.Lock()

@@ -383,13 +383,15 @@ func nonNil(s []string) []string {
 
 // Watch is a persistent watch set with AddWatch. It delivers every event
 // of its path (and, when recursive, of the subtree below it) on Events
-// until it is removed or the session ends.
+// until it is removed or the Conn is finished. With WithSessionRenewal it
+// is re-added on the Conn's next session after an expiry (changes made in
+// between are not reported; see "Session expiry" in the package doc).
 //
 // Delivery never drops an event and never blocks the connection: events wait
 // in an unbounded queue until received, so a consumer that stops reading
 // makes the queue grow. When the watch is removed, Events receives
-// EventPersistentWatchRemoved and then closes; when the session ends, it
-// closes after the queued events; when Close returns, undelivered events are
+// EventPersistentWatchRemoved and then closes; when the Conn is finished,
+// it closes after the queued events; when Close returns, undelivered events are
 // discarded and the channel is closed.
 type Watch struct {
 	c          *Conn
