@@ -120,8 +120,11 @@
 //     on the new session before any request (SetWatches2), and their Events
 //     channels go on. Changes made between the expiry and the re-adding are
 //     not reported (no watch existed on the servers): a consumer that
-//     mirrors data reads it again once it sees the new session; a read
-//     issued after Connected is ordered after the re-adding.
+//     mirrors data reads it again once it sees the new session. Connected
+//     is reported when the server accepts the new session, before it has
+//     read the re-adding; a request issued after Connected is ordered after
+//     it, so once that request is answered the watches are in place (a
+//     read of the mirrored data serves both ends).
 //   - One-shot watches (GetW, ExistsW, ChildrenW) cannot be re-added: the
 //     servers' view of what they watched is gone and a change may have been
 //     missed. Their channels are closed without an event when the expiry is
@@ -131,7 +134,10 @@
 //     them.
 //   - Ephemeral nodes of the expired session are deleted by the servers and
 //     not recreated by the client: that is the job of the recipes, on the
-//     new session.
+//     new session. The servers delete them with a transaction of their own,
+//     which may not be applied yet when the new session starts: a recipe
+//     that creates one again at the same path may meet ErrNodeExists for a
+//     moment, and tells the old node from its own by Stat.EphemeralOwner.
 //
 // With WithReadOnly, a session made by a read-only server is replaced on
 // the first read-write server, renewal or not; that too starts a new

@@ -13,15 +13,32 @@ import (
 	"github.com/zabkit/zabkit/ensemble/ensembletest"
 )
 
-// renewalServers returns the connect string the session renewal tests use:
-// the ensemble in ZABKIT_ZK_SERVERS when set (Apache ZooKeeper in CI),
-// otherwise an in-process zabkit ensemble.
-func renewalServers(t *testing.T) string {
+// renewalBackend returns the connect string the session renewal tests
+// use and the ways they can expire a session there: the ensemble in
+// ZABKIT_ZK_SERVERS when set (Apache ZooKeeper in CI), where a session is
+// expired by takeover, otherwise an in-process zabkit ensemble, where the
+// leader can also expire it at once (ensemble.ExpireSession).
+func renewalBackend(t *testing.T) (servers string, expirers []namedExpirer) {
 	t.Helper()
 	if s := os.Getenv("ZABKIT_ZK_SERVERS"); s != "" {
-		return s
+		return s, []namedExpirer{{"takeover", expireByTakeover}}
 	}
-	return ensembletest.Start(t).Servers()
+	e := ensembletest.Start(t)
+	byServer := func(t *testing.T, ctx context.Context, _ string, c *client.Conn) {
+		t.Helper()
+		if err := e.ExpireSession(ctx, c.SessionID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e.Servers(), []namedExpirer{{"takeover", expireByTakeover}, {"server", byServer}}
+}
+
+// expirer expires c's session on the servers.
+type expirer func(t *testing.T, ctx context.Context, servers string, c *client.Conn)
+
+type namedExpirer struct {
+	name   string
+	expire expirer
 }
 
 func renewalDial(t *testing.T, ctx context.Context, servers string, opts ...client.Option) *client.Conn {
@@ -60,7 +77,16 @@ func untilState(t *testing.T, states <-chan client.State, want client.State) {
 	t.Fatalf("state stream closed before %v", want)
 }
 
-// TestSessionRenewal expires a session with renewal on, against a real
+// TestSessionRenewal runs testSessionRenewal with each way of expiring a
+// session the backend offers.
+func TestSessionRenewal(t *testing.T) {
+	servers, expirers := renewalBackend(t)
+	for _, x := range expirers {
+		t.Run(x.name, func(t *testing.T) { testSessionRenewal(t, servers, x.expire) })
+	}
+}
+
+// testSessionRenewal expires a session with renewal on, against a real
 // server, and checks what the package doc promises: Expired then Connected
 // on the state stream, a new Session (new id, generation 2) while the old
 // one is Done with ErrSessionExpired, the old session's ephemeral gone and
@@ -68,8 +94,7 @@ func untilState(t *testing.T, states <-chan client.State, want client.State) {
 // info in force again (a node readable only with it), the persistent
 // recursive watch delivering changes made after the renewal, and a new
 // ephemeral owned by the new session.
-func TestSessionRenewal(t *testing.T) {
-	servers := renewalServers(t)
+func testSessionRenewal(t *testing.T, servers string, expire expirer) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	c := renewalDial(t, ctx, servers, client.WithSessionRenewal(true))
@@ -108,7 +133,7 @@ func TestSessionRenewal(t *testing.T) {
 	s1 := c.Session()
 	states := c.States(ctx)
 
-	expireByTakeover(t, ctx, servers, c)
+	expire(t, ctx, servers, c)
 	untilState(t, states, client.StateExpired)
 	untilState(t, states, client.StateConnected)
 
@@ -132,6 +157,8 @@ func TestSessionRenewal(t *testing.T) {
 	if ok, _, err := other.Exists(ctx, eph); err != nil || ok {
 		t.Fatalf("ephemeral of the expired session: exists %v, err %v", ok, err)
 	}
+	// This read also orders the re-adding of the watch (sent before it on
+	// the new session) before the change below.
 	if data, _, err := c.Get(ctx, secret); err != nil || string(data) != "s" {
 		t.Fatalf("node readable only with the re-sent auth: %q, %v", data, err)
 	}
@@ -184,4 +211,96 @@ func removeTree(ctx context.Context, c *client.Conn, path string) error {
 		return err
 	}
 	return nil
+}
+
+// TestSessionRenewalRepeated expires the session of one Conn twice: each
+// renewal gives a new session with the next generation and a new id and
+// ends the previous one, a follower that holds one Session at a time
+// (WaitSession, then its Done) sees increasing generations up to the
+// third, and the persistent watch delivers on each new session.
+func TestSessionRenewalRepeated(t *testing.T) {
+	servers, expirers := renewalBackend(t)
+	expire := expirers[len(expirers)-1].expire
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := renewalDial(t, ctx, servers, client.WithSessionRenewal(true))
+	other := renewalDial(t, ctx, servers)
+	root := fmt.Sprintf("/zabkit-renewal-%d", rand.Uint64())
+	if _, _, err := other.Create(ctx, root, nil, client.ModePersistent, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := removeTree(ctx, other, root); err != nil {
+			t.Logf("cleanup %s: %v", root, err)
+		}
+	})
+	pw, err := c.AddWatch(ctx, root, client.AddWatchPersistent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fctx, stopFollower := context.WithCancel(ctx)
+	followed := make(chan uint64, 10)
+	followerDone := make(chan struct{})
+	defer func() { stopFollower(); <-followerDone }()
+	go func() {
+		defer close(followerDone)
+		for {
+			s, err := c.WaitSession(fctx)
+			if err != nil {
+				return
+			}
+			followed <- s.Generation()
+			select {
+			case <-s.Done():
+			case <-fctx.Done():
+				return
+			}
+		}
+	}()
+	states := c.States(ctx)
+	ids := map[int64]bool{c.SessionID(): true}
+	for want := uint64(2); want <= 3; want++ {
+		prev := c.Session()
+		expire(t, ctx, servers, c)
+		untilState(t, states, client.StateExpired)
+		untilState(t, states, client.StateConnected)
+		s := c.Session()
+		if s.Generation() != want || ids[s.ID()] || prev.Err() == nil {
+			t.Fatalf("renewal %d: session %v (ids so far %v), previous %v ended with %v", want-1, s, ids, prev, prev.Err())
+		}
+		ids[s.ID()] = true
+		// The watch is re-added before c's first request on the new
+		// session: once one is answered, a change made by another client
+		// is reported.
+		if err := c.Sync(ctx, root); err != nil {
+			t.Fatal(err)
+		}
+		data := fmt.Sprint(want)
+		if _, err := other.Set(ctx, root, []byte(data), client.AnyVersion); err != nil {
+			t.Fatal(err)
+		}
+		ev := client.Event{Type: client.EventNodeDataChanged, Path: root}
+		select {
+		case got := <-pw.Events():
+			if got != ev {
+				t.Fatalf("persistent watch on session %d: %+v, want %+v", want, got, ev)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("persistent watch: no %+v on session %d within 20s", ev, want)
+		}
+	}
+	var gens []uint64
+	for len(gens) == 0 || gens[len(gens)-1] < 3 {
+		select {
+		case g := <-followed:
+			if len(gens) > 0 && g <= gens[len(gens)-1] || len(gens) == 0 && g != 1 {
+				t.Fatalf("follower saw generations %v then %d, want increasing from 1", gens, g)
+			}
+			gens = append(gens, g)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("follower saw generations %v, none after within 20s", gens)
+		}
+	}
 }
