@@ -20,9 +20,9 @@ import (
 // session, with its watches, on a new link, until the session expires or
 // Close is called. With WithSessionRenewal, an expired session is replaced
 // by a new one (see Session and "Session expiry" in the package doc), so
-// that the Conn lives until Close. (Internally a link is the type link; go-zookeeper's Conn
-// and the Java client's ClientCnxn name the TCP side, which this Conn is
-// not.)
+// that the Conn lives until Close. (Internally a link is the type link;
+// go-zookeeper's Conn and the Java client's ClientCnxn name the TCP side,
+// which this Conn is not.)
 type Conn struct {
 	opts    options
 	logger  *slog.Logger

@@ -100,9 +100,11 @@ func (c *Conn) States(ctx context.Context) <-chan State {
 	return s.out
 }
 
-// setState records a state change and queues it on every subscriber. A
-// terminal state finishes every subscriber. It reports whether the state
-// changed. Terminal states are final: later calls do nothing.
+// setState records a state change and queues it on every subscriber. The
+// state that finishes the Conn (a terminal state set by terminate, which
+// sets c.err first) finishes every subscriber, and later calls do nothing;
+// StateExpired of a renewal is followed by more states. It reports whether
+// the state changed.
 func (c *Conn) setState(s State) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
