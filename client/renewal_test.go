@@ -337,3 +337,67 @@ func TestRenewalAuthFailedOnNewSession(t *testing.T) {
 		t.Fatalf("Err %v, session %v err %v", c.Err(), c.Session(), c.Session().Err())
 	}
 }
+
+// TestReadOnlySessionReplacedIsANewGeneration: the session a read-only
+// server made is replaced on the read-write server (renewal or not); the
+// handle says so: the first Session ends as expired, the second has
+// generation 2 and the read-write server's id.
+func TestReadOnlySessionReplacedIsANewGeneration(t *testing.T) {
+	ro := newFakeServer(t)
+	rw := newFakeServer(t)
+	ro.sessionID = 0x77
+	ro.setOnConnect(func(req *wire.ConnectRequest) *wire.ConnectResponse {
+		return &wire.ConnectResponse{TimeOut: 4000, SessionID: ro.sessionID, Passwd: ro.passwd, ReadOnly: true}
+	})
+	ro.isro = "ro"
+	rw.isro = "ro" // until the first session is checked
+	c := dialFake(t, []*fakeServer{ro, rw}, WithReadOnly())
+	ctx := bg(t)
+	first := c.Session()
+	if first.ID() != 0x77 || first.Generation() != 1 || isClosed(first.Done()) {
+		t.Fatalf("first session %v, want 0x77/1, alive", first)
+	}
+	rw.mu.Lock()
+	rw.isro = "rw"
+	rw.mu.Unlock()
+	s, err := c.WaitSession(ctx) // the first has ended once the second exists
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s == first {
+		<-first.Done()
+		if s, err = c.WaitSession(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.ID() != rw.sessionID || s.Generation() != 2 || !errors.Is(first.Err(), ErrSessionExpired) {
+		t.Fatalf("second session %v, first ended with %v", s, first.Err())
+	}
+}
+
+// TestRenewalAtDial: with renewal, Dial given an expired session
+// (WithSession) gets a new one instead of failing; it is generation 1.
+func TestRenewalAtDial(t *testing.T) {
+	s := newFakeServer(t)
+	s.setOnConnect(func(req *wire.ConnectRequest) *wire.ConnectResponse {
+		if req.SessionID == 0x99 {
+			return &wire.ConnectResponse{TimeOut: 0, Passwd: make([]byte, 16)}
+		}
+		return &wire.ConnectResponse{TimeOut: 4000, SessionID: s.sessionID, Passwd: s.passwd}
+	})
+	c := dialFake(t, []*fakeServer{s}, WithSessionRenewal(true), WithSession(0x99, make([]byte, 16)))
+	if sess := c.Session(); sess.ID() != s.sessionID || sess.Generation() != 1 || c.Err() != nil {
+		t.Fatalf("session %v, Err %v; want 0x%x/1", sess, c.Err(), s.sessionID)
+	}
+	if hs := s.handshakes(); len(hs) != 2 || hs[0].SessionID != 0x99 || hs[1].SessionID != 0 {
+		t.Fatalf("handshakes %+v: want the given session, then a new one", hs)
+	}
+	// Without renewal, the same Dial fails.
+	s2 := newFakeServer(t)
+	s2.setOnConnect(func(req *wire.ConnectRequest) *wire.ConnectResponse {
+		return &wire.ConnectResponse{TimeOut: 0, Passwd: make([]byte, 16)}
+	})
+	if _, err := Dial(bg(t), s2.addr(), WithSession(0x99, make([]byte, 16)), WithReconnectBackOff(zeroBackOff)); !errors.Is(err, ErrSessionExpired) {
+		t.Fatalf("Dial of an expired session without renewal: %v", err)
+	}
+}
