@@ -18,9 +18,11 @@ import (
 // goroutines are pipelined on the current link; when that link breaks, the
 // Conn dials the next server of the connect string and resumes the same
 // session, with its watches, on a new link, until the session expires or
-// Close is called. (Internally a link is the type link; go-zookeeper's Conn
-// and the Java client's ClientCnxn name the TCP side, which this Conn is
-// not.)
+// Close is called. With WithSessionRenewal, an expired session is replaced
+// by a new one (see Session and "Session expiry" in the package doc), so
+// that the Conn lives until Close. (Internally a link is the type link;
+// go-zookeeper's Conn and the Java client's ClientCnxn name the TCP side,
+// which this Conn is not.)
 type Conn struct {
 	opts    options
 	logger  *slog.Logger
@@ -31,6 +33,10 @@ type Conn struct {
 	state     State
 	stateSubs []*stream[State]
 	err       error // terminal error, set once
+	final     bool  // the final state is set: the state stream has ended
+	sess      atomic.Pointer[Session]
+	gen       uint64        // generation of the last session installed
+	nextSess  chan struct{} // closed (and replaced) when a session is installed
 	sessionID int64
 	passwd    []byte
 	timeout   time.Duration // negotiated
@@ -94,19 +100,20 @@ func Dial(ctx context.Context, connect string, opts ...Option) (*Conn, error) {
 		rand.Shuffle(len(servers), func(i, j int) { servers[i], servers[j] = servers[j], servers[i] })
 	}
 	c := &Conn{
-		opts:    o,
-		logger:  o.logger,
-		servers: servers,
-		chroot:  chroot,
-		state:   StateConnecting,
-		passwd:  make([]byte, 16),
-		auths:   append([]authInfo(nil), o.auth...),
-		qwake:   make(chan struct{}, 1),
-		watches: newWatchManager(),
-		done:    make(chan struct{}),
-		stop:    make(chan struct{}),
-		runDone: make(chan struct{}),
-		xid:     1,
+		opts:     o,
+		logger:   o.logger,
+		servers:  servers,
+		chroot:   chroot,
+		state:    StateConnecting,
+		passwd:   make([]byte, 16),
+		auths:    append([]authInfo(nil), o.auth...),
+		qwake:    make(chan struct{}, 1),
+		watches:  newWatchManager(),
+		done:     make(chan struct{}),
+		nextSess: make(chan struct{}),
+		stop:     make(chan struct{}),
+		runDone:  make(chan struct{}),
+		xid:      1,
 	}
 	if o.session != nil {
 		c.seenRW = true
@@ -125,8 +132,7 @@ func Dial(ctx context.Context, connect string, opts ...Option) (*Conn, error) {
 		if s.Connected() {
 			return c, nil
 		}
-		if s.Terminal() {
-			err := c.Err()
+		if err := c.Err(); s.Terminal() && err != nil {
 			_ = c.Close(context.Background())
 			return nil, fmt.Errorf("zk: dial %s: %w", connect, err)
 		}
@@ -172,7 +178,9 @@ func (c *Conn) Close(ctx context.Context) error {
 	return err
 }
 
-// SessionID returns the session id (0 before the first connection).
+// SessionID returns the session id: 0 before the first connection and, with
+// WithSessionRenewal, between an expiry and the next session. Session
+// returns the id with the session's generation.
 func (c *Conn) SessionID() int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -226,8 +234,8 @@ func (c *Conn) observeZxid(z int64) {
 	}
 }
 
-// terminate ends the session with err and the terminal state st. Only the
-// first call has an effect.
+// terminate finishes the Conn (and its current session) with err and the
+// terminal state st. Only the first call has an effect.
 func (c *Conn) terminate(err error, st State) {
 	c.mu.Lock()
 	if c.err != nil {
@@ -237,6 +245,9 @@ func (c *Conn) terminate(err error, st State) {
 	c.err = err
 	c.server = ""
 	c.setStateLocked(st)
+	if s := c.sess.Load(); s != nil {
+		s.end(err)
+	}
 	close(c.done)
 	c.mu.Unlock()
 	c.logger.Info("zk: session ended", "state", st, "err", err)

@@ -48,8 +48,9 @@
 // A call that returns because its ctx ended may still have been sent and
 // applied (its outcome is unknown, as with ErrConnectionLoss); in any case
 // the client no longer reads the data passed to it once the call returns.
-// After the session ends, every call fails with ErrSessionExpired,
-// ErrAuthFailed or ErrClosed. Retry runs an idempotent operation again
+// After the Conn is finished, every call fails with ErrSessionExpired,
+// ErrAuthFailed or ErrClosed (with WithSessionRenewal an expiry does not
+// finish the Conn: see Session expiry). Retry runs an idempotent operation again
 // after transient failures; CreateProtected makes a sequential ephemeral
 // create safe to retry.
 //
@@ -57,7 +58,7 @@
 //
 // GetW, ExistsW and ChildrenW return a channel with a one-shot watch: it
 // receives exactly one Event and is closed, or is closed without an event
-// when the session ends. Its capacity is one, so the client never blocks on
+// when the session ends (the watch is lost: read and watch again). Its capacity is one, so the client never blocks on
 // it. AddWatch sets a persistent (optionally recursive) watch whose Events
 // channel delivers every event until the watch is removed; events wait in
 // an unbounded queue, so delivery never drops an event and never blocks the
@@ -69,8 +70,78 @@
 //
 // States returns a stream of State values (Connecting, Connected,
 // ConnectedReadOnly, Disconnected, and the terminal Expired, AuthFailed,
-// Closed), also on an unbounded queue. Done is closed when the session is
-// lost for good and Err says why.
+// Closed, each of which ends a session), also on an unbounded queue. The
+// stream ends with the state that finishes the Conn. Done is closed when
+// the Conn is finished for good and Err says why: Close, an authentication
+// failure, or an expiry without WithSessionRenewal.
+//
+// # Session expiry
+//
+// A session expires when the servers hear nothing from it for its timeout
+// (a long pause, a network cut); the servers then delete its ephemeral
+// nodes and forget its watches, and the client learns it when it
+// reconnects. What the Conn does then is chosen at Dial:
+//
+//   - WithSessionRenewal(false), today's default: the Conn ends. Expired is
+//     the last state on the stream, Done is closed, and Err and every later
+//     call return ErrSessionExpired.
+//   - WithSessionRenewal(true), the future default (once this module's
+//     recipes handle it), as Curator's framework does: the Conn
+//     establishes a new session by itself, spacing attempts with the
+//     reconnect backoff (WithReconnectBackOff) until one succeeds or Close.
+//     The state stream goes on: Expired, then Connecting and Connected for
+//     the new session. Done and Err keep meaning that the Conn is finished
+//     for good (Close, or an authentication failure).
+//
+// Each session has a handle, returned by Conn.Session: its ID, its
+// Generation (1 for the first session of the Conn, one more for each
+// replacement), and Done, closed when that session ends (Err says why).
+// A recipe holds the Session under which it created its ephemeral nodes,
+// treats that Session's Done as the loss of everything bound to it, and
+// compares generations (or an ephemeral's Stat.EphemeralOwner with ID) so
+// that it never acts on an ephemeral node of an older session. A consumer
+// of the state stream that sees Connected after Expired already gets the
+// new session from Session; WaitSession waits for a live session.
+//
+// With renewal, across an expiry:
+//
+//   - Requests sent on a link that broke failed then with
+//     ErrConnectionLoss, as always. Requests issued before the expiry was
+//     learnt and still waiting for a link fail with ErrSessionExpired: they
+//     were meant for the session that is gone (an ephemeral create must not
+//     land in another session unnoticed). Requests issued after it (once
+//     the old Session's Done is closed or Expired is on the stream) wait,
+//     bounded by their ctx, for the new session, as requests issued while
+//     disconnected wait for the next link: between sessions calls wait,
+//     they do not fail fast.
+//   - Every identity given with WithAuth or WithDigestAuth, or accepted by
+//     AddAuth, is sent again on the new session before any request.
+//   - Persistent and persistent recursive watches (AddWatch) are re-added
+//     on the new session before any request (SetWatches2), and their Events
+//     channels go on. Changes made between the expiry and the re-adding are
+//     not reported (no watch existed on the servers): a consumer that
+//     mirrors data reads it again once it sees the new session. Connected
+//     is reported when the server accepts the new session, before it has
+//     read the re-adding; a request issued after Connected is ordered after
+//     it, so once that request is answered the watches are in place (a
+//     read of the mirrored data serves both ends).
+//   - One-shot watches (GetW, ExistsW, ChildrenW) cannot be re-added: the
+//     servers' view of what they watched is gone and a change may have been
+//     missed. Their channels are closed without an event when the expiry is
+//     learnt, as when the Conn ends, so no waiter hangs: a channel closed
+//     without an event means the watch is lost (read and watch again). The
+//     Java client likewise hands its watchers the Expired state and drops
+//     them.
+//   - Ephemeral nodes of the expired session are deleted by the servers and
+//     not recreated by the client: that is the job of the recipes, on the
+//     new session. The servers delete them with a transaction of their own,
+//     which may not be applied yet when the new session starts: a recipe
+//     that creates one again at the same path may meet ErrNodeExists for a
+//     moment, and tells the old node from its own by Stat.EphemeralOwner.
+//
+// With WithReadOnly, a session made by a read-only server is replaced on
+// the first read-write server, renewal or not; that too starts a new
+// Session (its generation is one more, the old one's Done is closed).
 //
 // Close ends the session on the server, stops every goroutine of the Conn
 // and returns once they have exited.

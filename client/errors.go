@@ -48,7 +48,8 @@ const (
 	// connection that broke before its reply arrived: the request may or
 	// may not have been applied. Requests queued while the client is
 	// between connections are not failed; they wait (bounded by their ctx)
-	// and are sent on the next connection.
+	// and are sent on the next connection, unless the session expires
+	// meanwhile (they then fail with ErrSessionExpired).
 	ErrConnectionLoss = wire.CodeConnectionLoss
 )
 
@@ -56,7 +57,9 @@ const (
 var ErrClosed = errors.New("zk: connection closed")
 
 // IsSessionLost reports whether err means the session can no longer be used:
-// it expired, its authentication failed, or the Conn was closed.
+// it expired, its authentication failed, or the Conn was closed. With
+// WithSessionRenewal the Conn itself may go on with a new session after
+// ErrSessionExpired (see Conn.Session).
 func IsSessionLost(err error) bool {
 	return errors.Is(err, ErrSessionExpired) || errors.Is(err, ErrAuthFailed) || errors.Is(err, ErrClosed)
 }

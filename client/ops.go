@@ -297,7 +297,7 @@ func (c *Conn) Sync(ctx context.Context, path string) error {
 
 // AddAuth adds an identity to the session (for example scheme "digest",
 // auth "user:password"). It is remembered and sent again on every
-// reconnect. A rejected identity ends the session with ErrAuthFailed, as
+// reconnect, and on every new session (WithSessionRenewal). A rejected identity ends the session with ErrAuthFailed, as
 // in ZooKeeper.
 func (c *Conn) AddAuth(ctx context.Context, scheme string, auth []byte) error {
 	a := authInfo{scheme: scheme, auth: append([]byte(nil), auth...)}
@@ -319,7 +319,8 @@ func (c *Conn) WhoAmI(ctx context.Context) ([]ClientInfo, error) {
 
 // AddWatch sets a persistent watch on path (which need not exist). It
 // delivers events until Watch.Remove, RemoveWatches(path, WatcherAny) or
-// the end of the session; see Watch for the buffering.
+// the end of the Conn (with WithSessionRenewal it is re-added on each new
+// session); see Watch for the buffering.
 //
 // The server keeps one persistent watch mode per path and session: adding
 // a persistent watch where a recursive one exists (or the reverse) changes

@@ -103,6 +103,7 @@ type options struct {
 	reconnect      func() backoff.BackOff
 	shuffle        func([]string)
 	session        *sessionInfo
+	renew          bool
 
 	// Retry, RetryValue and CreateProtected.
 	retry retryOptions
@@ -243,4 +244,23 @@ func WithSession(id int64, passwd []byte) Option {
 	return newOption("WithSession", forDial, func(o *options) {
 		o.session = &sessionInfo{id: id, passwd: append([]byte(nil), passwd...)}
 	})
+}
+
+// WithSessionRenewal chooses what the Conn does when its session expires.
+// With on, the Conn establishes a new session by itself (spacing attempts
+// with the reconnect backoff, until Close), as Curator's framework does:
+// the state stream reports Expired, then Connecting and Connected for the
+// new session, Session returns the new session's handle (Generation one
+// higher), auth infos are sent again and persistent watches re-added;
+// "Session expiry" in the package doc says what else happens. With off, an
+// expiry ends the Conn for good (Done is closed, Err says
+// ErrSessionExpired, every later call fails).
+//
+// The default is off for now, so that code written for a Conn that ends
+// at expiry keeps working; it will become on once the recipes in this
+// module handle a Conn that outlives its session. Code that relies on the
+// Conn ending at expiry should say so with WithSessionRenewal(false).
+// It applies to Dial.
+func WithSessionRenewal(on bool) Option {
+	return newOption("WithSessionRenewal", forDial, func(o *options) { o.renew = on })
 }

@@ -107,6 +107,18 @@ func (c *Conn) closeQueue(err error) {
 	}
 }
 
+// failQueued fails every request queued now with err; later ones are
+// queued as usual (a session expired and the next one is on its way).
+func (c *Conn) failQueued(err error) {
+	c.qmu.Lock()
+	q := c.queue
+	c.queue = nil
+	c.qmu.Unlock()
+	for _, r := range q {
+		r.finish(err, 0, nil)
+	}
+}
+
 // call sends op with the request record req, waits for the reply, decodes
 // it into resp (when the reply's code is OK and resp is not nil) and
 // registers w as the reply arrives. It returns the server's code as an

@@ -64,8 +64,12 @@ func (c *Conn) run() {
 		nc, resp, err := c.handshake(addr)
 		if err != nil {
 			if errors.Is(err, ErrSessionExpired) {
-				c.terminate(ErrSessionExpired, StateExpired)
-				return
+				if !c.opts.renew {
+					c.terminate(ErrSessionExpired, StateExpired)
+					return
+				}
+				c.renew()
+				continue
 			}
 			if c.closeCtx.Err() == nil {
 				c.logger.Info("zk: connect failed", "server", addr, "err", err)
@@ -170,6 +174,7 @@ func (c *Conn) serveLink(nc net.Conn, addr string, resp *wire.ConnectResponse) e
 		c.logger.Warn("zk: server assigned a new session id", "old", c.sessionIDLocked(), "new", fmt.Sprintf("0x%x", resp.SessionID))
 	}
 	c.sessionID = resp.SessionID
+	c.installSessionLocked(resp.SessionID)
 	c.passwd = append(c.passwd[:0], resp.Passwd...)
 	c.timeout = timeout
 	pingEvery := pingInterval(timeout)

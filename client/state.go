@@ -11,7 +11,10 @@ type State int32
 // Session states. A session starts in StateConnecting, moves between
 // StateConnected (or StateConnectedReadOnly) and StateDisconnected /
 // StateConnecting as connections come and go, and ends in exactly one of the
-// terminal states StateExpired, StateAuthFailed or StateClosed.
+// terminal states StateExpired, StateAuthFailed or StateClosed. Without
+// WithSessionRenewal the Conn ends with its session; with it, StateExpired
+// is followed by StateConnecting for the Conn's next session, and only
+// StateAuthFailed and StateClosed end the Conn.
 const (
 	// StateConnecting: the client is trying servers; no connection is up.
 	StateConnecting State = iota + 1
@@ -24,8 +27,9 @@ const (
 	// with ErrConnectionLoss; the client is about to reconnect. The
 	// session may still be alive on the servers.
 	StateDisconnected
-	// StateExpired: a server said the session expired. Terminal: ephemeral
-	// nodes and watches of the session are gone.
+	// StateExpired: a server said the session expired. Terminal for the
+	// session: its ephemeral nodes and watches are gone. With
+	// WithSessionRenewal the Conn then establishes a new session.
 	StateExpired
 	// StateAuthFailed: a server rejected the session's credentials.
 	// Terminal.
@@ -55,7 +59,8 @@ func (s State) String() string {
 	return "State(" + strconv.Itoa(int(s)) + ")"
 }
 
-// Terminal reports whether s ends the session.
+// Terminal reports whether s ends the session (with WithSessionRenewal,
+// StateExpired ends the session but not the Conn).
 func (s State) Terminal() bool {
 	return s == StateExpired || s == StateAuthFailed || s == StateClosed
 }
@@ -74,8 +79,10 @@ func (c *Conn) State() State {
 }
 
 // States returns a channel that receives the current state, then every
-// state change in order, until the session reaches a terminal state (which
-// is delivered, then the channel closes) or ctx ends (the channel closes).
+// state change in order, until the Conn is finished (its final state is
+// delivered, then the channel closes: StateExpired without
+// WithSessionRenewal, StateAuthFailed or StateClosed) or ctx ends (the
+// channel closes).
 //
 // The stream never drops a change and never blocks the connection: changes
 // wait in an unbounded queue until they are received. When Close returns,
@@ -84,7 +91,7 @@ func (c *Conn) States(ctx context.Context) <-chan State {
 	s := newStream[State](c.spawn, c.stop, ctx.Done())
 	c.mu.Lock()
 	s.push(c.state)
-	if c.state.Terminal() {
+	if c.final {
 		s.finish()
 	} else {
 		c.stateSubs = append(c.stateSubs, s)
@@ -93,9 +100,11 @@ func (c *Conn) States(ctx context.Context) <-chan State {
 	return s.out
 }
 
-// setState records a state change and queues it on every subscriber. A
-// terminal state finishes every subscriber. It reports whether the state
-// changed. Terminal states are final: later calls do nothing.
+// setState records a state change and queues it on every subscriber. The
+// state that finishes the Conn (a terminal state set by terminate, which
+// sets c.err first) finishes every subscriber, and later calls do nothing;
+// StateExpired of a renewal is followed by more states. It reports whether
+// the state changed.
 func (c *Conn) setState(s State) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -103,33 +112,39 @@ func (c *Conn) setState(s State) bool {
 }
 
 func (c *Conn) setStateLocked(s State) bool {
-	if c.state == s || c.state.Terminal() {
+	if c.final {
 		return false
 	}
-	c.logger.Debug("zk: state change", "from", c.state, "to", s, "session", c.sessionIDLocked())
-	c.state = s
-	live := c.stateSubs[:0]
-	for _, sub := range c.stateSubs {
-		if sub.push(s) {
-			live = append(live, sub)
+	changed := c.state != s
+	if changed {
+		c.logger.Debug("zk: state change", "from", c.state, "to", s, "session", c.sessionIDLocked())
+		c.state = s
+		live := c.stateSubs[:0]
+		for _, sub := range c.stateSubs {
+			if sub.push(s) {
+				live = append(live, sub)
+			}
 		}
+		c.stateSubs = live
 	}
-	c.stateSubs = live
-	if s.Terminal() {
+	if s.Terminal() && c.err != nil {
+		// The Conn is finished (terminate sets err first): the stream ends.
+		c.final = true
 		for _, sub := range c.stateSubs {
 			sub.finish()
 		}
 		c.stateSubs = nil
 	}
-	return true
+	return changed
 }
 
-// Done returns a channel that is closed when the session is lost for good:
-// it expired, its authentication failed, or Close was called. Err then says
-// which.
+// Done returns a channel that is closed when the Conn is finished for good:
+// its session expired (without WithSessionRenewal), its authentication
+// failed, or Close was called. Err then says which. With renewal, an
+// expiry closes only that session's Done (see Session).
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
-// Err returns nil while the session is usable, and after Done is closed the
+// Err returns nil while the Conn is usable, and after Done is closed the
 // reason: an error matching ErrSessionExpired, ErrAuthFailed or ErrClosed.
 func (c *Conn) Err() error {
 	c.mu.Lock()

@@ -267,18 +267,34 @@ func (m *watchManager) closeAll() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
-	for _, tbl := range []map[string][]chan Event{m.data, m.exist, m.child} {
-		for p, chs := range tbl {
-			for _, ch := range chs {
-				close(ch)
-			}
-			delete(tbl, p)
-		}
-	}
+	m.closeOneShotLocked()
 	for _, tbl := range []map[string][]*Watch{m.persistent, m.recursive} {
 		for p, ws := range tbl {
 			for _, w := range ws {
 				w.s.finish()
+			}
+			delete(tbl, p)
+		}
+	}
+}
+
+// expire ends the one-shot watches of a session that expired: their
+// channels close without an event (what they watched may have changed
+// unseen, and the new session cannot re-register them). Persistent watches
+// stay, to be re-added on the next session.
+func (m *watchManager) expire() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closeOneShotLocked()
+}
+
+// closeOneShotLocked closes every one-shot watch channel without an event
+// and forgets them (m.mu held).
+func (m *watchManager) closeOneShotLocked() {
+	for _, tbl := range []map[string][]chan Event{m.data, m.exist, m.child} {
+		for p, chs := range tbl {
+			for _, ch := range chs {
+				close(ch)
 			}
 			delete(tbl, p)
 		}
@@ -367,13 +383,15 @@ func nonNil(s []string) []string {
 
 // Watch is a persistent watch set with AddWatch. It delivers every event
 // of its path (and, when recursive, of the subtree below it) on Events
-// until it is removed or the session ends.
+// until it is removed or the Conn is finished. With WithSessionRenewal it
+// is re-added on the Conn's next session after an expiry (changes made in
+// between are not reported; see "Session expiry" in the package doc).
 //
 // Delivery never drops an event and never blocks the connection: events wait
 // in an unbounded queue until received, so a consumer that stops reading
 // makes the queue grow. When the watch is removed, Events receives
-// EventPersistentWatchRemoved and then closes; when the session ends, it
-// closes after the queued events; when Close returns, undelivered events are
+// EventPersistentWatchRemoved and then closes; when the Conn is finished,
+// it closes after the queued events; when Close returns, undelivered events are
 // discarded and the channel is closed.
 type Watch struct {
 	c          *Conn
