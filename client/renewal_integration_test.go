@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"testing"
 	"time"
 
@@ -20,17 +19,17 @@ import (
 // leader can also expire it at once (ensemble.ExpireSession).
 func renewalBackend(t *testing.T) (servers string, expirers []namedExpirer) {
 	t.Helper()
-	if s := os.Getenv("ZABKIT_ZK_SERVERS"); s != "" {
-		return s, []namedExpirer{{"takeover", expireByTakeover}}
+	b := ensembletest.Use(t)
+	if b.External() {
+		return b.Servers, []namedExpirer{{"takeover", expireByTakeover}}
 	}
-	e := ensembletest.Start(t)
 	byServer := func(t *testing.T, ctx context.Context, _ string, c *client.Conn) {
 		t.Helper()
-		if err := e.ExpireSession(ctx, c.SessionID()); err != nil {
+		if err := b.Ensemble.ExpireSession(ctx, c.SessionID()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return e.Servers(), []namedExpirer{{"takeover", expireByTakeover}, {"server", byServer}}
+	return b.Servers, []namedExpirer{{"takeover", expireByTakeover}, {"server", byServer}}
 }
 
 // expirer expires c's session on the servers.
