@@ -21,7 +21,6 @@ type writer struct {
 	mu        sync.Mutex
 	acked     map[int]bool
 	uncertain map[int]bool // connection lost before the reply: may exist
-	cond      chan struct{}
 }
 
 func (w *writer) count() int {

@@ -61,12 +61,6 @@ func (n *MemNetwork) Attach(id uint64) (Transport, error) {
 	return t, nil
 }
 
-func (n *MemNetwork) link(from, to uint64) linkState {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.links[[2]uint64{from, to}]
-}
-
 func (n *MemNetwork) update(from, to uint64, f func(*linkState)) {
 	n.mu.Lock()
 	l := n.links[[2]uint64{from, to}]

@@ -41,13 +41,6 @@ func (q *queue[T]) take() []T {
 	return v
 }
 
-// len returns the number of queued items.
-func (q *queue[T]) len() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.items)
-}
-
 // close makes later pushes fail and wakes the consumer.
 func (q *queue[T]) close() {
 	q.mu.Lock()

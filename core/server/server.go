@@ -347,9 +347,3 @@ func (g *gate) wait(stop <-chan struct{}) bool {
 		return false
 	}
 }
-
-func (g *gate) isPaused() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.paused
-}

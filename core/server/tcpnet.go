@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -70,6 +71,7 @@ func (n *tcpNetwork) Attach(id uint64) (Transport, error) {
 	}
 	t := &tcpTransport{id: id, net: n, ln: ln, in: newQueue[Inbound](), recv: make(chan Inbound),
 		peers: map[uint64]*tcpPeer{}, done: make(chan struct{}), log: n.log.With("transport", id)}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
 	for pid := range n.addrs {
 		if pid != id {
 			t.peers[pid] = &tcpPeer{}
@@ -99,6 +101,8 @@ type tcpTransport struct {
 	peers  map[uint64]*tcpPeer
 	closed bool
 	done   chan struct{}
+	ctx    context.Context // ends with done: bounds dials
+	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
@@ -147,6 +151,7 @@ func (t *tcpTransport) Close() error {
 	}
 	t.closed = true
 	close(t.done)
+	t.cancel()
 	var cs []*tcpConn
 	for _, p := range t.peers {
 		if p.c != nil {
@@ -268,8 +273,8 @@ func (t *tcpTransport) dialLoop(peer uint64, addr string) {
 			return
 		case <-timer.C:
 		}
-		d := net.Dialer{Timeout: 2 * time.Second, Cancel: t.done}
-		nc, err := d.Dial("tcp", addr)
+		d := net.Dialer{Timeout: 2 * time.Second}
+		nc, err := d.DialContext(t.ctx, "tcp", addr)
 		if err == nil {
 			_ = nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 			_, err = nc.Write(handshake(t.id))
@@ -328,7 +333,7 @@ func (t *tcpTransport) serve(peer uint64, nc net.Conn) (heard bool) {
 		p.c = nil
 	}
 	t.mu.Unlock()
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+	if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 		t.log.Info("peer connection closed", "peer", peer, "err", err)
 	}
 	t.in.push(Inbound{From: peer, Down: true})

@@ -264,9 +264,6 @@ func (e *env) setup() {
 type dialOpt func(*sessionConfig)
 
 func withTimeout(d time.Duration) dialOpt { return func(c *sessionConfig) { c.timeout = d } }
-func withSession(id int64, passwd []byte) dialOpt {
-	return func(c *sessionConfig) { c.resume = &resumeSession{id, passwd} }
-}
 func withAuth(scheme, auth string) dialOpt {
 	return func(c *sessionConfig) { c.auth = append(c.auth, authPair{scheme, []byte(auth)}) }
 }
