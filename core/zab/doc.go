@@ -27,9 +27,11 @@
 // proposals, NEWLEADER; the learner persists the history, then its
 // currentEpoch, then acks; a quorum of acks establishes the leader, which
 // commits its whole initial history and sends UPTODATE), then broadcast
-// (zxid = epoch<<32 | counter; cumulative ACKs; commit once a quorum
-// including the leader holds a proposal durably, strictly in zxid order;
-// committed transactions reach observers as INFORM). A learner that joins
+// (zxid = epoch<<32 | counter; cumulative ACKs; commit, strictly in zxid
+// order, once a quorum of voters holds a proposal durably: the leader's own
+// durable copy counts as one of them but is not required, so synced
+// followers alone can commit while the leader's fsync runs; committed
+// transactions reach observers as INFORM). A learner that joins
 // an established leader is synced the same way while proposals continue.
 // A leader that hears from no quorum for SyncLimit ticks, or that is not
 // established within InitLimit ticks, goes back to LOOKING; so does a

@@ -186,7 +186,9 @@ func (n *Node) sendUpToDate(h *handler) {
 }
 
 // maybeCommit advances the commit point to the highest zxid a quorum of
-// voters (the leader included) holds durably.
+// voters holds durably. The leader's durable log counts as one voter's
+// copy but is not required: synced followers alone can make the quorum
+// while the leader's own fsync is still running.
 func (n *Node) maybeCommit() {
 	ld := n.ld
 	if !ld.established {

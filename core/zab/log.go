@@ -51,7 +51,7 @@ func (l *zlog) floor(z Zxid) (Zxid, bool) {
 	return l.entries[i-1].Zxid, true
 }
 
-// after returns the entries with zxid in (from, to]; from must be in the history.
+// between returns the entries with zxid in (from, to]; from must be in the history.
 func (l *zlog) between(from, to Zxid) []Entry {
 	i, _ := l.index(from)
 	j := sort.Search(len(l.entries), func(k int) bool { return l.entries[k].Zxid > to })
