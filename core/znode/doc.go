@@ -75,15 +75,12 @@
 // keep it. The reserved nodes (/, /zookeeper, /zookeeper/quota,
 // /zookeeper/config) hold empty data, as ZooKeeper's DataTree makes them.
 //
-// DESIGN note: until December 2026 the tree stored empty data as null
-// (getData answered -1 for both, so Python clients read None instead of
-// empty bytes and Java clients null instead of byte[0]), and the snapshot
-// format (ZKSNAP01) could not tell them apart. The format is now ZKSNAP02 (null data is the
-// length 0xffffffff); ZKSNAP01 snapshots still load, with zero-length data
-// read as null, the only zero-length value those trees held, and the
-// reserved nodes read as empty (see the format in snapshot.go). Nodes with
-// null or non-empty data hash as before, so the digests stored in old
-// snapshots still verify.
+// Snapshots keep the distinction too (format ZKSNAP02, where null data is
+// the length 0xffffffff). A ZKSNAP01 snapshot, from before the tree told
+// the two apart, still loads: its zero-length data reads as null, the only
+// zero-length value those trees held, and its reserved nodes as empty.
+// Nodes with null or non-empty data hash as before, so the digests stored
+// in old snapshots still verify.
 //
 // # Snapshots and digests
 //
@@ -107,53 +104,32 @@
 //	mu.Unlock()
 //
 // The bytes are exactly those WriteSnapshot would have written at the
-// freeze.
+// freeze. WriteSnapshot holds the read lock for its whole run, so Apply
+// would wait for all of it; with BeginSnapshot and Encode, Apply waits
+// only for the freeze or for one batch.
 //
 // # Conformance
 //
-// TestErrorTableMatchesZooKeeper runs about 450 requests in 46 cases (every error the
-// tree returns, Stat bookkeeping, watch events, two sessions per case)
-// against the tree and compares the encoded replies with those of Apache
-// ZooKeeper 3.8 recorded in testdata/zk38_errors.golden (re-record with
-// -record, see errtable_test.go). Where Debian's 3.8.0 and the 3.8.4
-// sources differ, the tree follows 3.8.4 and the test lists each case:
-// exists checks READ, a create2 op in a multi stays create2, and Event.ACL
-// lets the server drop events a watcher may not READ. Deliberate
-// differences: closeSession deletes in byte order (ZooKeeper: HashSet
-// order); checkWatches looks only at the caller's own watches on the path;
-// unparsable quota statistics are left alone (ZooKeeper's server stops);
-// a createTTL with a non-TTL mode is always BadArguments; a closing
-// session's prepared ephemerals are counted out of their parents at once.
+// The tree's replies are checked against Apache ZooKeeper 3.8's: every
+// error the tree returns, Stat bookkeeping and watch events, with two
+// sessions per case, compared byte for byte with replies recorded from a
+// ZooKeeper 3.8 server. Where Debian's 3.8.0 and the 3.8.4 sources differ,
+// the tree follows 3.8.4: exists checks READ, a create2 op in a multi stays
+// create2, and Event.ACL lets the server drop events a watcher may not
+// READ. Deliberate differences: closeSession deletes in byte order
+// (ZooKeeper: HashSet order); checkWatches looks only at the caller's own
+// watches on the path; unparsable quota statistics are left alone
+// (ZooKeeper's server stops); a createTTL with a non-TTL mode is always
+// BadArguments; a closing session's prepared ephemerals are counted out of
+// their parents at once.
 //
-// # Memory
+// # Memory and speed
 //
-// A node takes 104 bytes (a 112-byte allocation) plus its name (once, as
-// the key in its parent's children map) and its share of that map; leaves
-// have no map, ACL lists live once in a reference-counted cache and nodes
-// hold a 4-byte reference.
-// Measured on this project's CI machine (Go 1.26, linux/amd64, AMD EPYC,
-// 2 cores) with 1,000,000 empty znodes with 13-character names under 1,000
-// parents, plus the parents and the four reserved nodes:
-//
-//	BenchmarkMemoryPerZnode   183 bytes of live heap per znode (167 before the
-//	                          4-byte snapshot generation moved nodes to the
-//	                          112-byte size class)
-//	                          (Apache ZooKeeper 3.8: about 325; required: at most 250)
-//	BenchmarkCreate           3.5 µs per create (Prep + Apply), 18 allocs
-//	BenchmarkGetData          0.16 µs per getData with ACL check, 0 allocs
-//	BenchmarkSetData          1.7 µs per setData (Prep + Apply), 8 allocs
-//	BenchmarkGetChildren      290 µs per getChildren of a 1,000-child node (sorted)
-//	BenchmarkSnapshot         write 0.25-0.6 s, read 0.8 s for the whole tree (100 bytes/znode)
-//	BenchmarkSnapshotCOW      begin 12 µs (BeginSnapshot: the only time Apply waits
-//	                          for the whole tree); encode 0.26-0.4 s in 1,002 batches
-//	                          of 1,024 nodes under the read lock, 95 µs per batch on
-//	                          average (the longest seen, 12-20 ms, is a batch the
-//	                          shared machine preempted or a GC pause hit);
-//	                          setData-open 2.4 µs per setData (Prep + Apply) of a node
-//	                          not yet changed since the freeze, which saves its old
-//	                          fields (1.4 µs without an open snapshot in the same run)
-//
-// WriteSnapshot alone needs the read lock for its whole run, so Apply
-// would wait for all of it; BeginSnapshot + Encode keep that wait to one
-// batch.
+// A node takes a small fixed struct plus its name (stored once, as the key
+// in its parent's children map) and its share of that map; leaves have no
+// map, and ACL lists live once in a reference-counted cache, which nodes
+// hold as a 4-byte reference. An empty znode takes at most 250 bytes of
+// live heap (a test enforces the bound). The package's benchmarks measure
+// memory per znode, create, getData, setData, getChildren and snapshots on
+// a 1,000,000-znode tree; their figures are in docs/benchmarks.md.
 package znode
