@@ -63,9 +63,9 @@
 // it is fsynced, and the new one's creation is made durable with a
 // directory fsync. Segments are preallocated with real zeros 4 MiB ahead of
 // their data (a zero-filled block makes the per-commit fdatasync cheaper
-// than a sparse hole; see the benchmarks), and an all-zero record header
-// marks the end of the data. The header's previous zxid chains the
-// segments: a missing segment is detected.
+// than a sparse hole), and an all-zero record header marks the end of the
+// data. The header's previous zxid chains the segments: a missing segment
+// is detected.
 //
 // A snapshot file is a header (magic, version, zxid, flags, CRC32C), the
 // payload and a trailer (payload length, CRC32C of the payload). It is
@@ -128,10 +128,10 @@
 // state a crash just after its Sync would leave, and the leader's DIFF,
 // TRUNC or SNAP settles it like any uncommitted proposal.
 //
-// Mem is the worst case of that model: its Crash keeps nothing a Sync did
-// not cover. A truncation no longer counts the entries it keeps as synced
-// (it did, so "append, truncate above the synced prefix, crash" kept
-// entries no Sync had covered); TestMemTruncateKeepsUnsyncedUnsynced.
+// Mem.Crash is the worst case of that model: it keeps nothing a Sync did
+// not cover. A truncation does not make the entries it keeps durable: an
+// entry appended, kept by a TruncateAfter above it and never synced is
+// lost in a crash.
 //
 // # Snapshot trigger and purge
 //
@@ -143,41 +143,8 @@
 //
 // # Benchmarks
 //
-// Measured 2026-11-22 on the project VM: 2 vCPU AMD EPYC, 23 GiB RAM,
-// Linux 6.18, ext4 on a virtio disk (/dev/vda), Go 1.26.8, shared with
-// other builds (load average 4 to 7, so numbers vary between runs; ranges
-// are over 3 to 5 runs). Reproduce with
-//
-//	go test -run '^$' -bench 'RawFsync4K|GroupCommit4K' -benchtime 5s -count 3 ./core/storage
-//	go test -run '^$' -bench 'Recover1M|Snapshot1M' -benchtime 5x -count 2 ./core/storage
-//
-// One 4 KiB write + fdatasync per operation (BenchmarkRawFsync4K), the
-// baseline the issue quotes at about 4,300/s: 3,300/s into a sparse
-// (ftruncate) preallocation, 4,600 to 8,200/s into a zero-filled one,
-// which is why segments are zero-filled.
-//
-// Group commit, 4 KiB entries, each appender doing Append then Sync in a
-// loop (BenchmarkGroupCommit4K):
-//
-//	appenders  appends/s          fsyncs/append
-//	1          5,100 - 8,800      1.00
-//	8          19,400 - 26,600    0.22 - 0.23
-//	64         23,300 - 93,200    0.031 - 0.034
-//
-// With 64 appenders every run sustained more than 5x the issue's 4,300
-// single-fsync rate (21,500/s); the lowest figure, 23,300/s, is 5.4x. Against
-// the single-appender figure of the same benchmark invocation the gain was
-// 7.9x to 18x when the machine was quiet, and 3.4x to 3.6x in the runs
-// taken under load average 7, where the 2 shared CPUs rather than the disk
-// were the limit (one fsync still covered ~30 appends).
-//
-// Recovery of 1,000,000 txns of 100 bytes (116 MB of log, no snapshot,
-// page cache warm): Open + Recover 0.21 to 0.31 s (3.2 to 4.8 M txns/s).
-//
-// Snapshot of 1,000,000 znode-like records (the real tree encoder lives in
-// core/znode, which this package does not import, so the benchmark writes
-// a synthetic stream shaped like it: a 20-byte path, 100 bytes of data and
-// stat, length prefixes; 128 MB): SaveSnapshot (write, CRC, fsync, rename,
-// directory fsync) 0.31 to 0.54 s; OpenSnapshot (full CRC check) and
-// reading back every record 43 to 57 ms with a warm page cache.
+// The package's benchmarks measure a raw 4 KiB write + fdatasync, group
+// commit with 1 to 64 appenders, recovery of a 1,000,000-txn log and a
+// snapshot of 1,000,000 records; the figures, the machine and the commands
+// are in docs/benchmarks.md.
 package storage
