@@ -7,10 +7,10 @@
 //		e.Kill(e.Leader())                      // faults from package ensemble
 //	}
 //
-// Start registers cleanup with t: the ensemble is closed (and, unless the
-// test already failed, its replicas must have converged to equal digests
-// first). The servers log into a buffer that is printed only when the test
-// fails.
+// Start registers cleanup with t: unless the test already failed, the
+// ensemble is healed, its paused servers resumed, and its running replicas
+// must converge to equal digests; then it is closed. The servers log into a
+// buffer that is printed only when the test fails.
 //
 // Tests that run against Apache ZooKeeper too use Use instead of Start:
 // the ensemble named by ZABKIT_ZK_SERVERS when it is set, otherwise the
