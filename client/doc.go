@@ -148,23 +148,10 @@
 //
 // # Performance
 //
-// BenchmarkGetData and BenchmarkSetData (128-byte znode, one Conn; "serial"
-// waits for each reply, "parallel" keeps 16 requests in flight) run
-// against the ensemble in ZABKIT_ZK_SERVERS. Medians of 5 interleaved runs
-// on the project's loaded 2-core machine, November 2026, in requests per
-// second (docs/benchmarks.md has the details and the commands):
-//
-//	                   in-memory ensemble   zabkit cluster   Apache ZooKeeper 3.8
-//	getData serial                  10700            12400                   4200
-//	getData parallel                67800            74700                  12900
-//	setData serial                   8700             1200                    920
-//	setData parallel                23300             4900                   3800
-//
-// The in-memory ensemble (ensemble.Start, no fsync) measures the code path;
-// the two clusters are 3 processes on one machine that fsync every write
-// (scripts/zabkit-cluster.sh, scripts/zk-ensemble.sh), so compare those two
-// with each other. Reads are answered by the connected server; writes cost
-// a quorum round trip and an fsync, which pipelining shares (group commit).
-// Per request the client allocates 6 times (512 bytes) for a getData and 5
-// times (392 bytes) for a setData, whatever the server.
+// Reads are answered by the connected server; writes cost a quorum round
+// trip and an fsync, which requests pipelined on one Conn share (group
+// commit). The package's benchmarks measure getData and setData on one
+// Conn, one request at a time and pipelined, against an in-memory
+// ensemble, a zabkit cluster and Apache ZooKeeper; the figures and the
+// client's allocations per request are in docs/benchmarks.md.
 package client
