@@ -149,8 +149,8 @@
 // # Performance
 //
 // Reads are answered by the connected server; writes cost a quorum round
-// trip and an fsync, which requests pipelined on one Conn share (group
-// commit). The package's benchmarks measure getData and setData on one
+// trip and an fsync, which writes in flight together share (group commit),
+// so pipelining requests on one Conn raises throughput. The package's benchmarks measure getData and setData on one
 // Conn, one request at a time and pipelined, against an in-memory
 // ensemble, a zabkit cluster and Apache ZooKeeper; the figures and the
 // client's allocations per request are in docs/benchmarks.md.
