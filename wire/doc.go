@@ -57,7 +57,9 @@
 //     record for its Op; a reply frame is a ReplyHeader followed by the
 //     response record when Err is CodeOK. Watch events arrive as a
 //     ReplyHeader with Xid XidNotification followed by a WatcherEvent.
-//     Pings use XidPing, auth packets XidAuth and SetWatches XidSetWatches.
+//     Pings use XidPing and auth packets XidAuth. SetWatches may come with
+//     any xid: the Java 3.8 client and go-zookeeper send it with an
+//     ordinary one, not XidSetWatches, and the reply echoes it.
 //   - multi and multiRead use MultiRequest / MultiResponse, whose ops and
 //     results are each preceded by a MultiHeader and terminated by a header
 //     with Done set. A failed multi has ReplyHeader.Err CodeOK; the failure
@@ -67,10 +69,10 @@
 //     example addWatch is answered with an ErrorResponse{0} body, check with
 //     a SetDataResponse). A reply whose Err is not CodeOK has no body.
 //
-// The golden files under testdata/golden were recorded between ZooKeeper
-// 3.8's Java client, go-zookeeper and a ZooKeeper 3.8 server (see
-// internal/zkcapture); the tests decode every recorded frame and re-encode
-// it byte for byte.
+// The codecs are checked against real traffic: sessions between ZooKeeper
+// 3.8's Java client or go-zookeeper and a ZooKeeper 3.8 server, recorded
+// by package wire/internal/zkcapture, decode frame by frame and re-encode
+// byte for byte.
 //
 // Decoding a reply frame:
 //
