@@ -12,8 +12,10 @@
 //		conformance.Run(t, "127.0.0.1:21851,127.0.0.1:21852,127.0.0.1:21853")
 //	}
 //
-// In this repository, TestZooKeeper runs it against ZABKIT_ZK_SERVERS (and
-// ZABKIT_ZK_SUPER=user:password, the digest super user, if any):
+// This package's own test runs the suite against the ensemble named by
+// ZABKIT_ZK_SERVERS, with ZABKIT_ZK_SUPER=user:password as the digest super
+// user if set, and is skipped without it; core/server runs it against zabkit
+// servers:
 //
 //	scripts/zk-ensemble.sh start
 //	ZABKIT_ZK_SERVERS=127.0.0.1:21851,127.0.0.1:21852,127.0.0.1:21853 \
@@ -46,8 +48,7 @@
 //     length 0 for a node created or set with empty data and length -1
 //     for one created or set with null data, whatever the create op or
 //     mode, inside a multi too, on every server; stat.dataLength is 0 for
-//     both; /, /zookeeper and /zookeeper/quota hold empty data
-//     (checks_data.go).
+//     both; /, /zookeeper and /zookeeper/quota hold empty data.
 //   - A failed multi replies with header error 0; the ops before the failing
 //     one report 0, the failing one its code, the later ones
 //     RuntimeInconsistency (-2). All ops of a multi share one zxid.
