@@ -12,10 +12,10 @@
 //		conformance.Run(t, "127.0.0.1:21851,127.0.0.1:21852,127.0.0.1:21853")
 //	}
 //
-// This package's own test runs the suite against the ensemble named by
-// ZABKIT_ZK_SERVERS, with ZABKIT_ZK_SUPER=user:password as the digest super
-// user if set, and is skipped without it; core/server runs it against zabkit
-// servers:
+// core/server runs the suite against zabkit servers. This package's own
+// test runs it against the ensemble named by ZABKIT_ZK_SERVERS (with
+// ZABKIT_ZK_SUPER=user:password as the digest super user, if set) and is
+// skipped without one:
 //
 //	scripts/zk-ensemble.sh start
 //	ZABKIT_ZK_SERVERS=127.0.0.1:21851,127.0.0.1:21852,127.0.0.1:21853 \
