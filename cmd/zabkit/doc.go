@@ -3,8 +3,8 @@
 // sender.
 //
 //	zabkit server [-log-level debug|info|warn|error] <zoo.cfg>
-//	zabkit cli [-server host:port,...] [-timeout 10s] [command [args...]]
-//	zabkit bench [-server host:port,...] [-clients 8] [-duration 10s] [-size 100] [-reads 0.5]
+//	zabkit cli [-server host:port,...] [-timeout 10s] [-cmd-timeout 30s] [command [args...]]
+//	zabkit bench [-server host:port,...] [-ensemble 3] [-clients 8] [-duration 10s] [-size 100] [-reads 0.5]
 //	zabkit 4lw [-server host:port] [-timeout 10s] <word>
 //
 // # server
@@ -30,16 +30,16 @@
 //
 // # cli
 //
-// ls, get, set, create [-e] [-s], delete, stat and sync, one command from
-// the arguments or one per line from stdin (for scripts: a failed command
-// is reported with its line number and the exit status is 1). Output
-// follows zkCli.sh where both have the command.
+// ls, get, set, create [-e] [-s], delete (or rm), stat and sync, one
+// command from the arguments or one per line from stdin (for scripts: a
+// failed command is reported with its line number and the exit status is
+// 1). Output follows zkCli.sh where both have the command.
 //
 // # bench
 //
 // Sessions that each set and get their own znode for a while, then
-// throughput and latency percentiles. Without -server it starts a 3-server
-// in-process ensemble to measure.
+// throughput and latency percentiles. Without -server it starts an
+// in-process ensemble (-ensemble servers, 3 by default) to measure.
 //
 // # 4lw
 //
