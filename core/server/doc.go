@@ -135,9 +135,9 @@
 //
 // Containers and TTL nodes are reaped by the leader every
 // ContainerCheckInterval through deleteContainer txns. Snapshots are taken
-// after SnapCount/2 plus a random part below SnapCount/2 applied txns
-// (storage.SnapTrigger, as ZooKeeper, so replicas do not snapshot
-// together) without stopping writes: the driver freezes the tree
+// after SnapCount/2 plus a random part below SnapCount/2 applied txns, or
+// the same rule on logged bytes (storage.SnapTrigger, as ZooKeeper, so
+// replicas do not snapshot together), without stopping writes: the driver freezes the tree
 // (copy-on-write, znode.Tree.BeginSnapshot, O(1)) between two applies, and
 // one background goroutine encodes the frozen tree into the store, holding
 // the tree's read lock only per batch of nodes; a trigger while it runs
