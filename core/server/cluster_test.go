@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/core/storage"
 	"github.com/zabkit/zabkit/core/znode"
 )
@@ -241,4 +242,30 @@ func (tc *testCluster) waitConverged() {
 		}
 		time.Sleep(5 * time.Millisecond) // polling interval, not synchronization
 	}
+}
+
+func dialClient(t *testing.T, servers string, opts ...client.Option) *client.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, servers, append([]client.Option{client.WithSessionTimeout(10 * time.Second)}, opts...)...)
+	if err != nil {
+		t.Fatalf("dial %s: %v", servers, err)
+	}
+	t.Cleanup(func() {
+		// Bounded: a test that stopped the servers leaves the client
+		// nobody to close its session with.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = c.Close(ctx)
+	})
+	return c
+}
+
+// hasNode reports whether server s holds path in its local tree.
+func hasNode(s *Server, path string) bool {
+	s.treeMu.RLock()
+	defer s.treeMu.RUnlock()
+	_, _, ok := s.tree.Node(path)
+	return ok
 }
