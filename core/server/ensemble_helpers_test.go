@@ -31,6 +31,17 @@ func startEnsemble(t *testing.T, opts ...ensemble.Option) *ensemble.Ensemble {
 	}, opts...)...)
 }
 
+// single starts a one-server ensemble (standalone) with opts.
+func single(t *testing.T, opts ...ensemble.Option) *ensemble.Ensemble {
+	t.Helper()
+	return startEnsemble(t, append([]ensemble.Option{ensemble.WithSize(1)}, opts...)...)
+}
+
+// withConfig adjusts every server's configuration.
+func withConfig(f func(c *server.Config)) ensemble.Option {
+	return ensemble.WithServerConfig(func(_ uint64, c *server.Config) { f(c) })
+}
+
 // withLogs also sends every server's log records to logs (the test's log
 // buffer keeps them too).
 func withLogs(logs *server.LogRecorder) ensemble.Option {

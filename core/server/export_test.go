@@ -1,5 +1,12 @@
 package server
 
+import (
+	"net"
+	"testing"
+
+	"github.com/zabkit/zabkit/wire"
+)
+
 // Exports for the external test package server_test, whose cluster tests
 // run on package ensemble (which imports this package, so they cannot be
 // internal tests) but still look inside a server or share this package's
@@ -8,6 +15,14 @@ package server
 // HasNode reports whether server s holds path in its local tree (no
 // session, no request: the replica's state as it is).
 func HasNode(s *Server, path string) bool { return hasNode(s, path) }
+
+// NodeData returns the data of path in server s's local tree.
+func NodeData(s *Server, path string) (data []byte, ok bool) {
+	s.treeMu.RLock()
+	defer s.treeMu.RUnlock()
+	data, _, ok = s.tree.Node(path)
+	return data, ok
+}
 
 // LoggedZxid is the zxid of the last entry in s's log as its zab state
 // reports it; it runs ahead of State().LastZxid (applied) while a
@@ -22,3 +37,41 @@ func NewLogRecorder() *LogRecorder { return newLogRecorder() }
 
 // Find returns the records whose fields include every key=value of want.
 func (h *logRecorder) Find(want map[string]string) []map[string]string { return h.find(want) }
+
+// RawConn is a hand-driven client connection (rawConn).
+type RawConn = rawConn
+
+// RawDial opens a raw connection to addr, closed at cleanup.
+func RawDial(t *testing.T, addr string) *RawConn { return rawDial(t, addr) }
+
+// NewRawSession opens a raw connection to addr with a new session.
+func NewRawSession(t *testing.T, addr string) (*RawConn, wire.ConnectResponse) {
+	return newSession(t, addr)
+}
+
+// FourLetter sends a four-letter word to addr and returns the answer.
+func FourLetter(t *testing.T, addr, cmd string) string { return fourLetter(t, addr, cmd) }
+
+// Send writes one frame of recs; a failure fails the test.
+func (r *rawConn) Send(recs ...wire.Record) { r.t.Helper(); r.send(recs...) }
+
+// Connect sends a ConnectRequest and returns the response, or an error
+// if the server closed the connection instead.
+func (r *rawConn) Connect(req wire.ConnectRequest) (wire.ConnectResponse, error) {
+	return r.connect(req)
+}
+
+// Reply reads frames until the reply to xid, skipping watch events.
+func (r *rawConn) Reply(xid int32) (wire.ReplyHeader, []byte, error) { return r.reply(xid) }
+
+// Call sends one request and returns the reply's code and body.
+func (r *rawConn) Call(xid int32, op wire.Op, req wire.Record) (wire.Code, []byte) {
+	r.t.Helper()
+	return rawCall(r, xid, op, req)
+}
+
+// ClosedByServer reports whether the server closed the connection.
+func (r *rawConn) ClosedByServer() bool { return r.closedByServer() }
+
+// Conn is the underlying connection, for bytes no record encodes.
+func (r *rawConn) Conn() net.Conn { return r.nc }
