@@ -2,6 +2,7 @@ package server
 
 import (
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/zabkit/zabkit/wire"
@@ -75,3 +76,33 @@ func (r *rawConn) ClosedByServer() bool { return r.closedByServer() }
 
 // Conn is the underlying connection, for bytes no record encodes.
 func (r *rawConn) Conn() net.Conn { return r.nc }
+
+// EventLog is an ordered record of what the servers of a test did
+// (eventLog).
+type EventLog = eventLog
+
+// Add records an event.
+func (l *eventLog) Add(format string, a ...any) { l.add(format, a...) }
+
+// Index returns the position of the first event equal to ev, or -1.
+func (l *eventLog) Index(ev string) int { return l.index(ev) }
+
+// Len is the number of events recorded so far.
+func (l *eventLog) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.evs)
+}
+
+// IndexFrom returns the position of the first event from position from
+// on that starts with prefix, or -1.
+func (l *eventLog) IndexFrom(from int, prefix string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := from; i < len(l.evs); i++ {
+		if strings.HasPrefix(l.evs[i], prefix) {
+			return i
+		}
+	}
+	return -1
+}
