@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zabkit/zabkit/core/storage"
 	"github.com/zabkit/zabkit/wire"
 )
 
@@ -106,3 +107,22 @@ func (l *eventLog) IndexFrom(from int, prefix string) int {
 	}
 	return -1
 }
+
+// SyncGateStore wraps a server's store; its Sync, once armed, blocks until
+// the test opens it (syncGateStore).
+type SyncGateStore = syncGateStore
+
+// NewSyncGateStore wraps inner, the store of server id; each Sync is
+// recorded in ev once it returns.
+func NewSyncGateStore(id uint64, ev *EventLog, inner storage.Storage) *SyncGateStore {
+	return newSyncGateStore(id, ev, inner)
+}
+
+// Arm makes every later Sync block until Open.
+func (g *syncGateStore) Arm() { g.arm() }
+
+// Open releases the blocked Syncs and disarms the gate.
+func (g *syncGateStore) Open() { g.open() }
+
+// WaitBlocked returns the zxid covered by the next blocked Sync.
+func (g *syncGateStore) WaitBlocked(t *testing.T) int64 { t.Helper(); return g.waitBlocked(t) }
