@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"net"
 	"strings"
 	"testing"
 
+	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/core/storage"
 	"github.com/zabkit/zabkit/wire"
 )
@@ -126,3 +128,23 @@ func (g *syncGateStore) Open() { g.open() }
 
 // WaitBlocked returns the zxid covered by the next blocked Sync.
 func (g *syncGateStore) WaitBlocked(t *testing.T) int64 { t.Helper(); return g.waitBlocked(t) }
+
+// GatedStore wraps a server's store; its next snapshot, once armed, stops
+// in the middle of being written until Open (gatedStore).
+type GatedStore = gatedStore
+
+// NewGatedStore wraps inner.
+func NewGatedStore(inner storage.Storage) *GatedStore { return newGatedStore(inner) }
+
+// Open releases the stopped snapshot (and every later one).
+func (g *gatedStore) Open() { g.open() }
+
+// ArmAndWrite arms the store and writes through c until the armed
+// snapshot has started.
+func (g *gatedStore) ArmAndWrite(ctx context.Context, t *testing.T, c *client.Conn) {
+	t.Helper()
+	g.armAndWrite(ctx, t, c)
+}
+
+// Saved receives the armed snapshot's SaveSnapshot result.
+func (g *gatedStore) Saved() <-chan error { return g.saved }

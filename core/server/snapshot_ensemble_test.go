@@ -14,8 +14,61 @@ import (
 	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/core/server"
 	"github.com/zabkit/zabkit/core/storage"
+	"github.com/zabkit/zabkit/core/znode"
 	"github.com/zabkit/zabkit/ensemble"
 )
+
+// TestWritesProceedWhileSnapshotting: a snapshot of a 6,000-node tree is
+// held in the middle of being written (its writer blocks); a write
+// through the server still completes and is readable, so applying does
+// not wait for the snapshot. Once released, the snapshot is the tree at
+// its freeze: it loads, holds the nodes created before, and lacks the one
+// written during it.
+func TestWritesProceedWhileSnapshotting(t *testing.T) {
+	var gs *server.GatedStore
+	e := single(t, withConfig(func(c *server.Config) {
+		gs = server.NewGatedStore(c.Store)
+		c.Store, c.SnapCount = gs, 20
+	}))
+	t.Cleanup(gs.Open) // runs before the ensemble's cleanup: never leave the snapshot blocked
+	c := dialClient(t, e.Servers())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for i := range 12 {
+		ops := make([]client.Op, 500)
+		for j := range ops {
+			ops[j] = client.CreateOp{Path: fmt.Sprintf("/n%02d-%03d", i, j), Data: []byte("some data"), Mode: client.ModePersistent}
+		}
+		_, err := c.Multi(ctx, ops...)
+		require.NoError(t, err)
+	}
+	gs.ArmAndWrite(ctx, t, c)
+	// The snapshot's writer is blocked; this write must not wait for it.
+	_, _, err := c.Create(ctx, "/during", []byte("x"), client.ModePersistent, nil)
+	require.NoError(t, err, "a write did not complete while a snapshot was being written")
+	_, _, err = c.Get(ctx, "/during")
+	require.NoError(t, err)
+	select {
+	case err := <-gs.Saved():
+		t.Fatalf("the snapshot finished while its writer was blocked: %v", err)
+	default:
+	}
+	gs.Open()
+	require.NoError(t, <-gs.Saved())
+
+	meta, rc, err := gs.OpenSnapshot()
+	require.NoError(t, err)
+	defer rc.Close()
+	tree, err := znode.ReadSnapshot(rc, znode.Config{ExtendedTypes: true})
+	require.NoError(t, err)
+	require.Equal(t, meta.Zxid, tree.LastZxid())
+	require.Greater(t, tree.NodeCount(), int64(6000))
+	_, _, ok := tree.Node("/n11-499")
+	require.True(t, ok, "snapshot lacks a node created before it")
+	_, _, ok = tree.Node("/during")
+	require.False(t, ok, "snapshot holds a node created after its freeze")
+	require.True(t, server.HasNode(e.Server(0), "/during"))
+}
 
 // TestSnapSyncWhileWriting: a follower restarted behind a compacted log
 // is synchronized by SNAP (it installs a snapshot from the leader), whose snapshot the leader encodes beside its
