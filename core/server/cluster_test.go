@@ -14,12 +14,15 @@ import (
 	"github.com/zabkit/zabkit/core/znode"
 )
 
-// testCluster is an in-process ensemble built from server.New.
+// testCluster is an in-process ensemble built from server.New, for the
+// few tests that must stay in package server: those that reach into a
+// running server (its command loop, session table or lifetime) and those
+// that speak the TCP peer transport's handshake. Every other cluster test
+// runs on package ensemble (package server_test, ensemble_helpers_test.go).
 type testCluster struct {
 	t       *testing.T
 	cfgs    []Config
 	servers []*Server
-	stores  []*storage.Mem
 	net     *MemNetwork
 }
 
@@ -58,8 +61,7 @@ func newCluster(t *testing.T, voters, observers int, tcp bool, opts ...clusterOp
 		cfg.FourLetterWhitelist = []string{"*"}
 		cfg.MaxClientCnxns = 1000
 		cfg.Logger = testLogger()
-		st := storage.NewMem()
-		cfg.Store = st
+		cfg.Store = storage.NewMem()
 		if !tcp {
 			cfg.Network = tc.net
 		}
@@ -67,7 +69,6 @@ func newCluster(t *testing.T, voters, observers int, tcp bool, opts ...clusterOp
 			o(&cfg)
 		}
 		tc.cfgs = append(tc.cfgs, cfg)
-		tc.stores = append(tc.stores, st)
 		tc.servers = append(tc.servers, nil)
 	}
 	t.Cleanup(tc.close)

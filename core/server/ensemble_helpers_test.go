@@ -2,12 +2,10 @@ package server_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/core/server"
 	"github.com/zabkit/zabkit/core/znode"
 	"github.com/zabkit/zabkit/ensemble"
@@ -95,49 +93,9 @@ func restart(t *testing.T, e *ensemble.Ensemble, i int) {
 	must(t, e.Restart(testContext(t, ensembletest.Timeout), i))
 }
 
-// dialClient opens a session (10s timeout) to servers, closed at cleanup.
-func dialClient(t *testing.T, servers string, opts ...client.Option) *client.Conn {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, servers, append([]client.Option{client.WithSessionTimeout(10 * time.Second)}, opts...)...)
-	if err != nil {
-		t.Fatalf("dial %s: %v", servers, err)
-	}
-	t.Cleanup(func() {
-		// Bounded: a test that stopped the servers leaves the client
-		// nobody to close its session with.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = c.Close(ctx)
-	})
-	return c
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval, not synchronization
-	}
-}
-
-// mustCreate creates a persistent node, retrying across connection loss
-// (a retried create that finds the node counts as done).
-func mustCreate(ctx context.Context, t *testing.T, c *client.Conn, path string) {
-	t.Helper()
-	err := client.Retry(ctx, func(ctx context.Context) error {
-		_, _, err := c.Create(ctx, path, nil, client.ModePersistent, nil)
-		if errors.Is(err, client.ErrNodeExists) {
-			return nil
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatalf("create %s: %v", path, err)
-	}
-}
+// The internal tests' client helpers (export_test.go).
+var (
+	dialClient = server.DialClient
+	waitFor    = server.WaitFor
+	mustCreate = server.MustCreate
+)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/core/storage"
@@ -15,6 +16,24 @@ import (
 // run on package ensemble (which imports this package, so they cannot be
 // internal tests) but still look inside a server or share this package's
 // test helpers.
+
+// DialClient opens a session (10s timeout) to servers, closed at cleanup.
+func DialClient(t *testing.T, servers string, opts ...client.Option) *client.Conn {
+	t.Helper()
+	return dialClient(t, servers, opts...)
+}
+
+// WaitFor polls cond until it holds or d has passed (then fails the test).
+func WaitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	waitFor(t, d, what, cond)
+}
+
+// MustCreate creates a persistent node, retrying across connection loss.
+func MustCreate(ctx context.Context, t *testing.T, c *client.Conn, path string) {
+	t.Helper()
+	mustCreate(ctx, t, c, path)
+}
 
 // HasNode reports whether server s holds path in its local tree (no
 // session, no request: the replica's state as it is).
