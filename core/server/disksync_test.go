@@ -143,7 +143,9 @@ func TestFollowerRestartedFromDiskCatchesUp(t *testing.T) {
 // synchronized by TRUNC and drops the orphan; the replicas converge.
 func TestIsolatedLeaderRestartedFromDiskTruncated(t *testing.T) {
 	logs := server.NewLogRecorder()
-	e := startEnsemble(t, ensemble.WithDir(t.TempDir()), withLogs(logs))
+	// As in TestIsolatedLeaderTruncated: a 50ms tick gives the orphan
+	// write time to reach the isolated leader's log before it steps down.
+	e := startEnsemble(t, ensemble.WithDir(t.TempDir()), withLogs(logs), ensemble.WithTickTime(50*time.Millisecond))
 	old := waitServing(t, e)
 	oldServer := e.Server(old)
 	oc := dialClient(t, e.ClientAddr(old))

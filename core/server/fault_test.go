@@ -104,7 +104,10 @@ func TestFollowerRestartCatchesUp(t *testing.T) {
 // drops the orphan and converges.
 func TestIsolatedLeaderTruncated(t *testing.T) {
 	logs := server.NewLogRecorder()
-	e := startEnsemble(t, withLogs(logs))
+	// The isolated leader notices within a tick that its links broke; the
+	// 50ms tick core/server's own cluster used leaves the orphan write
+	// time to reach its log first (at 10ms a loaded machine may not).
+	e := startEnsemble(t, withLogs(logs), ensemble.WithTickTime(50*time.Millisecond))
 	old := waitServing(t, e)
 	oc := dialClient(t, e.ClientAddr(old))
 	must(t, e.Isolate(old))
