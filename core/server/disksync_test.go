@@ -143,13 +143,10 @@ func TestFollowerRestartedFromDiskCatchesUp(t *testing.T) {
 // synchronized by TRUNC and drops the orphan; the replicas converge.
 func TestIsolatedLeaderRestartedFromDiskTruncated(t *testing.T) {
 	logs := server.NewLogRecorder()
-	// As in TestIsolatedLeaderTruncated: a 50ms tick gives the orphan
-	// write time to reach the isolated leader's log before it steps down.
-	e := startEnsemble(t, ensemble.WithDir(t.TempDir()), withLogs(logs), ensemble.WithTickTime(50*time.Millisecond))
+	e := startEnsemble(t, ensemble.WithDir(t.TempDir()), withLogs(logs))
 	old := waitServing(t, e)
 	oldServer := e.Server(old)
 	oc := dialClient(t, e.ClientAddr(old))
-	must(t, e.Isolate(old))
 	logged := func() int64 { return server.LoggedZxid(oldServer) }
 	before := logged()
 	orphan := make(chan error, 1)
@@ -160,10 +157,8 @@ func TestIsolatedLeaderRestartedFromDiskTruncated(t *testing.T) {
 		orphan <- err
 	}()
 	// The old leader logs the orphan proposal (the last zxid of its log
-	// moves) before it notices it lost its quorum.
-	waitFor(t, 30*time.Second, "the isolated leader to log the orphan", func() bool {
-		return logged() > before
-	})
+	// moves) before it is cut off.
+	isolateAfterOrphan(t, e, old, func() bool { return logged() > before })
 	if err := <-orphan; err == nil {
 		t.Fatal("a write to an isolated leader was acknowledged")
 	}

@@ -102,15 +102,30 @@ func TestFollowerRestartCatchesUp(t *testing.T) {
 // proposal nobody else has; the others elect a new leader and move on; the
 // old leader rejoins, is synchronized by TRUNC (it logs "truncated log"),
 // drops the orphan and converges.
+// isolateAfterOrphan cuts the leader old off so that it logs an orphan
+// proposal first, deterministically: its messages to the others and
+// theirs to it are dropped while its links stay up (it goes on leading
+// until it misses its quorum's acks for syncLimit), until logged reports
+// the proposal in its log; then its links are cut.
+func isolateAfterOrphan(t *testing.T, e *ensemble.Ensemble, old int, logged func() bool) {
+	t.Helper()
+	for i := range e.Size() {
+		if i != old {
+			must(t, e.SetDrop(old, i, 1))
+			must(t, e.SetDrop(i, old, 1))
+		}
+	}
+	waitFor(t, 30*time.Second, "the isolated leader to log the orphan", logged)
+	must(t, e.Isolate(old))
+}
+
 func TestIsolatedLeaderTruncated(t *testing.T) {
 	logs := server.NewLogRecorder()
-	// The isolated leader notices within a tick that its links broke; the
-	// 50ms tick core/server's own cluster used leaves the orphan write
-	// time to reach its log first (at 10ms a loaded machine may not).
-	e := startEnsemble(t, withLogs(logs), ensemble.WithTickTime(50*time.Millisecond))
+	e := startEnsemble(t, withLogs(logs))
 	old := waitServing(t, e)
 	oc := dialClient(t, e.ClientAddr(old))
-	must(t, e.Isolate(old))
+	oldServer := e.Server(old)
+	before := server.LoggedZxid(oldServer)
 	orphan := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -118,6 +133,7 @@ func TestIsolatedLeaderTruncated(t *testing.T) {
 		_, _, err := oc.Create(ctx, "/orphan", nil, client.ModePersistent, nil)
 		orphan <- err
 	}()
+	isolateAfterOrphan(t, e, old, func() bool { return server.LoggedZxid(oldServer) > before })
 	var others []string
 	for i := range e.Size() {
 		if i != old {
