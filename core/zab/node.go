@@ -261,8 +261,9 @@ func (n *Node) ReadBarrier(id uint64) error {
 }
 
 // ReportUnreachable tells the node that the connection to peer broke. A
-// learner whose leader is unreachable goes back to LOOKING; a leader drops
-// the learner's session. While LOOKING, the node re-sends its vote to the
+// learner whose leader is unreachable goes back to LOOKING; a leader ends
+// the learner's session (and sends it NOSESSION, for a learner whose end
+// of the link stayed open). While LOOKING, the node re-sends its vote to the
 // peer every tick until it hears from it again, so that it rejoins as
 // soon as the link is back.
 func (n *Node) ReportUnreachable(peer uint64) {
