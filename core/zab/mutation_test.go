@@ -181,7 +181,7 @@ var mutants = []mutant{
 		catch: "TestLatePingRespAtLeaderThatDroppedTheSession|TestLeaderEndsSessionsItDrops"},
 	{name: "non-leader-ignores-followerinfo", file: "node.go",
 		old: "\tif !n.mayLeadSoon(m) {\n\t\tn.refuseSession(m)\n\t}\n", new: "",
-		catch: "TestFollowerInfoToFollowingPeer|TestNonLeaderAnswersFollowerInfo"},
+		catch: "TestFollowerInfoToFollowingPeer|TestFollowerInfoToLookingPeer|TestNonLeaderAnswersFollowerInfo"},
 	{name: "looking-peer-refuses-its-voters", file: "node.go",
 		old: "return n.state == StateLooking && m.Type == MsgFollowerInfo", new: "return false && m.Type == MsgFollowerInfo",
 		catch: "TestNonLeaderAnswersFollowerInfo"},

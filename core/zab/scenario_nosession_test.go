@@ -181,23 +181,7 @@ func TestLatePingRespAtLeaderThatDroppedTheSession(t *testing.T) {
 func TestFollowerInfoToFollowingPeer(t *testing.T) {
 	s := newNoSessionScenario(t)
 	s.golden(t)
-	// 1 and 2 elect 2 (3 is down), 3 joins: 2 leads epoch 1.
-	s.crash(s.nodes[3], true)
-	require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2) }), "1 and 2 elect")
-	require.Equal(t, uint64(2), s.leader().id)
-	s.start(s.nodes[3])
-	z := s.write(t, "before")
-	require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) && s.appliedAll(z, 1, 2, 3) }))
-
-	// 1 is cut off and goes LOOKING; after the heal, the answers of 2
-	// (LEADING) and 3 (FOLLOWING 2) wait in the links to 1.
-	s.cutAndReport(1)
-	s.heal()
-	s.freezeLink(2, 1)
-	s.freezeLink(3, 1)
-	require.False(t, s.runUntil(3, func() bool { return false }))
-	require.NotEmpty(t, s.link(2, 1).q)
-	require.NotEmpty(t, s.link(3, 1).q)
+	staleAnswersTo1(t, s)
 
 	// 2 and 3 lose each other's connection: 2 steps down, and the two
 	// elect 3 (same history, higher id) in epoch 2 once the link is back.
@@ -210,8 +194,59 @@ func TestFollowerInfoToFollowingPeer(t *testing.T) {
 	require.True(t, s.runUntil(20, func() bool { return s.appliedAll(z2, 2, 3) }))
 	require.Equal(t, StateLooking, s.nodes[1].n.Status().State)
 
-	// The links thaw: 1 reads the stale answers first, decides for 2,
-	// and sends it FOLLOWERINFO.
+	thawAndRejoin(t, s, z2)
+}
+
+// The same stale answers reach 1, but 2 and 3 cannot reach each other
+// and are both LOOKING (each votes for itself; neither can win without
+// 1). 1 follows 2 and sends it FOLLOWERINFO; 2, which is not about to
+// lead 1 (1 never voted for it in its round), answers NOSESSION; 1 starts
+// over, and 1 and 3 elect 3 within a few ticks. Before, 2 refused
+// silently and 1 waited out InitLimit: 102 ticks after the thaw here.
+func TestFollowerInfoToLookingPeer(t *testing.T) {
+	s := newNoSessionScenario(t)
+	s.golden(t)
+	z := staleAnswersTo1(t, s)
+
+	s.cut[[2]uint64{2, 3}] = true
+	s.breakLink(2, 3, true)
+	require.False(t, s.runUntil(5, func() bool { return false }))
+	for _, id := range s.ids {
+		require.Equal(t, StateLooking, s.nodes[id].n.Status().State, "node %d", id)
+	}
+	thawAndRejoin(t, s, z)
+	require.Equal(t, uint64(3), s.leader().id)
+}
+
+// staleAnswersTo1 makes 2 the leader of 1, 2 and 3 (epoch 1, one write,
+// returned), cuts 1 off (it goes LOOKING), heals, and freezes the links
+// to 1: the answers of 2 (LEADING) and 3 (FOLLOWING 2) to 1's votes wait
+// there while the scenario moves the ensemble on.
+func staleAnswersTo1(t *testing.T, s *sim) Zxid {
+	t.Helper()
+	// 1 and 2 elect 2 (3 is down), 3 joins: 2 leads epoch 1.
+	s.crash(s.nodes[3], true)
+	require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2) }), "1 and 2 elect")
+	require.Equal(t, uint64(2), s.leader().id)
+	s.start(s.nodes[3])
+	z := s.write(t, "before")
+	require.True(t, s.runUntil(100, func() bool { return s.allFollow(1, 2, 3) && s.appliedAll(z, 1, 2, 3) }))
+
+	s.cutAndReport(1)
+	s.heal()
+	s.freezeLink(2, 1)
+	s.freezeLink(3, 1)
+	require.False(t, s.runUntil(3, func() bool { return false }))
+	require.NotEmpty(t, s.link(2, 1).q)
+	require.NotEmpty(t, s.link(3, 1).q)
+	return z
+}
+
+// thawAndRejoin thaws the links to 1: 1 reads the stale answers first,
+// decides for 2 and sends it FOLLOWERINFO; it must serve (having applied
+// z) within a few ticks.
+func thawAndRejoin(t *testing.T, s *sim, z Zxid) {
+	t.Helper()
 	infos := 0
 	s.before = func(m Message) bool {
 		if m.Type == MsgFollowerInfo && m.From == 1 && m.To == 2 {
@@ -221,7 +256,7 @@ func TestFollowerInfoToFollowingPeer(t *testing.T) {
 	}
 	s.thawLink(2, 1)
 	s.thawLink(3, 1)
-	ticks := s.ticksTo(nsInitLimit+10, func() bool { return s.serving(1, z2) })
+	ticks := s.ticksTo(nsInitLimit+10, func() bool { return s.serving(1, z) })
 	t.Logf("1 serves %d ticks after the thaw", ticks)
 	require.Positive(t, infos, "1 followed 2 on the stale notifications")
 	require.True(t, ticks >= 0 && ticks <= 5, "1 serves within 5 ticks of the thaw, not after InitLimit (took %d)", ticks)
