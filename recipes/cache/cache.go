@@ -80,6 +80,15 @@ type Event struct {
 	Old  Node
 }
 
+// String returns the event's type, and for a node's event its path and
+// data (quoted), for logs.
+func (e Event) String() string {
+	if e.Type == EventCreated || e.Type == EventChanged || e.Type == EventDeleted {
+		return fmt.Sprintf("%v %s %q", e.Type, e.Node.Path, e.Node.Data)
+	}
+	return e.Type.String()
+}
+
 // Option configures a Cache.
 type Option func(*options)
 

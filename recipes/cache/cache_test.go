@@ -95,9 +95,9 @@ func (m *mirror) data() map[string]string {
 	return out
 }
 
-// consistent applies events until the mirror holds what the servers hold
-// below root (up to depth) and is not stale, and checks that the cache's
-// own reads agree.
+// consistent applies events until the mirror and the cache's own reads
+// hold what the servers hold below root (up to depth) and the mirror is
+// not stale.
 func (m *mirror) consistent(ctx context.Context, c *Cache, w *client.Conn, depth int) {
 	m.t.Helper()
 	var want map[string]string
@@ -106,13 +106,10 @@ func (m *mirror) consistent(ctx context.Context, c *Cache, w *client.Conn, depth
 			return false
 		}
 		want = serverTree(m.t, ctx, w, c.Path(), depth)
-		return maps.Equal(m.data(), want)
+		got := map[string]string{}
+		c.Walk(func(n Node) bool { got[n.Path] = string(n.Data); return true })
+		return maps.Equal(m.data(), want) && maps.Equal(got, want)
 	})
-	got := map[string]string{}
-	c.Walk(func(n Node) bool { got[n.Path] = string(n.Data); return true })
-	if !maps.Equal(got, want) || c.Stale() {
-		m.t.Fatalf("cache holds %v (stale %v), servers %v", got, c.Stale(), want)
-	}
 }
 
 // serverTree reads root's subtree (up to depth, negative: all) from the
@@ -122,7 +119,10 @@ func serverTree(t testing.TB, ctx context.Context, w *client.Conn, root string, 
 	out := map[string]string{}
 	var walk func(p string, level int)
 	walk = func(p string, level int) {
-		data, _, err := w.Get(ctx, p)
+		data, err := client.RetryValue(ctx, func(ctx context.Context) ([]byte, error) {
+			data, _, err := w.Get(ctx, p)
+			return data, err
+		})
 		if errors.Is(err, client.ErrNoNode) {
 			return
 		}
@@ -133,7 +133,10 @@ func serverTree(t testing.TB, ctx context.Context, w *client.Conn, root string, 
 		if depth >= 0 && level >= depth {
 			return
 		}
-		kids, _, err := w.Children(ctx, p)
+		kids, err := client.RetryValue(ctx, func(ctx context.Context) ([]string, error) {
+			kids, _, err := w.Children(ctx, p)
+			return kids, err
+		})
 		if errors.Is(err, client.ErrNoNode) {
 			return
 		}
@@ -148,23 +151,37 @@ func serverTree(t testing.TB, ctx context.Context, w *client.Conn, root string, 
 	return out
 }
 
+// mk, set and del change the tree through w, retrying after connection
+// loss (w may be connected to a server a fault test cuts off).
 func mk(t testing.TB, ctx context.Context, w *client.Conn, p, data string) {
 	t.Helper()
-	if err := zktest.CreateAll(ctx, w, p, []byte(data)); err != nil {
+	tries := 0
+	err := client.Retry(ctx, func(ctx context.Context) error {
+		tries++
+		err := zktest.CreateAll(ctx, w, p, []byte(data))
+		if tries > 1 && errors.Is(err, client.ErrNodeExists) {
+			err = nil // made by the attempt whose reply was lost
+		}
+		return err
+	})
+	if err != nil {
 		t.Fatalf("create %s: %v", p, err)
 	}
 }
 
 func set(t testing.TB, ctx context.Context, w *client.Conn, p, data string) {
 	t.Helper()
-	if _, err := w.Set(ctx, p, []byte(data), client.AnyVersion); err != nil {
+	if err := client.Retry(ctx, func(ctx context.Context) error {
+		_, err := w.Set(ctx, p, []byte(data), client.AnyVersion)
+		return err
+	}); err != nil {
 		t.Fatalf("set %s: %v", p, err)
 	}
 }
 
 func del(t testing.TB, ctx context.Context, w *client.Conn, p string) {
 	t.Helper()
-	if err := zktest.DeleteAll(ctx, w, p); err != nil {
+	if err := client.Retry(ctx, func(ctx context.Context) error { return zktest.DeleteAll(ctx, w, p) }); err != nil {
 		t.Fatalf("delete %s: %v", p, err)
 	}
 }

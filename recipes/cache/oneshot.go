@@ -77,11 +77,13 @@ func (t *Cache) followOneShot(ctx context.Context, states <-chan client.State) e
 		ev := v.Interface().(client.Event)
 		var err error
 		switch {
+		case ev.Type == client.EventNodeDeleted && k.child:
+			continue // the node's data watch reports it
 		case ev.Type == client.EventNodeDeleted:
-			t.remove(ev.Path)
-			if ev.Path == t.root {
-				err = o.load(ctx, ev.Path, true) // watch for it to come back
-			}
+			// Read it again rather than drop it: it may be back already
+			// (its parent's child watch may have been followed first),
+			// and a missing root is watched until it comes back.
+			err = o.load(ctx, k.path, true)
 		case k.child:
 			err = o.loadChildren(ctx, k.path, false)
 		default:
