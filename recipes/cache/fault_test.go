@@ -3,9 +3,12 @@ package cache
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/ensemble/ensembletest"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 )
 
@@ -171,4 +174,62 @@ func TestFaultSessionExpiredNoRenewal(t *testing.T) {
 	}
 	for range c.Listen(ctx) { // a new stream: the snapshot, then closed
 	}
+}
+
+// Fault: random changes of a small tree (seeded; the seed is logged),
+// with the cache's session expired by takeover at random points (renewal
+// on) and the cache's link cut and healed.
+// Expectation: after each burst the stream and the cache end equal to the
+// servers' tree.
+func TestFaultRandomChangesAndExpiries(t *testing.T) {
+	modes(t, func(t *testing.T, opts ...Option) {
+		seed := rand.Uint64()
+		t.Logf("seed %d", seed)
+		rng := rand.New(rand.NewPCG(seed, seed))
+		ctx := zktest.Ctx(t)
+		root := zktest.Root(t)
+		w := zktest.Dial(t)
+		mk(t, ctx, w, root, "")
+		link := ensembletest.Link(t, zktest.Servers(t))
+		conn := zktest.DialTo(t, link.Servers(), client.WithSessionRenewal(true))
+		c, err := New(ctx, conn, root, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		m := listen(t, ctx, c)
+		paths := []string{"/a", "/b", "/a/x", "/a/y", "/b/x", "/a/x/deep"}
+		for round := range 4 {
+			for range 10 {
+				p := root + paths[rng.IntN(len(paths))]
+				switch rng.IntN(3) {
+				case 0:
+					err = client.Retry(ctx, func(ctx context.Context) error {
+						_, _, err := w.Create(ctx, p, []byte(fmt.Sprint(rng.IntN(100))), client.ModePersistent, nil)
+						return err
+					})
+				case 1:
+					err = client.Retry(ctx, func(ctx context.Context) error {
+						_, err := w.Set(ctx, p, []byte(fmt.Sprint(rng.IntN(100))), client.AnyVersion)
+						return err
+					})
+				default:
+					err = client.Retry(ctx, func(ctx context.Context) error { return w.Delete(ctx, p, client.AnyVersion) })
+				}
+				if err != nil && !errors.Is(err, client.ErrNodeExists) && !errors.Is(err, client.ErrNoNode) && !errors.Is(err, client.ErrNotEmpty) {
+					t.Fatalf("round %d: %s: %v", round, p, err)
+				}
+				if rng.IntN(12) == 0 {
+					zktest.Expire(t, conn)
+				}
+			}
+			if round%2 == 1 { // the same burst while the link is cut, then healed
+				link.Cut()
+				mk(t, ctx, w, fmt.Sprintf("%s/cut%d", root, round), "cut")
+				set(t, ctx, w, root, fmt.Sprint(round))
+				link.Heal()
+			}
+			m.consistent(ctx, c, w, -1)
+		}
+	})
 }

@@ -6,7 +6,8 @@ import (
 	"github.com/zabkit/zabkit/client"
 )
 
-// Expire ends c's current session on the servers the way ZooKeeper's own
+// Expire ends c's session on the servers (its current one, or, between an
+// expiry and the next session, the next one) the way ZooKeeper's own
 // tests do: a second connection resumes the session with its id and
 // password and closes it. On the in-process ensemble the leader expires
 // the session instead, as if its timeout had passed
@@ -16,7 +17,10 @@ import (
 func Expire(t testing.TB, c *client.Conn) {
 	t.Helper()
 	ctx := Ctx(t)
-	s := c.Session()
+	s, err := c.WaitSession(ctx)
+	if err != nil {
+		t.Fatalf("Expire: no session: %v", err)
+	}
 	if External() == "" {
 		if err := ensembleOf(t).ExpireSession(ctx, s.ID()); err != nil {
 			t.Fatalf("Expire: %v", err)
