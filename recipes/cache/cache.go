@@ -54,6 +54,8 @@ const (
 	EventSynced
 )
 
+// String returns the event type's name: "created", "changed", "deleted",
+// "initialized", "stale" or "synced".
 func (t EventType) String() string {
 	switch t {
 	case EventCreated:
@@ -300,6 +302,7 @@ func (t *Cache) set(n Node) {
 	t.setLocked(n)
 }
 
+// setLocked is set with t.mu held.
 func (t *Cache) setLocked(n Node) {
 	old, ok := t.nodes[n.Path]
 	switch {

@@ -13,6 +13,7 @@ type sub struct {
 	wake  chan struct{}
 }
 
+// wakeUp tells the stream's goroutine that events are queued.
 func (s *sub) wakeUp() {
 	select {
 	case s.wake <- struct{}{}:
@@ -101,6 +102,7 @@ func (t *Cache) Listen(ctx context.Context) <-chan Event {
 	return out
 }
 
+// unsubscribe stops queueing events for s.
 func (t *Cache) unsubscribe(s *sub) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -112,6 +114,7 @@ func (t *Cache) unsubscribe(s *sub) {
 	}
 }
 
+// sortEvents sorts node events by path, parents first.
 func sortEvents(evs []Event) {
 	sortNodes := func(a, b Event) int { return comparePaths(a.Node.Path, b.Node.Path) }
 	slices.SortFunc(evs, sortNodes)

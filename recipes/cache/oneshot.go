@@ -27,6 +27,7 @@ type oneShot struct {
 	pending map[watchKey]<-chan client.Event
 }
 
+// followOneShot follows the tree with one-shot watches (see above).
 func (t *Cache) followOneShot(ctx context.Context, states <-chan client.State) error {
 	o := &oneShot{t: t, pending: map[watchKey]<-chan client.Event{}}
 	needLoad := true
@@ -99,6 +100,7 @@ func (t *Cache) followOneShot(ctx context.Context, states <-chan client.State) e
 	}
 }
 
+// armed reports whether watch k is pending.
 func (o *oneShot) armed(k watchKey) bool {
 	_, ok := o.pending[k]
 	return ok
