@@ -12,13 +12,13 @@ import (
 )
 
 var (
-	// ErrClosed is returned by New when the cache was closed (its ctx
-	// ended) before the first snapshot, and by Err after Close.
+	// ErrClosed is returned by Err after Close.
 	ErrClosed = errors.New("cache: closed")
 	// ErrStopped is matched by Err once the cache stopped following the
-	// tree because its Conn is finished (a session expiry without
-	// renewal, an authentication failure, Close of the Conn); the error
-	// also matches the Conn's.
+	// tree: its Conn is finished (a session expiry without renewal, an
+	// authentication failure, Close of the Conn) or a read failed with an
+	// error that no reconnect cures (such as client.ErrNoAuth); the error
+	// also matches that cause.
 	ErrStopped = errors.New("cache: stopped following the tree")
 )
 

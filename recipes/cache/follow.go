@@ -13,22 +13,20 @@ func (t *Cache) run(ctx context.Context, oneShot bool) {
 	defer func() { t.end(err) }()
 	states := t.c.States(ctx)
 	if !oneShot {
-		var w *client.Watch
-		w, err = t.addWatch(ctx)
-		if errors.Is(err, client.ErrUnimplemented) {
-			oneShot = true // a server before ZooKeeper 3.6
-		} else if err != nil {
-			if ctx.Err() != nil {
-				err = nil
-			}
-			return
-		} else {
+		w, werr := t.addWatch(ctx)
+		switch {
+		case werr == nil:
 			defer func() {
 				rctx, cancel := context.WithTimeout(context.Background(), t.c.SessionTimeout())
 				defer cancel()
 				_ = w.Remove(rctx)
 			}()
 			err = t.followPersistent(ctx, w, states)
+			return
+		case !errors.Is(werr, client.ErrUnimplemented): // a server before ZooKeeper 3.6 has none
+			if ctx.Err() == nil {
+				err = werr
+			}
 			return
 		}
 	}
