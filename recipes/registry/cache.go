@@ -95,7 +95,8 @@ func (ca *Cache) Err() error { return ca.c.Err() }
 // when the nodes BadNodes names change. Lists are coalesced: a slow reader gets
 // the latest list, never an outdated one last. The channel closes when ctx
 // ends, the cache is closed, or the cache stops following the service
-// because its session is lost (Err then says so).
+// because its Conn is finished, such as by a session expiry without
+// renewal (Err then says so); with renewal it goes on across an expiry.
 func (ca *Cache) Changes(ctx context.Context) <-chan []Instance {
 	in := make(chan []Instance, 1)
 	out := make(chan []Instance)
