@@ -118,6 +118,7 @@ type Cache struct {
 
 	mu      sync.Mutex
 	nodes   map[string]Node
+	kids    map[string]map[string]struct{} // parent path -> names of its cached children
 	stale   bool
 	initial bool // the first snapshot is loaded
 	err     error
@@ -140,7 +141,8 @@ func New(ctx context.Context, c *client.Conn, path string, opts ...Option) (*Cac
 	for _, f := range opts {
 		f(&o)
 	}
-	t := &Cache{c: c, root: path, depth: o.depth, nodes: map[string]Node{}, stale: true,
+	t := &Cache{c: c, root: path, depth: o.depth, nodes: map[string]Node{},
+		kids: map[string]map[string]struct{}{}, stale: true,
 		loaded: make(chan struct{}), stop: make(chan struct{})}
 	rctx, cancel := context.WithCancel(context.Background())
 	t.cancel = cancel
@@ -176,13 +178,11 @@ func (t *Cache) Get(path string) (Node, bool) {
 // Children returns the sorted names of the cached children of path.
 func (t *Cache) Children(path string) []string {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	var out []string
-	for p := range t.nodes {
-		if p != path && parentOf(p) == path {
-			out = append(out, p[strings.LastIndexByte(p, '/')+1:])
-		}
+	out := make([]string, 0, len(t.kids[path]))
+	for k := range t.kids[path] {
+		out = append(out, k)
 	}
+	t.mu.Unlock()
 	slices.Sort(out)
 	return out
 }
@@ -259,12 +259,13 @@ func comparePaths(a, b string) int {
 	return strings.Compare(strings.ReplaceAll(a, "/", "\x00"), strings.ReplaceAll(b, "/", "\x00"))
 }
 
-func parentOf(p string) string {
+// splitPath returns p's parent path and p's name.
+func splitPath(p string) (parent, name string) {
 	i := strings.LastIndexByte(p, '/')
 	if i <= 0 {
-		return "/"
+		return "/", p[i+1:]
 	}
-	return p[:i]
+	return p[:i], p[i+1:]
 }
 
 // level returns how deep p is below the root (0 for the root), and false
@@ -290,11 +291,6 @@ func (t *Cache) within(p string) bool {
 	return ok && (t.depth < 0 || l <= t.depth)
 }
 
-// below reports whether p is q or in q's subtree.
-func below(p, q string) bool {
-	return p == q || q == "/" || strings.HasPrefix(p, q+"/")
-}
-
 // set caches n and reports the change.
 func (t *Cache) set(n Node) {
 	t.mu.Lock()
@@ -308,6 +304,15 @@ func (t *Cache) setLocked(n Node) {
 	switch {
 	case !ok:
 		t.nodes[n.Path] = n
+		if n.Path != t.root {
+			parent, name := splitPath(n.Path)
+			m := t.kids[parent]
+			if m == nil {
+				m = map[string]struct{}{}
+				t.kids[parent] = m
+			}
+			m[name] = struct{}{}
+		}
 		t.emitLocked(Event{Type: EventCreated, Node: n})
 	case dataChanged(old, n):
 		t.nodes[n.Path] = n
@@ -330,17 +335,33 @@ func dataChanged(old, n Node) bool {
 func (t *Cache) remove(p string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var gone []Node
-	for q, n := range t.nodes {
-		if below(q, p) {
-			gone = append(gone, n)
+	t.removeLocked(p)
+}
+
+// removeLocked is remove with t.mu held: p's cached children (found in
+// the index, whether p itself is cached or not) go first, deepest first.
+func (t *Cache) removeLocked(p string) {
+	names := make([]string, 0, len(t.kids[p]))
+	for k := range t.kids[p] {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for i := len(names) - 1; i >= 0; i-- {
+		t.removeLocked(client.JoinPath(p, names[i]))
+	}
+	n, ok := t.nodes[p]
+	if !ok {
+		return
+	}
+	delete(t.nodes, p)
+	if p != t.root {
+		parent, name := splitPath(p)
+		delete(t.kids[parent], name)
+		if len(t.kids[parent]) == 0 {
+			delete(t.kids, parent)
 		}
 	}
-	slices.SortFunc(gone, func(a, b Node) int { return comparePaths(b.Path, a.Path) })
-	for _, n := range gone {
-		delete(t.nodes, n.Path)
-		t.emitLocked(Event{Type: EventDeleted, Node: n})
-	}
+	t.emitLocked(Event{Type: EventDeleted, Node: n})
 }
 
 // replace makes fresh (a full read of the tree) the copy, reporting every
@@ -349,16 +370,15 @@ func (t *Cache) remove(p string) {
 func (t *Cache) replace(fresh map[string]Node) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var gone []Node
-	for p, n := range t.nodes {
+	var gone []string
+	for p := range t.nodes {
 		if _, ok := fresh[p]; !ok {
-			gone = append(gone, n)
+			gone = append(gone, p)
 		}
 	}
-	slices.SortFunc(gone, func(a, b Node) int { return comparePaths(b.Path, a.Path) })
-	for _, n := range gone {
-		delete(t.nodes, n.Path)
-		t.emitLocked(Event{Type: EventDeleted, Node: n})
+	slices.SortFunc(gone, func(a, b string) int { return comparePaths(b, a) })
+	for _, p := range gone {
+		t.removeLocked(p) // deepest first: their subtrees are gone already
 	}
 	keys := make([]string, 0, len(fresh))
 	for p := range fresh {

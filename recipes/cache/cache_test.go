@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -316,4 +317,9 @@ func TestNewCanceled(t *testing.T) {
 	if _, err := New(ctx, zktest.Dial(t), zktest.Root(t)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("New with an ended ctx: %v", err)
 	}
+}
+
+// below reports whether p is q or in q's subtree.
+func below(p, q string) bool {
+	return p == q || q == "/" || strings.HasPrefix(p, q+"/")
 }
