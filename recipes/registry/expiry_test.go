@@ -227,3 +227,28 @@ func TestFaultCacheSessionExpiredNoRenewal(t *testing.T) {
 		t.Fatalf("instances after expiry %v, want the last known", got)
 	}
 }
+
+// Fault: the session expires (renewal on) with a Static instance
+// registered. Expectation: its persistent node stays; Unregister after the
+// expiry deletes it on the new session.
+func TestFaultRegistrySessionExpiredStatic(t *testing.T) {
+	ctx := zktest.Ctx(t)
+	base := zktest.Root(t)
+	c := zktest.Dial(t, client.WithSessionRenewal(true))
+	reg := New(c, base)
+	defer reg.Close(ctx)
+	if err := reg.Register(ctx, Instance{Name: "svc", ID: "perm", ServiceType: Static}); err != nil {
+		t.Fatal(err)
+	}
+	zktest.Expire(t, c)
+	watcher := zktest.Dial(t)
+	if ok, _, err := watcher.Exists(ctx, base+"/svc/perm"); err != nil || !ok {
+		t.Fatalf("static node after the expiry: exists %v, %v", ok, err)
+	}
+	if err := reg.Unregister(ctx, "svc", "perm"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := watcher.Exists(ctx, base+"/svc/perm"); err != nil || ok {
+		t.Fatalf("static node after Unregister: exists %v, %v", ok, err)
+	}
+}

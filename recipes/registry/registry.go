@@ -446,10 +446,12 @@ func (r *Registry) run(ctx context.Context) {
 	}
 }
 
-// deleteNode deletes path, retrying after connection loss until the node
-// is gone (ErrNoNode counts as gone) or the session is lost (an ephemeral
-// node goes with it). Only ctx ending leaves the node possibly in place,
-// and then ctx's error is returned.
+// deleteNode deletes path, retrying after connection loss, and on the new
+// session after an expiry the Conn replaces (a request queued for the old
+// session fails without being sent), until the node is gone (ErrNoNode
+// counts as gone) or the Conn is finished (an ephemeral node goes with its
+// session). Only ctx ending leaves the node possibly in place, and then
+// ctx's error is returned.
 func deleteNode(ctx context.Context, c *client.Conn, path string) error {
 	err := client.Retry(ctx, func(ctx context.Context) error {
 		err := c.Delete(ctx, path, client.AnyVersion)
@@ -457,7 +459,9 @@ func deleteNode(ctx context.Context, c *client.Conn, path string) error {
 			return nil
 		}
 		return err
-	})
+	}, client.WithRetryIf(func(err error) bool {
+		return client.IsRetryable(err) || client.IsSessionLost(err) && c.Err() == nil
+	}))
 	if err == nil || client.IsSessionLost(err) {
 		return nil
 	}
