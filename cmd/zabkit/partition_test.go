@@ -177,10 +177,25 @@ func writeProxiedConfigs(t *testing.T, dir string, tickTime, initLimit, syncLimi
 	const n = 3
 	ports := freePorts(t, 3*n) // client, quorum, election per server
 	pc := &proxiedCluster{links: map[[2]int]*linkProxy{}}
+	taken := map[int]bool{}
+	for _, p := range ports {
+		taken[p] = true
+	}
 	for i := 1; i <= n; i++ {
 		for j := 1; j <= n; j++ {
 			if i != j {
-				pc.links[[2]int{i, j}] = newLinkProxy(t, fmt.Sprintf("127.0.0.1:%d", ports[3*(j-1)+1]))
+				// freePorts released its ports, so the kernel may hand one
+				// to a proxy: take another (the first is still held while
+				// the next listens, so it cannot come back).
+				target := fmt.Sprintf("127.0.0.1:%d", ports[3*(j-1)+1])
+				p := newLinkProxy(t, target)
+				for taken[p.port()] {
+					q := newLinkProxy(t, target)
+					p.close()
+					p = q
+				}
+				taken[p.port()] = true
+				pc.links[[2]int{i, j}] = p
 			}
 		}
 	}
