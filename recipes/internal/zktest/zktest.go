@@ -112,38 +112,34 @@ func DeleteAll(ctx context.Context, c *client.Conn, path string) error {
 	return nil
 }
 
-// Expire ends c's session on the servers the way ZooKeeper's own tests do:
-// a second connection resumes the session with its id and password and
-// closes it. It returns once c has seen the session end.
+// Expire expires c's current session on the servers and returns once the
+// servers have ended it, without waiting for c to notice (c learns it when
+// it next hears from a server: with renewal it then starts a new session,
+// without it the Conn ends). The session's ephemeral nodes go with the
+// servers' close transaction.
 //
-// On the in-process ensemble the leader expires the session instead, as
-// if its timeout had passed (ensemble.ExpireSession).
+// On an external ensemble (Apache ZooKeeper in CI) it does what
+// ZooKeeper's own tests do: a second connection resumes the session with
+// its id and password and closes it. On the in-process ensemble the leader
+// expires the session instead, as if its timeout had passed
+// (ensemble.ExpireSession).
 func Expire(t testing.TB, c *client.Conn) {
 	t.Helper()
 	ctx := Ctx(t)
+	s := c.Session()
 	if External() == "" {
-		if err := ensembleOf(t).ExpireSession(ctx, c.SessionID()); err != nil {
-			t.Fatalf("Expire: %v", err)
-		}
-		select {
-		case <-c.Done():
-		case <-ctx.Done():
-			t.Fatalf("Expire: the Conn did not see its session end")
+		if err := ensembleOf(t).ExpireSession(ctx, s.ID()); err != nil {
+			t.Fatalf("Expire: session %v: %v", s, err)
 		}
 		return
 	}
 	other, err := client.Dial(ctx, Servers(t), client.WithSessionTimeout(SessionTimeout),
-		client.WithSession(c.SessionID(), c.SessionPassword()))
+		client.WithSession(s.ID(), c.SessionPassword()), client.WithSessionRenewal(false))
 	if err != nil {
-		t.Fatalf("Expire: resume session: %v", err)
+		t.Fatalf("Expire: resume session %v: %v", s, err)
 	}
 	if err := other.Close(ctx); err != nil {
-		t.Fatalf("Expire: close session: %v", err)
-	}
-	select {
-	case <-c.Done():
-	case <-ctx.Done():
-		t.Fatalf("Expire: the Conn did not see its session end")
+		t.Fatalf("Expire: close session %v: %v", s, err)
 	}
 }
 
