@@ -397,7 +397,7 @@ func TestRenewalAtDial(t *testing.T) {
 	s2.setOnConnect(func(req *wire.ConnectRequest) *wire.ConnectResponse {
 		return &wire.ConnectResponse{TimeOut: 0, Passwd: make([]byte, 16)}
 	})
-	if _, err := Dial(bg(t), s2.addr(), WithSession(0x99, make([]byte, 16)), WithReconnectBackOff(zeroBackOff)); !errors.Is(err, ErrSessionExpired) {
+	if _, err := Dial(bg(t), s2.addr(), WithSession(0x99, make([]byte, 16)), WithReconnectBackOff(zeroBackOff), WithSessionRenewal(false)); !errors.Is(err, ErrSessionExpired) {
 		t.Fatalf("Dial of an expired session without renewal: %v", err)
 	}
 }

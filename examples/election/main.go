@@ -1,8 +1,11 @@
 // Command election shows recipes/election at work: three candidates, each
 // with its own session, take turns leading through Run; midway the
-// leader's session expires (in process: the ensemble expires it), its
+// leader's session expires (in process: the ensemble expires it, as if
+// the process had paused for longer than the session timeout), its
 // leadership context is cancelled, and the next candidate leads with a
-// greater token.
+// greater token. The expired candidate's Conn establishes a new session by
+// itself and its Run campaigns again on it, so it leads again later:
+// nothing but the leadership context is handled by the application.
 //
 //	go run ./examples/election
 //	go run ./examples/election -servers 127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183
@@ -52,9 +55,8 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 		}
 		defer conns[i].Close(context.Background())
 	}
-	var alive atomic.Int32 // candidates still campaigning
+	var alive atomic.Int32 // candidates campaigning
 	alive.Store(int32(len(names)))
-	gone := make(chan struct{})
 	for i, name := range names {
 		conn := conns[i]
 		e := election.New(conn, dir)
@@ -63,15 +65,13 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 			defer wg.Done()
 			err := e.Run(rctx, name, func(lctx context.Context) error {
 				mu.Lock()
-				next := len(tokens) + 1
-				mu.Unlock()
-				if next == terms/2+1 && cl.Ensemble != nil {
-					<-gone // let the expired leader's story end first
-				}
-				mu.Lock()
 				tokens = append(tokens, e.Token())
 				n := len(tokens)
-				fmt.Fprintf(out, "term %d: %s leads (token %d)\n", n, name, e.Token())
+				if g := conn.Session().Generation(); g > 1 {
+					fmt.Fprintf(out, "term %d: %s leads again, on its new session (generation %d, token %d)\n", n, name, g, e.Token())
+				} else {
+					fmt.Fprintf(out, "term %d: %s leads (token %d)\n", n, name, e.Token())
+				}
 				mu.Unlock()
 				if n >= terms {
 					stop()
@@ -84,18 +84,14 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 					}
 					<-lctx.Done()
 					fmt.Fprintf(out, "  >> %s's leadership context ends: %v\n", name, context.Cause(lctx))
+					fmt.Fprintf(out, "  >> %s's Conn opens a new session and its Run campaigns again\n", name)
 					return nil
 				}
 				// Yield only once every live candidate is queued, so
 				// that leadership rotates.
 				return waitQueued(lctx, conn, dir, &alive)
 			})
-			switch {
-			case errors.Is(err, election.ErrSessionLost):
-				fmt.Fprintf(out, "  >> %s leaves the race: its session is gone (a real service would dial a new one)\n", name)
-				alive.Add(-1)
-				close(gone)
-			case err != nil:
+			if err != nil {
 				errs[i] = fmt.Errorf("%s: %w", name, err)
 			}
 		}()

@@ -199,7 +199,7 @@ func TestFaultWatchSessionExpired(t *testing.T) {
 func TestFaultWatchSessionExpiredNoRedial(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	base := zktest.Root(t)
-	rc := zktest.Dial(t)
+	rc := zktest.Dial(t, client.WithSessionRenewal(false)) // until config carries on across a renewal (h14)
 	reader := New(rc, base)
 	cache, err := reader.NewCache(ctx)
 	if err != nil {

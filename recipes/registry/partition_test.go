@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 )
 
@@ -21,7 +22,7 @@ func TestFaultRegistryPartitionedInstance(t *testing.T) {
 func testRegistryPartitionedInstance(t *testing.T, p *zktest.Partition) {
 	ctx := zktest.Ctx(t)
 	base := zktest.Root(t)
-	c := p.Dial(t)
+	c := p.Dial(t, client.WithSessionRenewal(false)) // WithRedial redials when the Conn ends
 	reg, dials := redialing(t, c, base)
 	defer reg.Close(ctx)
 	if err := reg.Register(ctx, Instance{Name: "svc", ID: "one", Address: "h"}); err != nil {

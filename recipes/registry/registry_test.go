@@ -147,7 +147,7 @@ func redialing(t *testing.T, c *client.Conn, base string) (*Registry, <-chan *cl
 func TestFaultRegistrySessionExpiredReregisters(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	base := zktest.Root(t)
-	c := zktest.Dial(t)
+	c := zktest.Dial(t, client.WithSessionRenewal(false)) // WithRedial redials when the Conn ends
 	reg, dials := redialing(t, c, base)
 	defer reg.Close(ctx)
 	if err := reg.Register(ctx, Instance{Name: "svc", ID: "one", Address: "h"}); err != nil {
@@ -196,7 +196,7 @@ func TestFaultCacheSessionExpired(t *testing.T) {
 	if err := reg.Register(ctx, Instance{Name: "svc", ID: "one"}); err != nil {
 		t.Fatal(err)
 	}
-	cc := zktest.Dial(t)
+	cc := zktest.Dial(t, client.WithSessionRenewal(false)) // the cache ends with its Conn
 	cache, err := NewCache(ctx, cc, base, "svc")
 	if err != nil {
 		t.Fatal(err)

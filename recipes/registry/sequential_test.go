@@ -88,7 +88,7 @@ func TestDynamicSequentialIsEphemeralSequential(t *testing.T) {
 func TestFaultDynamicSequentialSessionExpired(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	base := zktest.Root(t)
-	c := zktest.Dial(t)
+	c := zktest.Dial(t, client.WithSessionRenewal(false)) // WithRedial redials when the Conn ends
 	reg, dials := redialing(t, c, base)
 	defer reg.Close(ctx)
 	if err := reg.Register(ctx, Instance{Name: "s", ID: "seq", ServiceType: DynamicSequential}); err != nil {
