@@ -10,8 +10,9 @@ import (
 )
 
 var (
-	// ErrSessionLost is returned when the session ended while waiting or
-	// the participant's node vanished.
+	// ErrSessionLost is returned when the Conn is finished while waiting
+	// (closed, or expired without renewal), when a double barrier's
+	// participant's session ended after Enter, or when its node vanished.
 	ErrSessionLost = errors.New("barrier: session lost")
 	// ErrNotEntered is returned by Leave before a successful Enter.
 	ErrNotEntered = errors.New("barrier: not entered")
