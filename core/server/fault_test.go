@@ -198,7 +198,7 @@ func TestIsolatedLeaderTruncated(t *testing.T) {
 // ephemerals disappear on every replica and its client learns it expired.
 func TestSessionExpiryRemovesEphemeralsEverywhere(t *testing.T) {
 	tc := newCluster(t, 3, 1, false)
-	c := dialClient(t, tc.connect())
+	c := dialClient(t, tc.connect(), client.WithSessionRenewal(false)) // the Conn ends with its session
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	states := c.States(ctx)
