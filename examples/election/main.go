@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 
 	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/examples/internal/exenv"
@@ -55,8 +54,6 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 		}
 		defer conns[i].Close(context.Background())
 	}
-	var alive atomic.Int32 // candidates campaigning
-	alive.Store(int32(len(names)))
 	for i, name := range names {
 		conn := conns[i]
 		e := election.New(conn, dir)
@@ -89,7 +86,7 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 				}
 				// Yield only once every live candidate is queued, so
 				// that leadership rotates.
-				return waitQueued(lctx, conn, dir, &alive)
+				return waitQueued(lctx, conn, dir, len(names))
 			})
 			if err != nil {
 				errs[i] = fmt.Errorf("%s: %w", name, err)
@@ -109,15 +106,15 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 	return nil
 }
 
-// waitQueued waits until dir holds a node per live candidate (the leader's
+// waitQueued waits until dir holds a node per candidate (the leader's
 // included), or ctx ends.
-func waitQueued(ctx context.Context, c *client.Conn, dir string, alive *atomic.Int32) error {
+func waitQueued(ctx context.Context, c *client.Conn, dir string, n int) error {
 	for {
 		kids, _, ch, err := c.ChildrenW(ctx, dir)
 		if err != nil {
-			return nil // leadership ends anyway; Run reports session loss
+			return nil // leadership ends anyway: Run campaigns again
 		}
-		if len(kids) >= int(alive.Load()) {
+		if len(kids) >= n {
 			return nil
 		}
 		select {

@@ -133,7 +133,7 @@ func (q Queue) join(ctx context.Context, c *client.Conn, s Session, data []byte)
 	p, st, err := c.CreateProtected(ctx, client.JoinPath(q.Dir, q.Name), data, client.ModeEphemeralSequential, nil,
 		client.WithParentContainers())
 	if err != nil {
-		return Node{}, fmt.Errorf("create: %w", ended(c, err))
+		return Node{}, fmt.Errorf("create: %w", ended(err))
 	}
 	if st.EphemeralOwner != s.ID { // made on a later session than s
 		// p is an ephemeral of the live session, made by a create that
@@ -158,7 +158,7 @@ func (q Queue) await(ctx context.Context, c *client.Conn, s Session, self Node, 
 		}
 		sorted, err := q.Sorted(ctx, c)
 		if err != nil {
-			return ended(c, err)
+			return ended(err)
 		}
 		idx := slices.Index(sorted, self.Name)
 		if idx < 0 {
@@ -188,7 +188,7 @@ func (q Queue) await(ctx context.Context, c *client.Conn, s Session, self Node, 
 			if client.IsRetryable(err) {
 				continue
 			}
-			return ended(c, err)
+			return ended(err)
 		}
 		select {
 		case <-ch:
@@ -211,7 +211,7 @@ func checkOwner(ctx context.Context, c *client.Conn, s Session, self Node) error
 		return st, err
 	})
 	if err != nil {
-		return ended(c, err)
+		return ended(err)
 	}
 	if st.EphemeralOwner == 0 || st.EphemeralOwner != s.ID || st.Czxid != self.Stat.Czxid {
 		return fmt.Errorf("%w: node %s is owned by session 0x%x, not %v", ErrSessionEnded, self.Path, st.EphemeralOwner, s)
@@ -222,16 +222,9 @@ func checkOwner(ctx context.Context, c *client.Conn, s Session, self Node) error
 	return nil
 }
 
-// ended wraps err with ErrSessionEnded when it says the session is gone;
-// with err nil it says why the session ended.
-func ended(c *client.Conn, err error) error {
-	switch {
-	case err == nil:
-		if cerr := c.Err(); cerr != nil {
-			return fmt.Errorf("%w: %w", ErrSessionEnded, cerr)
-		}
-		return ErrSessionEnded
-	case client.IsSessionLost(err) && !errors.Is(err, ErrSessionEnded):
+// ended wraps err with ErrSessionEnded when it says the session is gone.
+func ended(err error) error {
+	if client.IsSessionLost(err) && !errors.Is(err, ErrSessionEnded) {
 		return fmt.Errorf("%w: %w", ErrSessionEnded, err)
 	}
 	return err

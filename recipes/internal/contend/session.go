@@ -37,7 +37,7 @@ func nextSession(ctx context.Context, c *client.Conn) (Session, error) {
 		if ctx.Err() != nil {
 			return Session{}, ctx.Err()
 		}
-		return Session{}, ended(c, err)
+		return Session{}, ended(err)
 	}
 	return Session{ID: s.ID(), Done: s.Done(), s: s}, nil
 }
