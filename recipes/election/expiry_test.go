@@ -216,3 +216,23 @@ func TestExpiryObserveRenewalOff(t *testing.T) {
 		t.Fatalf("Conn error %v", co.Err())
 	}
 }
+
+// Expiry while idle, renewal on. Expectation: an Election made on the
+// first session campaigns and leads on the next one.
+func TestExpiryIdleCampaign(t *testing.T) {
+	ctx := zktest.Ctx(t)
+	dir := zktest.Root(t)
+	c, watcher := zktest.Dial(t), zktest.Dial(t)
+	e := New(c, dir)
+	s1 := c.Session()
+	zktest.Expire(t, c)
+	if err := e.Campaign(ctx, "a"); err != nil {
+		t.Fatalf("Campaign after expiry: %v", err)
+	}
+	if s2 := c.Session(); s2.Generation() <= s1.Generation() || ownerOf(t, watcher, e.Key()) != s2.ID() {
+		t.Fatalf("leads with %s on session %v, want a node of a session after %v", e.Key(), s2, s1)
+	}
+	if err := e.Resign(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
