@@ -40,8 +40,8 @@
 // Session expiry with the Conn's session renewal on (client.Dial's
 // default), as Curator's LeaderLatch and LeaderSelector requeue: the
 // candidate's node goes with the session. A leader's term is over (its
-// Context ends with ErrLost and is never resumed; Resign returns nil
-// without a request); Run resigns when fn returns and campaigns again on
+// Context ends with ErrLost and is never resumed; Resign returns nil and
+// sends nothing on the new session); Run resigns when fn returns and campaigns again on
 // the Conn's new session, at the end of the queue, and a later term has a
 // greater token. A waiting Campaign (or Run) joins the election again on
 // the new session and goes on waiting. Campaign on an idle Election runs

@@ -56,8 +56,8 @@
 // default): the servers delete the contender's node with the session.
 //   - Holding: the holding is over (Lost closes with ErrLost, if it had
 //     not already at the connection loss before). It is never resumed:
-//     Unlock returns nil without a request (nothing of an older session is
-//     touched), and Lock on the same value takes the lock again on the
+//     Unlock returns nil and sends nothing on the new session (no node of
+//     an older session is ever touched), and Lock on the same value takes the lock again on the
 //     Conn's new session, as a new contender at the end of the queue, with
 //     a greater token.
 //   - Waiting: Lock, TryLock or Acquire does not fail: the contender

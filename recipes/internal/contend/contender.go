@@ -95,8 +95,9 @@ func (h *Contender) fail(err error) error {
 // Release deletes the contender's node, retrying after connection loss
 // until it is gone or its session is gone (either gives the place up),
 // and ends the holding (Context's cause ErrReleased unless it was lost
-// before). A holding whose session ended is over without a request: no
-// node of an older session is ever deleted or otherwise acted on. If ctx
+// before). A holding whose session ended is over: Release sends nothing
+// on a later session (a delete waiting for one is abandoned), so no node of
+// an older session is ever deleted or otherwise acted on. If ctx
 // ends first it returns ctx's error and still holds.
 func (h *Contender) Release(ctx context.Context) error {
 	h.mu.Lock()

@@ -97,7 +97,7 @@ var errLost = errors.New("test: lost")
 // TestSessionEndEndsWaitingAndHolding: on a Conn that ends with its
 // session (renewal off), a contender waiting on it returns ErrSessionEnded
 // (its node gone with the session), and a holding on it is over (Context's
-// cause wraps ErrLost); Release then succeeds without a request. (With
+// cause wraps ErrLost); Release then succeeds. (With
 // renewal, the lock tests check that a waiter queues again.)
 func TestSessionEndEndsWaitingAndHolding(t *testing.T) {
 	ctx := zktest.Ctx(t)

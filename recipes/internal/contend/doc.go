@@ -21,8 +21,8 @@
 // channel closed when it ends), the Conn's live one when Acquire joins.
 // When that session ends, a holding's context is cancelled with the
 // recipe's lost cause and the holding is over: it is never resumed, and
-// Release ends it without a request (no request ever touches an ephemeral
-// of an older session). A waiter whose session ends joins the queue again
+// Release ends it sending nothing on a later session (no request ever
+// touches an ephemeral of an older session). A waiter whose session ends joins the queue again
 // on the Conn's next session (client session renewal); once the Conn is
 // finished, Acquire returns ErrSessionEnded.
 //

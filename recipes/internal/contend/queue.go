@@ -250,6 +250,9 @@ func deleteNode(ctx context.Context, c *client.Conn, s Session, path string) err
 		}
 	}()
 	err := client.Retry(dctx, func(ctx context.Context) error {
+		if s.ended() { // no request for a node of an ended session
+			return nil
+		}
 		err := c.Delete(ctx, path, client.AnyVersion)
 		if errors.Is(err, client.ErrNoNode) {
 			return nil
