@@ -277,7 +277,7 @@ func TestLastZxidIsPresentedAndStaleServerSkipped(t *testing.T) {
 
 func TestExpiredOnReconnect(t *testing.T) {
 	s := newFakeServer(t)
-	c := dialFake(t, []*fakeServer{s})
+	c := dialFake(t, []*fakeServer{s}, WithSessionRenewal(false))
 	ctx := bg(t)
 	states := c.States(ctx)
 	_, _, ch, err := c.GetW(ctx, "/w")

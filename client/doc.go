@@ -49,8 +49,8 @@
 // applied (its outcome is unknown, as with ErrConnectionLoss); in any case
 // the client no longer reads the data passed to it once the call returns.
 // After the Conn is finished, every call fails with ErrSessionExpired,
-// ErrAuthFailed or ErrClosed (with WithSessionRenewal an expiry does not
-// finish the Conn: see Session expiry). Retry runs an idempotent operation again
+// ErrAuthFailed or ErrClosed (by default an expiry does not finish the
+// Conn: see Session expiry). Retry runs an idempotent operation again
 // after transient failures; CreateProtected makes a sequential ephemeral
 // create safe to retry.
 //
@@ -73,7 +73,7 @@
 // Closed, each of which ends a session), also on an unbounded queue. The
 // stream ends with the state that finishes the Conn. Done is closed when
 // the Conn is finished for good and Err says why: Close, an authentication
-// failure, or an expiry without WithSessionRenewal.
+// failure, or an expiry with WithSessionRenewal(false).
 //
 // # Session expiry
 //
@@ -82,16 +82,18 @@
 // nodes and forget its watches, and the client learns it when it
 // reconnects. What the Conn does then is chosen at Dial:
 //
-//   - WithSessionRenewal(false), today's default: the Conn ends. Expired is
-//     the last state on the stream, Done is closed, and Err and every later
-//     call return ErrSessionExpired.
-//   - WithSessionRenewal(true), the future default (once this module's
-//     recipes handle it), as Curator's framework does: the Conn
-//     establishes a new session by itself, spacing attempts with the
-//     reconnect backoff (WithReconnectBackOff) until one succeeds or Close.
-//     The state stream goes on: Expired, then Connecting and Connected for
-//     the new session. Done and Err keep meaning that the Conn is finished
-//     for good (Close, or an authentication failure).
+//   - By default (WithSessionRenewal(true)), as Curator's framework does,
+//     the Conn establishes a new session by itself, spacing attempts with
+//     the reconnect backoff (WithReconnectBackOff) until one succeeds or
+//     Close. The state stream goes on: Expired, then Connecting and
+//     Connected for the new session. Done and Err keep meaning that the
+//     Conn is finished for good (Close, or an authentication failure).
+//     The recipes in package recipes carry on on the new session (each
+//     package doc says what a holder may assume).
+//   - WithSessionRenewal(false): the Conn ends. Expired is the last state
+//     on the stream, Done is closed, and Err and every later call return
+//     ErrSessionExpired. Code that dials a new Conn when Done is closed
+//     asks for this.
 //
 // Each session has a handle, returned by Conn.Session: its ID, its
 // Generation (1 for the first session of the Conn, one more for each

@@ -126,6 +126,7 @@ func defaultOptions() options {
 		logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		dial:           d.DialContext,
 		reconnect:      defaultReconnectBackOff,
+		renew:          true,
 	}
 }
 
@@ -247,7 +248,7 @@ func WithSession(id int64, passwd []byte) Option {
 }
 
 // WithSessionRenewal chooses what the Conn does when its session expires.
-// With on, the Conn establishes a new session by itself (spacing attempts
+// With on, the default, the Conn establishes a new session by itself (spacing attempts
 // with the reconnect backoff, until Close), as Curator's framework does:
 // the state stream reports Expired, then Connecting and Connected for the
 // new session, Session returns the new session's handle (Generation one
@@ -256,11 +257,10 @@ func WithSession(id int64, passwd []byte) Option {
 // expiry ends the Conn for good (Done is closed, Err says
 // ErrSessionExpired, every later call fails).
 //
-// The default is off for now, so that code written for a Conn that ends
-// at expiry keeps working; it will become on once the recipes in this
-// module handle a Conn that outlives its session. Code that relies on the
-// Conn ending at expiry should say so with WithSessionRenewal(false).
-// It applies to Dial.
+// The recipes in this module carry on across a renewal (each package doc
+// says how); code written for a Conn that ends at expiry (say, one that
+// dials a new Conn when Done is closed) asks for that with
+// WithSessionRenewal(false). It applies to Dial.
 func WithSessionRenewal(on bool) Option {
 	return newOption("WithSessionRenewal", forDial, func(o *options) { o.renew = on })
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/zabkit/zabkit/client"
 )
 
-// A Conn dialed with WithSessionRenewal outlives its session: when the
+// A Conn outlives its session (WithSessionRenewal, on by default): when the
 // session expires (here a second client takes it over and closes it, as a
 // long pause or a network cut would make it expire), the Conn reports
 // Expired and establishes a new session, with the next generation.
@@ -18,7 +18,7 @@ func ExampleWithSessionRenewal() {
 	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, servers, client.WithSessionRenewal(true))
+	c, err := client.Dial(ctx, servers) // WithSessionRenewal(true) is the default
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func ExampleWithSessionRenewal() {
 	fmt.Println("generation", first.Generation())
 	states := c.States(ctx)
 
-	thief, err := client.Dial(ctx, servers, client.WithSession(c.SessionID(), c.SessionPassword()))
+	thief, err := client.Dial(ctx, servers, client.WithSession(c.SessionID(), c.SessionPassword()), client.WithSessionRenewal(false))
 	if err != nil {
 		log.Fatal(err)
 	}

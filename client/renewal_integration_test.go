@@ -56,7 +56,7 @@ func renewalDial(t *testing.T, ctx context.Context, servers string, opts ...clie
 // expired when it reconnects.
 func expireByTakeover(t *testing.T, ctx context.Context, servers string, c *client.Conn) {
 	t.Helper()
-	thief, err := client.Dial(ctx, servers, client.WithSession(c.SessionID(), c.SessionPassword()))
+	thief, err := client.Dial(ctx, servers, client.WithSession(c.SessionID(), c.SessionPassword()), client.WithSessionRenewal(false))
 	if err != nil {
 		t.Fatalf("take over session 0x%x: %v", c.SessionID(), err)
 	}

@@ -397,7 +397,41 @@ func TestRenewalAtDial(t *testing.T) {
 	s2.setOnConnect(func(req *wire.ConnectRequest) *wire.ConnectResponse {
 		return &wire.ConnectResponse{TimeOut: 0, Passwd: make([]byte, 16)}
 	})
-	if _, err := Dial(bg(t), s2.addr(), WithSession(0x99, make([]byte, 16)), WithReconnectBackOff(zeroBackOff)); !errors.Is(err, ErrSessionExpired) {
+	if _, err := Dial(bg(t), s2.addr(), WithSession(0x99, make([]byte, 16)), WithReconnectBackOff(zeroBackOff), WithSessionRenewal(false)); !errors.Is(err, ErrSessionExpired) {
 		t.Fatalf("Dial of an expired session without renewal: %v", err)
+	}
+}
+
+// TestRenewalIsTheDefault: a Conn dialed without WithSessionRenewal
+// replaces an expired session (Expired, then Connected for generation 2)
+// and is not finished.
+func TestRenewalIsTheDefault(t *testing.T) {
+	s := newFakeServer(t)
+	s.setOnConnect(func(req *wire.ConnectRequest) *wire.ConnectResponse {
+		switch {
+		case req.SessionID != 0: // the resume after the drop: expired
+			return &wire.ConnectResponse{TimeOut: 0, Passwd: make([]byte, 16)}
+		case s.handshakesSoFar() > 1: // the new session
+			return &wire.ConnectResponse{TimeOut: 4000, SessionID: 0x5678, Passwd: []byte("fedcba9876543210")}
+		default: // Dial's
+			return &wire.ConnectResponse{TimeOut: 4000, SessionID: 0x1234, Passwd: s.passwd}
+		}
+	})
+	c := dialFake(t, []*fakeServer{s})
+	ctx := bg(t)
+	s1 := c.Session()
+	states := c.States(ctx)
+	s.dropAll()
+	nextStatesUntil(t, states, StateExpired)
+	nextStatesUntil(t, states, StateConnected)
+	s2, err := c.WaitSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !isClosed(s1.Done()) || !errors.Is(s1.Err(), ErrSessionExpired) || s2.ID() != 0x5678 || s2.Generation() != 2 {
+		t.Fatalf("first session %v (err %v), then %v", s1, s1.Err(), s2)
+	}
+	if isClosed(c.Done()) || c.Err() != nil {
+		t.Fatalf("the Conn ended at the expiry: %v", c.Err())
 	}
 }

@@ -11,9 +11,9 @@ type State int32
 // Session states. A session starts in StateConnecting, moves between
 // StateConnected (or StateConnectedReadOnly) and StateDisconnected /
 // StateConnecting as connections come and go, and ends in exactly one of the
-// terminal states StateExpired, StateAuthFailed or StateClosed. Without
-// WithSessionRenewal the Conn ends with its session; with it, StateExpired
-// is followed by StateConnecting for the Conn's next session, and only
+// terminal states StateExpired, StateAuthFailed or StateClosed. With
+// WithSessionRenewal(false) the Conn ends with its session; by default,
+// StateExpired is followed by StateConnecting for the Conn's next session, and only
 // StateAuthFailed and StateClosed end the Conn.
 const (
 	// StateConnecting: the client is trying servers; no connection is up.
@@ -80,8 +80,8 @@ func (c *Conn) State() State {
 
 // States returns a channel that receives the current state, then every
 // state change in order, until the Conn is finished (its final state is
-// delivered, then the channel closes: StateExpired without
-// WithSessionRenewal, StateAuthFailed or StateClosed) or ctx ends (the
+// delivered, then the channel closes: StateExpired with
+// WithSessionRenewal(false), StateAuthFailed or StateClosed) or ctx ends (the
 // channel closes).
 //
 // The stream never drops a change and never blocks the connection: changes
@@ -139,7 +139,7 @@ func (c *Conn) setStateLocked(s State) bool {
 }
 
 // Done returns a channel that is closed when the Conn is finished for good:
-// its session expired (without WithSessionRenewal), its authentication
+// its session expired (with WithSessionRenewal(false)), its authentication
 // failed, or Close was called. Err then says which. With renewal, an
 // expiry closes only that session's Done (see Session).
 func (c *Conn) Done() <-chan struct{} { return c.done }

@@ -79,9 +79,11 @@ func TestIntegrationPersistentWatches(t *testing.T) {
 	}
 }
 
+// TestIntegrationSessionExpiry: with WithSessionRenewal(false) an expiry
+// ends the Conn.
 func TestIntegrationSessionExpiry(t *testing.T) {
 	srv := testServers(t)
-	c := dialTest(t, srv)
+	c := dialTest(t, srv, client.WithSessionRenewal(false))
 	ctx := testCtx(t)
 	root := testRoot(t, c)
 	states := c.States(ctx)
@@ -100,7 +102,7 @@ func TestIntegrationSessionExpiry(t *testing.T) {
 	}
 	// Another client takes over the session and closes it: the first Conn
 	// finds it expired when it reconnects.
-	thief, err := client.Dial(ctx, srv, client.WithSession(c.SessionID(), c.SessionPassword()))
+	thief, err := client.Dial(ctx, srv, client.WithSession(c.SessionID(), c.SessionPassword()), client.WithSessionRenewal(false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -246,7 +246,7 @@ func TestDropClientConnections(t *testing.T) {
 func TestExpireSession(t *testing.T) {
 	e := ensembletest.Start(t)
 	ctx := testCtx(t)
-	victim := ensembletest.Connect(t, e)
+	victim := ensembletest.Connect(t, e, client.WithSessionRenewal(false)) // the Conn ends with its session
 	_, _, err := victim.Create(ctx, "/eph", nil, client.ModeEphemeral, nil)
 	require.NoError(t, err)
 	watcher := ensembletest.Connect(t, e)

@@ -188,7 +188,7 @@ func TestIsolatedLeaderTruncated(t *testing.T) {
 // ephemerals disappear on every replica and its client learns it expired.
 func TestSessionExpiryRemovesEphemeralsEverywhere(t *testing.T) {
 	e := startEnsemble(t, ensemble.WithObservers(1))
-	c := dialClient(t, e.Servers())
+	c := dialClient(t, e.Servers(), client.WithSessionRenewal(false)) // the Conn ends with its session
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	states := c.States(ctx)

@@ -103,7 +103,7 @@ func TestReconnectToCutOffLearnerIsRevalidatedByLeader(t *testing.T) {
 				learner = 3
 			}
 
-			owner, err := e.ConnectTo(ctx, leader)
+			owner, err := e.ConnectTo(ctx, leader, client.WithSessionRenewal(false)) // ends with its session
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,7 +154,7 @@ func TestReconnectToCutOffLearnerIsRevalidatedByLeader(t *testing.T) {
 			}
 			dialed := make(chan result, 1)
 			go func() {
-				c, err := client.Dial(ctx, e.ClientAddr(learner), client.WithSession(id, passwd))
+				c, err := client.Dial(ctx, e.ClientAddr(learner), client.WithSession(id, passwd), client.WithSessionRenewal(false))
 				dialed <- result{c, err}
 			}()
 			select {

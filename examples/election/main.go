@@ -1,8 +1,11 @@
 // Command election shows recipes/election at work: three candidates, each
 // with its own session, take turns leading through Run; midway the
-// leader's session expires (in process: the ensemble expires it), its
+// leader's session expires (in process: the ensemble expires it, as if
+// the process had paused for longer than the session timeout), its
 // leadership context is cancelled, and the next candidate leads with a
-// greater token.
+// greater token. The expired candidate's Conn establishes a new session by
+// itself and its Run campaigns again on it, so it leads again later:
+// nothing but the leadership context is handled by the application.
 //
 //	go run ./examples/election
 //	go run ./examples/election -servers 127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183
@@ -16,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 
 	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/examples/internal/exenv"
@@ -52,9 +54,6 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 		}
 		defer conns[i].Close(context.Background())
 	}
-	var alive atomic.Int32 // candidates still campaigning
-	alive.Store(int32(len(names)))
-	gone := make(chan struct{})
 	for i, name := range names {
 		conn := conns[i]
 		e := election.New(conn, dir)
@@ -63,15 +62,13 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 			defer wg.Done()
 			err := e.Run(rctx, name, func(lctx context.Context) error {
 				mu.Lock()
-				next := len(tokens) + 1
-				mu.Unlock()
-				if next == terms/2+1 && cl.Ensemble != nil {
-					<-gone // let the expired leader's story end first
-				}
-				mu.Lock()
 				tokens = append(tokens, e.Token())
 				n := len(tokens)
-				fmt.Fprintf(out, "term %d: %s leads (token %d)\n", n, name, e.Token())
+				if g := conn.Session().Generation(); g > 1 {
+					fmt.Fprintf(out, "term %d: %s leads again, on its new session (generation %d, token %d)\n", n, name, g, e.Token())
+				} else {
+					fmt.Fprintf(out, "term %d: %s leads (token %d)\n", n, name, e.Token())
+				}
 				mu.Unlock()
 				if n >= terms {
 					stop()
@@ -84,18 +81,14 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 					}
 					<-lctx.Done()
 					fmt.Fprintf(out, "  >> %s's leadership context ends: %v\n", name, context.Cause(lctx))
+					fmt.Fprintf(out, "  >> %s's Conn opens a new session and its Run campaigns again\n", name)
 					return nil
 				}
 				// Yield only once every live candidate is queued, so
 				// that leadership rotates.
-				return waitQueued(lctx, conn, dir, &alive)
+				return waitQueued(lctx, conn, dir, len(names))
 			})
-			switch {
-			case errors.Is(err, election.ErrSessionLost):
-				fmt.Fprintf(out, "  >> %s leaves the race: its session is gone (a real service would dial a new one)\n", name)
-				alive.Add(-1)
-				close(gone)
-			case err != nil:
+			if err != nil {
 				errs[i] = fmt.Errorf("%s: %w", name, err)
 			}
 		}()
@@ -113,15 +106,15 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 	return nil
 }
 
-// waitQueued waits until dir holds a node per live candidate (the leader's
+// waitQueued waits until dir holds a node per candidate (the leader's
 // included), or ctx ends.
-func waitQueued(ctx context.Context, c *client.Conn, dir string, alive *atomic.Int32) error {
+func waitQueued(ctx context.Context, c *client.Conn, dir string, n int) error {
 	for {
 		kids, _, ch, err := c.ChildrenW(ctx, dir)
 		if err != nil {
-			return nil // leadership ends anyway; Run reports session loss
+			return nil // leadership ends anyway: Run campaigns again
 		}
-		if len(kids) >= int(alive.Load()) {
+		if len(kids) >= n {
 			return nil
 		}
 		select {

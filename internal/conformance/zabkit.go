@@ -40,7 +40,9 @@ type zabkitConn struct {
 }
 
 func (zabkitClient) Dial(ctx context.Context, servers string, cfg sessionConfig) (Client, error) {
-	opts := []client.Option{client.WithSessionTimeout(cfg.timeout)}
+	// The checks compare the classic session life (a Conn ends at expiry,
+	// as go-zookeeper's and the Java client's do).
+	opts := []client.Option{client.WithSessionTimeout(cfg.timeout), client.WithSessionRenewal(false)}
 	for _, a := range cfg.auth {
 		opts = append(opts, client.WithAuth(a.scheme, a.auth))
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 var (
-	// ErrSessionLost is returned when the session ended while waiting or
-	// the participant's node vanished.
+	// ErrSessionLost is returned when the Conn is finished while waiting
+	// (closed, or expired without renewal), when a double barrier's
+	// participant's session ended after Enter, or when its node vanished.
 	ErrSessionLost = errors.New("barrier: session lost")
 	// ErrNotEntered is returned by Leave before a successful Enter.
 	ErrNotEntered = errors.New("barrier: not entered")
@@ -34,7 +35,7 @@ func (b *Barrier) Set(ctx context.Context) error {
 	if err := client.ValidatePath(b.path); err != nil {
 		return err
 	}
-	err := client.Retry(ctx, func(ctx context.Context) error {
+	err := retry(ctx, b.c, func(ctx context.Context) error {
 		_, _, err := b.c.Create(ctx, b.path, nil, client.ModePersistent, nil, client.WithParentContainers())
 		if errors.Is(err, client.ErrNodeExists) {
 			return nil
@@ -53,17 +54,44 @@ func (b *Barrier) Remove(ctx context.Context) error {
 	if err := client.ValidatePath(b.path); err != nil {
 		return err
 	}
-	if err := deleteNode(ctx, b.c, b.path); err != nil {
-		return fmt.Errorf("barrier %s: remove: %w", b.path, err)
-	}
-	if err := b.c.Err(); err != nil {
+	err := retry(ctx, b.c, func(ctx context.Context) error {
+		err := b.c.Delete(ctx, b.path, client.AnyVersion)
+		if errors.Is(err, client.ErrNoNode) {
+			return nil
+		}
+		return err
+	})
+	if client.IsSessionLost(err) {
 		return fmt.Errorf("barrier %s: remove: %w: %w", b.path, ErrSessionLost, err)
+	}
+	if err != nil {
+		return fmt.Errorf("barrier %s: remove: %w", b.path, err)
 	}
 	return nil
 }
 
+// retry runs op, an operation on a persistent node, again after
+// connection loss and after an expiry of a session that c replaces with a
+// new one (the node does not depend on the session); it fails when ctx
+// ends or the Conn is finished.
+func retry(ctx context.Context, c *client.Conn, op func(ctx context.Context) error) error {
+	for {
+		err := client.Retry(ctx, op)
+		if !renewed(c, err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// renewed reports whether err is an expiry of a session that c replaces
+// with a new one (c is not finished).
+func renewed(c *client.Conn, err error) bool {
+	return errors.Is(err, client.ErrSessionExpired) && c.Err() == nil
+}
+
 // Wait blocks while the barrier is raised; it returns nil once it is
-// lowered (at once if it is not raised), ctx's error, or ErrSessionLost.
+// lowered (at once if it is not raised), ctx's error, or ErrSessionLost
+// once the Conn is finished. It goes on across an expiry the Conn renews.
 func (b *Barrier) Wait(ctx context.Context) error {
 	if err := client.ValidatePath(b.path); err != nil {
 		return err
@@ -71,7 +99,7 @@ func (b *Barrier) Wait(ctx context.Context) error {
 	for {
 		ok, _, ch, err := b.c.ExistsW(ctx, b.path)
 		if err != nil {
-			if client.IsRetryable(err) {
+			if client.IsRetryable(err) || renewed(b.c, err) {
 				continue
 			}
 			if client.IsSessionLost(err) {
@@ -91,20 +119,33 @@ func (b *Barrier) Wait(ctx context.Context) error {
 	}
 }
 
-// deleteNode deletes path, retrying after connection loss until the node
-// is gone (ErrNoNode counts as gone) or the session is lost (the
-// participant's ephemeral node goes with it; the caller checks the
-// session when that matters). Only ctx ending leaves the node possibly in
-// place, and then ctx's error is returned.
-func deleteNode(ctx context.Context, c *client.Conn, path string) error {
-	err := client.Retry(ctx, func(ctx context.Context) error {
+// deleteNode deletes path, an ephemeral node of session s, retrying
+// after connection loss until the node is gone (ErrNoNode counts as gone)
+// or s is (the node goes with it: no request is sent for a node of a
+// session that ended, and one waiting for the Conn's next session is
+// abandoned). Only ctx ending leaves the node possibly in place, and then
+// ctx's error is returned.
+func deleteNode(ctx context.Context, c *client.Conn, s *client.Session, path string) error {
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.Done():
+			cancel()
+		case <-dctx.Done():
+		}
+	}()
+	err := client.Retry(dctx, func(ctx context.Context) error {
+		if isClosed(s.Done()) {
+			return nil
+		}
 		err := c.Delete(ctx, path, client.AnyVersion)
 		if errors.Is(err, client.ErrNoNode) {
 			return nil
 		}
 		return err
 	})
-	if err == nil || client.IsSessionLost(err) {
+	if err == nil || client.IsSessionLost(err) || isClosed(s.Done()) {
 		return nil
 	}
 	return err
@@ -114,12 +155,12 @@ func deleteNode(ctx context.Context, c *client.Conn, path string) error {
 // bounded by the session timeout (past it an ephemeral node is gone with
 // its expired session anyway): a participant whose ctx ended must still
 // remove its node.
-func deleteDetached(ctx context.Context, c *client.Conn, path string) {
+func deleteDetached(ctx context.Context, c *client.Conn, s *client.Session, path string) {
 	bound := c.SessionTimeout()
 	if bound <= 0 {
 		bound = 10 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bound)
 	defer cancel()
-	_ = deleteNode(ctx, c, path)
+	_ = deleteNode(ctx, c, s, path)
 }

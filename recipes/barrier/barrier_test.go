@@ -156,7 +156,8 @@ func waitParticipantsFunc(t *testing.T, c *client.Conn, dir string, done func(in
 
 // Fault: a participant's session expires while the others wait in Leave.
 // Expectation: its ephemeral node goes, so the others pass Leave instead of
-// waiting forever, and the crashed one's Leave reports ErrSessionLost.
+// waiting forever, and the crashed one's Leave reports ErrSessionLost
+// (its Conn renews the session, but the participation is over).
 func TestFaultDoubleBarrierParticipantExpiresInLeave(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
@@ -200,14 +201,15 @@ func TestFaultDoubleBarrierParticipantExpiresInLeave(t *testing.T) {
 	}
 }
 
-// Fault: a participant's session expires before the barrier fills.
-// Expectation: it no longer counts; the barrier opens only when n live
+// Fault: a participant's session expires before the barrier fills, on a
+// Conn without renewal. Expectation: Enter fails with ErrSessionLost, the
+// participant no longer counts, and the barrier opens only when n live
 // participants are present.
-func TestFaultDoubleBarrierParticipantExpiresInEnter(t *testing.T) {
+func TestFaultDoubleBarrierParticipantExpiresInEnterRenewalOff(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
 	watch := zktest.Dial(t)
-	ca := zktest.Dial(t)
+	ca := zktest.Dial(t, client.WithSessionRenewal(false))
 	a := NewDoubleBarrier(ca, dir, 2)
 	aErr := make(chan error, 1)
 	go func() { aErr <- a.Enter(ctx) }()

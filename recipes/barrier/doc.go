@@ -19,6 +19,26 @@
 //	compute()
 //	if err := b.Leave(ctx); err != nil { ... }
 //
-// A session that expires while in a DoubleBarrier makes Enter or Leave
-// return ErrSessionLost: its participant node is gone.
+// # Connection loss and session expiry
+//
+// Connection loss (suspension) changes nothing: every call waits for the
+// connection and re-reads the nodes, and a participant's ephemeral node
+// lives as long as its session.
+//
+// Session expiry, with the Conn's session renewal on (client.Dial's
+// default):
+//   - Barrier is a persistent node: nothing of it goes with a session. Set,
+//     Remove and Wait go on on the Conn's new session (a call that was in
+//     flight is retried).
+//   - DoubleBarrier, waiting in Enter: the participant's node went with
+//     the session, so it stopped counting; Enter joins again on the new
+//     session (a node of a new name) and goes on waiting.
+//   - DoubleBarrier, entered (between Enter and Leave, or in Leave): the
+//     others count the participant as gone (crashed) and may pass Leave
+//     without it; its participation is over and never resumed. Leave
+//     returns ErrSessionLost, after which the same value may Enter again.
+//
+// Session expiry with client.WithSessionRenewal(false): the Conn ends;
+// Enter, Leave, Wait and Remove return ErrSessionLost, Set the Conn's
+// error (client.ErrSessionExpired).
 package barrier

@@ -30,8 +30,27 @@
 // once). Leadership is never granted on a node that is not an ephemeral of
 // the current session (CURATOR-696). The Token of a term (its node's
 // czxid) increases from each leader to the next, so storage can fence off
-// a deposed leader. A session that expired cannot campaign again: Campaign
-// and Run return ErrSessionLost and the caller dials a new session.
+// a deposed leader.
+//
+// Connection loss (suspension): a waiting candidate keeps its place; a
+// leader's Context ends once the connection has stayed lost for longer
+// than the grace (at once by default), and Run then calls fn again only
+// after campaigning anew. Observe goes on.
+//
+// Session expiry with the Conn's session renewal on (client.Dial's
+// default), as Curator's LeaderLatch and LeaderSelector requeue: the
+// candidate's node goes with the session. A leader's term is over (its
+// Context ends with ErrLost and is never resumed; Resign returns nil and
+// sends nothing on the new session); Run resigns when fn returns and campaigns again on
+// the Conn's new session, at the end of the queue, and a later term has a
+// greater token. A waiting Campaign (or Run) joins the election again on
+// the new session and goes on waiting. Campaign on an idle Election runs
+// on the new session. Observe keeps observing and reports the leaders
+// elected meanwhile (only the latest is guaranteed).
+//
+// Session expiry with client.WithSessionRenewal(false): the Conn ends.
+// Campaign and Run return ErrSessionLost, Observe's channel closes, and
+// the caller dials a new Conn to campaign again.
 //
 // # Performance
 //

@@ -21,8 +21,9 @@ var (
 	// ErrNotLeader is returned by Resign when the Election does not lead
 	// or campaign.
 	ErrNotLeader = errors.New("election: not campaigning")
-	// ErrSessionLost is returned when the session ended (expired, closed)
-	// or the candidate's node vanished.
+	// ErrSessionLost is returned when the Conn is finished (closed, or
+	// expired with client.WithSessionRenewal(false)) or the candidate's
+	// node vanished.
 	ErrSessionLost = contend.ErrSessionEnded
 	// ErrLost is the cause (context.Cause of Context) when leadership may
 	// have been lost: session ended, or no connection for longer than the
@@ -70,8 +71,10 @@ func queue(dir string) contend.Queue {
 }
 
 // Campaign enters the election with value (stored in the candidate's node)
-// and blocks until the candidate leads, ctx ends (its node is then deleted
-// and ctx's error returned) or the session is lost (ErrSessionLost).
+// and blocks until the candidate leads or ctx ends (its node is then
+// deleted and ctx's error returned). If the session expires meanwhile, it
+// enters again on the Conn's new session; it returns ErrSessionLost once
+// the Conn is finished.
 func (e *Election) Campaign(ctx context.Context, value string) error {
 	return e.h.Acquire(ctx, []byte(value), false)
 }

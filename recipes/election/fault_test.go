@@ -7,16 +7,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 )
 
-// Fault: the leader's session expires while it runs. Expectation: its fn's
-// context is cancelled with a cause wrapping ErrLost, its Run returns
-// ErrSessionLost, and the other candidate leads next with a greater token.
-func TestFaultRunLeaderSessionExpired(t *testing.T) {
+// Fault: the leader's session expires while it runs, on a Conn without
+// renewal. Expectation: its fn's context is cancelled with a cause wrapping
+// ErrLost, its Run returns ErrSessionLost, and the other candidate leads
+// next with a greater token.
+func TestFaultRunLeaderSessionExpiredRenewalOff(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
-	ca := zktest.Dial(t)
+	ca := zktest.Dial(t, client.WithSessionRenewal(false))
 	a := New(ca, dir)
 	b := New(zktest.Dial(t), dir)
 	aLeads := make(chan context.Context, 1)

@@ -9,9 +9,13 @@ import (
 
 // Observe streams the election's leaders: the current one (if any), then
 // each new one as it takes over. A Term is sent when the leading node
-// changes, so a leader re-elected with the same value is seen again. The
-// channel closes when ctx ends or the session is lost; a slow reader only
-// misses intermediate leaders, never the latest.
+// changes, so a leader re-elected with the same value is seen again. A
+// slow reader only misses intermediate leaders, never the latest.
+//
+// Observing needs no ephemeral node, so it goes on across connection loss
+// and across an expiry the Conn renews (it reads the election again on the
+// new session). The channel closes when ctx ends or the Conn is finished
+// (Close, or an expiry with client.WithSessionRenewal(false)).
 func (e *Election) Observe(ctx context.Context) <-chan Term {
 	out := make(chan Term)
 	go func() {
@@ -28,7 +32,7 @@ func (e *Election) Observe(ctx context.Context) <-chan Term {
 				kids = nil
 			}
 			if err != nil {
-				if client.IsRetryable(err) {
+				if client.IsRetryable(err) || renewed(e.c, err) {
 					continue
 				}
 				return
@@ -43,7 +47,7 @@ func (e *Election) Observe(ctx context.Context) <-chan Term {
 					case <-ctx.Done():
 						return
 					}
-				case err != nil && !errors.Is(err, ErrNoLeader) && !client.IsRetryable(err):
+				case err != nil && !errors.Is(err, ErrNoLeader) && !client.IsRetryable(err) && !renewed(e.c, err):
 					return
 				}
 			}
@@ -57,4 +61,10 @@ func (e *Election) Observe(ctx context.Context) <-chan Term {
 		}
 	}()
 	return out
+}
+
+// renewed reports whether err is an expiry of a session that c replaces
+// with a new one (c is not finished): a read may simply be made again.
+func renewed(c *client.Conn, err error) bool {
+	return errors.Is(err, client.ErrSessionExpired) && c.Err() == nil
 }

@@ -15,8 +15,8 @@ import (
 // cut). Expectation:
 // its fn's context is cancelled with ErrLost; the other candidate leads
 // only once the old leader's node went with its session, with a greater
-// token; after healing, the cut-off client learns its session expired and
-// its Run returns ErrSessionLost.
+// token; after healing, the cut-off client (renewal off) learns its session
+// expired and its Run returns ErrSessionLost.
 func TestFaultRunLeaderPartitioned(t *testing.T) {
 	zktest.Partitions(t, testRunLeaderPartitioned)
 }
@@ -24,7 +24,7 @@ func TestFaultRunLeaderPartitioned(t *testing.T) {
 func testRunLeaderPartitioned(t *testing.T, p *zktest.Partition) {
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
-	ca := p.Dial(t)
+	ca := p.Dial(t, client.WithSessionRenewal(false)) // renewal on: TestExpiryRunLeaderCarriesOn
 	a := New(ca, dir)
 	aLeads := make(chan context.Context, 1)
 	aDone := make(chan error, 1)

@@ -13,8 +13,10 @@ import (
 //
 // fn should return when its context is cancelled. If fn returns an error
 // while its leadership was intact, Run resigns and returns that error. Run
-// returns nil when ctx ends, and an error wrapping ErrSessionLost when the
-// session is gone (a new session is needed to campaign again).
+// campaigns on across session expiries the Conn renews (see the package
+// doc); it returns nil when ctx ends, and an error wrapping ErrSessionLost
+// once the Conn is finished (Close, or an expiry with
+// client.WithSessionRenewal(false)).
 func (e *Election) Run(ctx context.Context, value string, fn func(ctx context.Context) error) error {
 	for {
 		if err := e.Campaign(ctx, value); err != nil {

@@ -44,6 +44,31 @@
 // A Mutex value is one contender: use one per goroutine (Lock on a Mutex
 // that already holds returns ErrHeld).
 //
+// # Connection loss and session expiry
+//
+// Connection loss (the client is suspended, the session may live on): a
+// waiter keeps waiting and keeps its place; a holding ends at once, or
+// once the connection has stayed lost for longer than WithSuspendGrace
+// (Lost closes, the cause wraps ErrLost). Unlock then deletes the node if
+// the session survived, so the next contender can have the lock.
+//
+// Session expiry, with the Conn's session renewal on (client.Dial's
+// default): the servers delete the contender's node with the session.
+//   - Holding: the holding is over (Lost closes with ErrLost, if it had
+//     not already at the connection loss before). It is never resumed:
+//     Unlock returns nil and sends nothing on the new session (no node of
+//     an older session is ever touched), and Lock on the same value takes the lock again on the
+//     Conn's new session, as a new contender at the end of the queue, with
+//     a greater token.
+//   - Waiting: Lock, TryLock or Acquire does not fail: the contender
+//     joins the queue again on the new session, at its end, and goes on
+//     waiting (bounded by ctx).
+//   - Idle: nothing to do; the next Lock runs on the new session.
+//
+// Session expiry with client.WithSessionRenewal(false): the Conn ends
+// with its session. A holding ends as above (Unlock returns nil); a waiter
+// and every later Lock fail with ErrSessionLost; a new Conn is needed.
+//
 // # Performance
 //
 // BenchmarkMutex, Lock+Unlock cycles per second on one lock, each

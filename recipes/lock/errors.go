@@ -14,8 +14,9 @@ var (
 	ErrHeld = errors.New("lock: already held by this value")
 	// ErrNotHeld is returned by Unlock on a value that does not hold.
 	ErrNotHeld = errors.New("lock: not held")
-	// ErrSessionLost is returned when the session ended (expired, closed)
-	// or the contender's node vanished while acquiring.
+	// ErrSessionLost is returned when the Conn is finished (closed, or
+	// expired with client.WithSessionRenewal(false)), or the contender's
+	// node vanished while acquiring.
 	ErrSessionLost = contend.ErrSessionEnded
 	// ErrLost is the cause (context.Cause of Context) when ownership may
 	// have been lost while held: session expired or closed, or no

@@ -47,14 +47,14 @@ func TestFaultMutexHolderSessionExpired(t *testing.T) {
 	}
 }
 
-// Fault: a waiter's session expires. Expectation: Lock returns
-// ErrSessionLost, it does not hold, and Lock on a dead session fails the
-// same way instead of hanging.
-func TestFaultMutexWaiterSessionExpired(t *testing.T) {
+// Fault: a waiter's session expires on a Conn without renewal.
+// Expectation: Lock returns ErrSessionLost, it does not hold, and Lock on
+// the finished Conn fails the same way instead of hanging.
+func TestFaultMutexWaiterSessionExpiredRenewalOff(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
 	a := NewMutex(zktest.Dial(t), dir)
-	cb := zktest.Dial(t)
+	cb := zktest.Dial(t, client.WithSessionRenewal(false))
 	b := NewMutex(cb, dir)
 	if err := a.Lock(ctx); err != nil {
 		t.Fatal(err)

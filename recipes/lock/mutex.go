@@ -23,9 +23,11 @@ func NewMutex(c *client.Conn, dir string, opts ...Option) *Mutex {
 	return newMutex(c, contend.Queue{Dir: dir, Name: mutexName, Rule: contend.First(1)}, buildOptions(opts))
 }
 
-// Lock blocks until the lock is held, ctx ends (the contender's node is
-// then deleted and ctx's error returned) or the session is lost
-// (ErrSessionLost).
+// Lock blocks until the lock is held or ctx ends (the contender's node is
+// then deleted and ctx's error returned). If the session expires while
+// waiting, Lock queues again on the Conn's new session; it fails with
+// ErrSessionLost once the Conn is finished (Close, or an expiry with
+// client.WithSessionRenewal(false)). See the package doc.
 func (m *Mutex) Lock(ctx context.Context) error { return m.h.Acquire(ctx, m.data, false) }
 
 // TryLock takes the lock if no one else holds or waits for it, and returns

@@ -29,7 +29,7 @@ func testMutexHolderPartitioned(t *testing.T, p *zktest.Partition) {
 	if err := a.Lock(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tokA, keyA := a.Token(), a.Key()
+	tokA, keyA, sa := a.Token(), a.Key(), ca.Session()
 	cb := zktest.Dial(t)
 	b := NewMutex(cb, dir)
 	got := make(chan error, 1)
@@ -48,9 +48,9 @@ func testMutexHolderPartitioned(t *testing.T, p *zktest.Partition) {
 		t.Fatalf("new holder's token %d not greater than the cut-off holder's %d", b.Token(), tokA)
 	}
 	p.Heal(t)
-	zktest.Wait(t, ca.Done(), 30*time.Second, "the cut-off client to learn its session ended")
-	if !errors.Is(ca.Err(), client.ErrSessionExpired) {
-		t.Fatalf("cut-off client's session ended with %v, want ErrSessionExpired", ca.Err())
+	zktest.Wait(t, sa.Done(), 30*time.Second, "the cut-off client to learn its session ended")
+	if !errors.Is(sa.Err(), client.ErrSessionExpired) {
+		t.Fatalf("cut-off client's session ended with %v, want ErrSessionExpired", sa.Err())
 	}
 	if err := a.Unlock(ctx); err != nil {
 		t.Fatalf("Unlock of the expired holder: %v", err)

@@ -32,8 +32,9 @@ func NewSemaphore(c *client.Conn, dir string, n int, opts ...Option) *Semaphore 
 // Lease is one held lease of a Semaphore.
 type Lease struct{ m *Mutex }
 
-// Acquire blocks until a lease is free, ctx ends (the waiter's node is
-// then deleted) or the session is lost.
+// Acquire blocks until a lease is free or ctx ends (the waiter's node is
+// then deleted), queueing again on the Conn's new session after an expiry;
+// it fails with ErrSessionLost once the Conn is finished.
 func (s *Semaphore) Acquire(ctx context.Context) (*Lease, error) { return s.acquire(ctx, false) }
 
 // TryAcquire takes a lease if one is free, or returns ErrLocked.

@@ -29,26 +29,52 @@ type Contender struct {
 	mu   sync.Mutex
 	busy bool // an acquire or release is running
 	node *Node
+	sess Session // the session node was made on
 	mon  *monitor
 }
 
-// Acquire joins the queue with data on the Conn's current session and
-// blocks until the rule grants the contender (with try, it returns
-// ErrWouldBlock instead of waiting), ctx ends (the node is then deleted
-// and ctx's error returned) or the session ends (ErrSessionEnded).
+// Acquire joins the queue with data on the Conn's live session and blocks
+// until the rule grants the contender (with try, it returns ErrWouldBlock
+// instead of waiting) or ctx ends (the node is then deleted and ctx's
+// error returned). If the session ends while waiting, the contender
+// re-enters the queue on the Conn's next session (waiting for it while
+// the Conn renews an expired session); once the Conn is finished (Close,
+// or an expiry without renewal) Acquire fails with ErrSessionEnded.
+//
+// A holding whose session ended is over: Acquire on a Contender still
+// holding one drops it (its node went with the session) and contends
+// anew, for a new token. A holding on a live session makes Acquire fail
+// with ErrBusy.
 func (h *Contender) Acquire(ctx context.Context, data []byte, try bool) error {
 	if err := client.ValidatePath(h.Queue.Dir); err != nil {
 		return h.fail(err)
 	}
 	h.mu.Lock()
-	if h.node != nil || h.busy {
+	if h.busy || (h.node != nil && !h.sess.ended()) {
 		h.mu.Unlock()
 		return h.ErrBusy
 	}
+	if h.node != nil { // held on a session that ended: nothing left to release
+		h.node = nil
+		h.mon.stop()
+	}
 	h.busy = true
 	h.mu.Unlock()
-	s := SessionOf(h.Conn)
-	n, err := h.Queue.contend(ctx, h.Conn, s, data, try)
+	var (
+		s   Session
+		n   Node
+		err error
+	)
+	for {
+		if s, err = nextSession(ctx, h.Conn); err != nil {
+			break
+		}
+		n, err = h.Queue.contend(ctx, h.Conn, s, data, try)
+		if errors.Is(err, ErrSessionEnded) && s.ended() && ctx.Err() == nil && h.Conn.Err() == nil {
+			continue // the session expired and the Conn renews it: queue again
+		}
+		break
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.busy = false
@@ -58,7 +84,7 @@ func (h *Contender) Acquire(ctx context.Context, data []byte, try bool) error {
 	if err != nil {
 		return h.fail(err)
 	}
-	h.node, h.mon = &n, startMonitor(h.Conn, s, h.Grace, h.ErrLost)
+	h.node, h.sess, h.mon = &n, s, startMonitor(h.Conn, s, h.Grace, h.ErrLost)
 	return nil
 }
 
@@ -67,19 +93,22 @@ func (h *Contender) fail(err error) error {
 }
 
 // Release deletes the contender's node, retrying after connection loss
-// until it is gone or the session is gone (either gives the place up),
-// and ends the holding (Context's cause ErrReleased). If ctx ends first it
-// returns ctx's error and still holds.
+// until it is gone or its session is gone (either gives the place up),
+// and ends the holding (Context's cause ErrReleased unless it was lost
+// before). A holding whose session ended is over: Release sends nothing
+// on a later session (a delete waiting for one is abandoned), so no node of
+// an older session is ever deleted or otherwise acted on. If ctx
+// ends first it returns ctx's error and still holds.
 func (h *Contender) Release(ctx context.Context) error {
 	h.mu.Lock()
-	n, mon := h.node, h.mon
+	n, s, mon := h.node, h.sess, h.mon
 	if n == nil || h.busy {
 		h.mu.Unlock()
 		return h.ErrNotHeld
 	}
 	h.busy = true
 	h.mu.Unlock()
-	err := deleteNode(ctx, h.Conn, n.Path)
+	err := deleteNode(ctx, h.Conn, s, n.Path)
 	h.mu.Lock()
 	h.busy = false
 	if err == nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/ensemble/ensembletest"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 	"github.com/zabkit/zabkit/wire"
@@ -93,15 +94,16 @@ func TestJoinSurvivesDirReaping(t *testing.T) {
 
 var errLost = errors.New("test: lost")
 
-// TestSessionEndEndsWaitingAndHolding is the contract a recipe builds on
-// to carry on after an expiry: a contender waiting on a session that ends
-// returns ErrSessionEnded (its node gone with the session), and a holding
-// on a session that ends is over (Context's cause wraps ErrLost).
+// TestSessionEndEndsWaitingAndHolding: on a Conn that ends with its
+// session (renewal off), a contender waiting on it returns ErrSessionEnded
+// (its node gone with the session), and a holding on it is over (Context's
+// cause wraps ErrLost); Release then succeeds. (With
+// renewal, the lock tests check that a waiter queues again.)
 func TestSessionEndEndsWaitingAndHolding(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	dir := zktest.Root(t)
 	q := Queue{Dir: dir, Name: "lock-", Rule: First(1)}
-	ca, cb := zktest.Dial(t), zktest.Dial(t)
+	ca, cb := zktest.Dial(t, client.WithSessionRenewal(false)), zktest.Dial(t, client.WithSessionRenewal(false))
 	a := &Contender{Conn: ca, Queue: q, Kind: "test", ErrNotHeld: errNotHeld, ErrLost: errLost}
 	b := &Contender{Conn: cb, Queue: q, Kind: "test", ErrNotHeld: errNotHeld, ErrLost: errLost}
 	if err := a.Acquire(ctx, nil, false); err != nil {

@@ -17,11 +17,14 @@
 //     grace period) or the holder released it;
 //   - releasing: deleting the node until it is gone or its session is.
 //
-// A contender runs on one session (Session: its id and a channel closed
-// when it ends). When that session ends, waiting ends with ErrSessionEnded
-// and a holding's context is cancelled with the recipe's lost cause. A
-// recipe whose Conn can carry on with a new session contends again by
-// calling Acquire again; nothing held on the old session is ever resumed.
+// A place in the queue belongs to one session (Session: its id and a
+// channel closed when it ends), the Conn's live one when Acquire joins.
+// When that session ends, a holding's context is cancelled with the
+// recipe's lost cause and the holding is over: it is never resumed, and
+// Release ends it sending nothing on a later session (no request ever
+// touches an ephemeral of an older session). A waiter whose session ends joins the queue again
+// on the Conn's next session (client session renewal); once the Conn is
+// finished, Acquire returns ErrSessionEnded.
 //
 // Path helpers and creating parents belong to package client; the recipes'
 // own rules (which contender holds) to each recipe.

@@ -47,13 +47,13 @@ func (m *monitor) run(c *client.Conn, s Session, states <-chan client.State, gra
 		case st, ok := <-states:
 			if !ok {
 				if m.ctx.Err() == nil {
-					m.cancel(fmt.Errorf("%w: session ended: %v", lost, c.Err()))
+					m.cancel(fmt.Errorf("%w: session %v ended: %v", lost, s, c.Err()))
 				}
 				return
 			}
 			switch {
 			case st.Terminal():
-				m.cancel(fmt.Errorf("%w: session %v: %v", lost, st, c.Err()))
+				m.cancel(fmt.Errorf("%w: session %v: %v", lost, s, st))
 				return
 			case st.Connected():
 				if timer != nil {
@@ -71,7 +71,7 @@ func (m *monitor) run(c *client.Conn, s Session, states <-chan client.State, gra
 				}
 			}
 		case <-s.Done:
-			m.cancel(fmt.Errorf("%w: session ended: %v", lost, c.Err()))
+			m.cancel(fmt.Errorf("%w: session %v ended: %v", lost, s, s.err()))
 			return
 		case <-expired:
 			m.cancel(fmt.Errorf("%w: no connection for more than %v", lost, grace))

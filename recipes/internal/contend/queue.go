@@ -119,7 +119,7 @@ func (q Queue) contend(ctx context.Context, c *client.Conn, s Session, data []by
 		return Node{}, err
 	}
 	if err := q.await(ctx, c, s, n, try); err != nil {
-		_ = deleteDetached(ctx, c, n.Path) // no one must wait behind it
+		_ = deleteDetached(ctx, c, s, n.Path) // no one must wait behind it
 		return Node{}, err
 	}
 	return n, nil
@@ -133,11 +133,13 @@ func (q Queue) join(ctx context.Context, c *client.Conn, s Session, data []byte)
 	p, st, err := c.CreateProtected(ctx, client.JoinPath(q.Dir, q.Name), data, client.ModeEphemeralSequential, nil,
 		client.WithParentContainers())
 	if err != nil {
-		return Node{}, fmt.Errorf("create: %w", ended(c, err))
+		return Node{}, fmt.Errorf("create: %w", ended(err))
 	}
 	if st.EphemeralOwner != s.ID { // made on a later session than s
-		_ = deleteDetached(ctx, c, p)
-		return Node{}, fmt.Errorf("%w: node %s made on session 0x%x, not 0x%x", ErrSessionEnded, p, st.EphemeralOwner, s.ID)
+		// p is an ephemeral of the live session, made by a create that
+		// waited for it: delete it on that session, then contend on it.
+		_ = deleteDetached(ctx, c, SessionOf(c), p)
+		return Node{}, fmt.Errorf("%w: node %s made on session 0x%x, not %v", ErrSessionEnded, p, st.EphemeralOwner, s)
 	}
 	return Node{Path: p, Name: p[strings.LastIndexByte(p, '/')+1:], Stat: st}, nil
 }
@@ -149,14 +151,14 @@ func (q Queue) join(ctx context.Context, c *client.Conn, s Session, data []byte)
 func (q Queue) await(ctx context.Context, c *client.Conn, s Session, self Node, try bool) error {
 	for {
 		if s.ended() {
-			return ended(c, nil)
+			return s.endedErr()
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		sorted, err := q.Sorted(ctx, c)
 		if err != nil {
-			return ended(c, err)
+			return ended(err)
 		}
 		idx := slices.Index(sorted, self.Name)
 		if idx < 0 {
@@ -186,7 +188,7 @@ func (q Queue) await(ctx context.Context, c *client.Conn, s Session, self Node, 
 			if client.IsRetryable(err) {
 				continue
 			}
-			return ended(c, err)
+			return ended(err)
 		}
 		select {
 		case <-ch:
@@ -209,42 +211,55 @@ func checkOwner(ctx context.Context, c *client.Conn, s Session, self Node) error
 		return st, err
 	})
 	if err != nil {
-		return ended(c, err)
+		return ended(err)
 	}
 	if st.EphemeralOwner == 0 || st.EphemeralOwner != s.ID || st.Czxid != self.Stat.Czxid {
-		return fmt.Errorf("%w: node %s is owned by session 0x%x, not 0x%x", ErrSessionEnded, self.Path, st.EphemeralOwner, s.ID)
+		return fmt.Errorf("%w: node %s is owned by session 0x%x, not %v", ErrSessionEnded, self.Path, st.EphemeralOwner, s)
+	}
+	if s.ended() { // the read may have been answered on the next session
+		return s.endedErr()
 	}
 	return nil
 }
 
-// ended wraps err with ErrSessionEnded when it says the session is gone;
-// with err nil it says why the session ended.
-func ended(c *client.Conn, err error) error {
-	switch {
-	case err == nil:
-		if cerr := c.Err(); cerr != nil {
-			return fmt.Errorf("%w: %w", ErrSessionEnded, cerr)
-		}
-		return ErrSessionEnded
-	case client.IsSessionLost(err) && !errors.Is(err, ErrSessionEnded):
+// ended wraps err with ErrSessionEnded when it says the session is gone.
+func ended(err error) error {
+	if client.IsSessionLost(err) && !errors.Is(err, ErrSessionEnded) {
 		return fmt.Errorf("%w: %w", ErrSessionEnded, err)
 	}
 	return err
 }
 
-// deleteNode deletes path, retrying after connection loss until the node
-// is gone (ErrNoNode counts as gone) or the session is lost (its ephemeral
-// nodes go with it, so that counts as gone too). Only ctx ending leaves
-// the node possibly in place, and then ctx's error is returned.
-func deleteNode(ctx context.Context, c *client.Conn, path string) error {
-	err := client.Retry(ctx, func(ctx context.Context) error {
+// deleteNode deletes path, an ephemeral node of session s, retrying after
+// connection loss until the node is gone (ErrNoNode counts as gone) or s
+// is (its ephemeral nodes go with it, so that counts as gone too: a
+// request waiting for the Conn's next session is abandoned, and none is
+// sent once s has ended). Only ctx ending leaves the node possibly in
+// place, and then ctx's error is returned.
+func deleteNode(ctx context.Context, c *client.Conn, s Session, path string) error {
+	if s.ended() {
+		return nil
+	}
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.Done:
+			cancel()
+		case <-dctx.Done():
+		}
+	}()
+	err := client.Retry(dctx, func(ctx context.Context) error {
+		if s.ended() { // no request for a node of an ended session
+			return nil
+		}
 		err := c.Delete(ctx, path, client.AnyVersion)
 		if errors.Is(err, client.ErrNoNode) {
 			return nil
 		}
 		return err
 	})
-	if err == nil || client.IsSessionLost(err) {
+	if err == nil || client.IsSessionLost(err) || s.ended() {
 		return nil
 	}
 	return err
@@ -254,12 +269,12 @@ func deleteNode(ctx context.Context, c *client.Conn, path string) error {
 // ctx but bounded by the session timeout (past it an ephemeral node is
 // gone with its expired session anyway): a waiter whose ctx ended must
 // still remove its node.
-func deleteDetached(ctx context.Context, c *client.Conn, path string) error {
+func deleteDetached(ctx context.Context, c *client.Conn, s Session, path string) error {
 	bound := c.SessionTimeout()
 	if bound <= 0 {
 		bound = 10 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bound)
 	defer cancel()
-	return deleteNode(ctx, c, path)
+	return deleteNode(ctx, c, s, path)
 }

@@ -27,7 +27,7 @@ func Expire(t testing.TB, c *client.Conn) {
 		}
 	} else {
 		other, err := client.Dial(ctx, Servers(t), client.WithSessionTimeout(SessionTimeout),
-			client.WithSession(s.ID(), c.SessionPassword()))
+			client.WithSession(s.ID(), c.SessionPassword()), client.WithSessionRenewal(false))
 		if err != nil {
 			t.Fatalf("Expire: resume session: %v", err)
 		}
