@@ -227,7 +227,7 @@ func (j *Java) Start(t testing.TB, class string, args ...string) *Proc {
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		if err := p.Stop(); err != nil && !errors.Is(err, errKilled) {
+		if err := p.Stop(); err != nil && !errors.Is(err, errKilled) && !t.Failed() {
 			t.Logf("java %s: %v\n%s", class, err, p.stderr.String())
 		}
 	})
