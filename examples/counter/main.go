@@ -99,6 +99,11 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	// A read is served by the operator's server, which may lag the
+	// workers' writes: Sync first to read every completed increment.
+	if err := operator.Sync(ctx, root+"/requests"); err != nil {
+		return err
+	}
 	total, err := shared.NewAtomicLong(operator, root+"/requests").Get(ctx)
 	if err != nil {
 		return err

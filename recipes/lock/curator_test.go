@@ -208,6 +208,9 @@ func TestCuratorMutexInterop(t *testing.T) {
 	if err := java.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Sync(ctx, counter); err != nil { // read what the others wrote
+		t.Fatal(err)
+	}
 	b, _, err := c.Get(ctx, counter)
 	if err != nil {
 		t.Fatal(err)

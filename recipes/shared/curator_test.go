@@ -52,7 +52,7 @@ func TestCuratorSharedCountIncrements(t *testing.T) {
 	close(start)
 	java.Expect(ctx, t, "done")
 	wg.Wait()
-	if v, err := NewCount(zktest.Dial(t), path, 0).Get(ctx); err != nil || v.Value != javaN+goN*goWorkers {
+	if v, err := NewCount(synced(t, path), path, 0).Get(ctx); err != nil || v.Value != javaN+goN*goWorkers {
 		t.Fatalf("count %+v, %v; want %d", v, err, javaN+goN*goWorkers)
 	}
 }
@@ -91,7 +91,7 @@ func TestCuratorAtomicLongIncrements(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("Java promoted %s of %d increments to the lock", f[1], javaN)
-	if n, err := NewAtomicLong(zktest.Dial(t), path).Get(ctx); err != nil || n != javaN+goN*goWorkers {
+	if n, err := NewAtomicLong(synced(t, path), path).Get(ctx); err != nil || n != javaN+goN*goWorkers {
 		t.Fatalf("value %d, %v; want %d", n, err, javaN+goN*goWorkers)
 	}
 }

@@ -31,8 +31,9 @@
 // first. Changes from Go and from Curator on the same node therefore never
 // overwrite each other. A Result carries the values before and after the
 // change. Reads are served by the server the session is connected to and
-// may lag the latest write; a compare-and-set on a lagging read simply
-// fails and is retried.
+// may lag writes made through other servers (call the Conn's Sync on the
+// path first to read every write completed before); a compare-and-set on
+// a lagging read simply fails and is retried.
 //
 // # Connection loss and session expiry
 //

@@ -114,7 +114,7 @@ func TestFaultSharedPartitioned(t *testing.T) {
 		if wctx.Err() != nil {
 			t.Fatal("the cut-off client's Watch ended without the value written during the cut")
 		}
-		n, err := b.Get(ctx)
+		n, err := NewAtomicLong(synced(t, path), path).Get(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +157,7 @@ func TestFaultSharedSessionExpired(t *testing.T) {
 				if wctx.Err() != nil {
 					t.Fatal("Watch did not end with the Conn")
 				}
-				if n, err := NewAtomicLong(cb, root+"/long").Get(ctx); err != nil || n != 5 {
+				if n, err := NewAtomicLong(synced(t, root+"/long"), root+"/long").Get(ctx); err != nil || n != 5 {
 					t.Fatalf("value read by another session: %d, %v; want 5", n, err)
 				}
 				return

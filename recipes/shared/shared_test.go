@@ -25,6 +25,17 @@ func testSeed(t *testing.T) uint64 {
 	return s
 }
 
+// synced returns a new session that has caught up with the leader on
+// path (client.Sync), so a read sees every write completed before.
+func synced(t *testing.T, path string) *client.Conn {
+	t.Helper()
+	c := zktest.Dial(t)
+	if err := c.Sync(zktest.Ctx(t), path); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // A Count is created with its seed by the first Get, stored as 4 bytes
 // big-endian, and TrySet succeeds only on the version it was given.
 func TestCountLayoutAndTrySet(t *testing.T) {
@@ -85,7 +96,7 @@ func TestCountConcurrentTrySet(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if v, err := NewCount(zktest.Dial(t), path, 0).Get(ctx); err != nil || v.Value != workers*each {
+	if v, err := NewCount(synced(t, path), path, 0).Get(ctx); err != nil || v.Value != workers*each {
 		t.Fatalf("count %+v, %v; want %d", v, err, workers*each)
 	}
 }
@@ -246,7 +257,7 @@ func TestAtomicLongConcurrentIncrements(t *testing.T) {
 					}
 				}
 			}
-			if n, err := NewAtomicLong(zktest.Dial(t), root+"/n").Get(ctx); err != nil || n != want {
+			if n, err := NewAtomicLong(synced(t, root+"/n"), root+"/n").Get(ctx); err != nil || n != want {
 				t.Fatalf("value %d, %v; want %d", n, err, want)
 			}
 			t.Logf("%d of %d changes promoted to the lock", promoted, workers*each)
