@@ -2,6 +2,7 @@ package shared_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log"
@@ -59,4 +60,52 @@ func Example() {
 	// workers: 4
 	// stale TrySet: conflict
 	// watched: 8
+}
+
+// A transfer between two balances: both read, both written, committed
+// only if neither changed meanwhile (else run again).
+func ExampleAtomically() {
+	ctx := context.Background()
+	e, err := ensemble.Start(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer e.Close()
+	conn, err := e.Connect(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, acct := range []string{"/bank/alice", "/bank/bob"} {
+		if _, err := shared.NewAtomicLong(conn, acct).Initialize(ctx, 100); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	err = shared.Atomically(ctx, conn, func(ctx context.Context, tx *shared.Tx) error {
+		a, _, err := tx.Get(ctx, "/bank/alice")
+		if err != nil {
+			return err
+		}
+		b, _, err := tx.Get(ctx, "/bank/bob")
+		if err != nil {
+			return err
+		}
+		x, y := int64(binary.BigEndian.Uint64(a)), int64(binary.BigEndian.Uint64(b))
+		if x < 30 {
+			return errors.New("insufficient funds")
+		}
+		if err := tx.Put(ctx, "/bank/alice", binary.BigEndian.AppendUint64(nil, uint64(x-30))); err != nil {
+			return err
+		}
+		return tx.Put(ctx, "/bank/bob", binary.BigEndian.AppendUint64(nil, uint64(y+30)))
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	a, _ := shared.NewAtomicLong(conn, "/bank/alice").Get(ctx)
+	b, _ := shared.NewAtomicLong(conn, "/bank/bob").Get(ctx)
+	fmt.Println("alice", a, "bob", b)
+	// Output:
+	// alice 70 bob 130
 }
