@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/zabkit/zabkit/client"
@@ -28,7 +32,7 @@ func TestCuratorLeaderLatchHandOver(t *testing.T) {
 	root := zktest.Root(t)
 	c := zktest.Dial(t)
 	dir, marker := root+"/election", root+"/leader"
-	java := j.Start(t, "Latch", zktest.Servers(t), dir, marker)
+	java := j.Start(t, "Latch", zktest.Servers(t), dir, marker, "0")
 	java.Expect(ctx, t, "ready")
 	expect := func(want ...string) []string {
 		t.Helper()
@@ -85,6 +89,88 @@ func TestCuratorLeaderLatchHandOver(t *testing.T) {
 	lead()
 	if v, err := e.Leader(ctx); err != nil || v != "go-2" {
 		t.Fatalf("Leader after Java closed: %q, %v; want go-2", v, err)
+	}
+}
+
+// Two Go candidates (Run) and a Java LeaderLatch candidate that closes
+// its latch after each term and starts a new one contend for a series of
+// terms. Each leader creates the marker, appends its name to a log node by
+// compare-and-set, deletes the marker and resigns. Expectation: no leader
+// ever finds another's marker, and the log holds every term of both sides
+// (the Java side's terms all done while Go kept campaigning).
+func TestCuratorLeaderLatchTerms(t *testing.T) {
+	j := curatortest.New(t)
+	ctx := zktest.Ctx(t)
+	root := zktest.Root(t)
+	c := zktest.Dial(t)
+	dir, marker, log := root+"/election", root+"/leader", root+"/election-terms"
+	if err := zktest.CreateAll(ctx, c, log, nil); err != nil {
+		t.Fatal(err)
+	}
+	const javaTerms = 5
+	java := j.Start(t, "Latch", zktest.Servers(t), dir, marker, strconv.Itoa(javaTerms))
+	java.Expect(ctx, t, "ready")
+
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	var goTerms atomic.Int32
+	for _, name := range []string{"go-a", "go-b"} {
+		gc := zktest.Dial(t)
+		e := New(gc, dir)
+		wg.Go(func() {
+			err := e.Run(rctx, name, func(lctx context.Context) error {
+				if _, _, err := gc.Create(lctx, marker, nil, client.ModeEphemeral, nil); err != nil {
+					if errors.Is(err, client.ErrNodeExists) {
+						t.Errorf("%s leads while another leader's marker exists", name)
+					}
+					return err
+				}
+				// Once in, the term completes even if Run is stopped, so
+				// the log and the count agree.
+				wctx := context.WithoutCancel(lctx)
+				if err := appendTerm(wctx, gc, log, name); err != nil {
+					return err
+				}
+				goTerms.Add(1)
+				return gc.Delete(wctx, marker, client.AnyVersion)
+			})
+			if err != nil {
+				t.Errorf("Run %s: %v", name, err)
+			}
+		})
+	}
+	for f := java.Next(ctx, t); f[0] != "done"; f = java.Next(ctx, t) {
+		if f[0] != "term" {
+			t.Errorf("Java: %q", f)
+		}
+	}
+	stop()
+	wg.Wait()
+	if err := c.Sync(ctx, log); err != nil {
+		t.Fatal(err)
+	}
+	data, _, err := c.Get(ctx, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := strings.Fields(string(data))
+	if n := strings.Count(string(data), "java\n"); n != javaTerms || len(terms) != javaTerms+int(goTerms.Load()) {
+		t.Fatalf("term log %q: %d Java terms (want %d), %d in all (want %d)", terms, n, javaTerms, len(terms), javaTerms+int(goTerms.Load()))
+	}
+	t.Logf("%d terms, %d of them Go's", len(terms), goTerms.Load())
+}
+
+// appendTerm appends name and a newline to the log node by compare-and-set.
+func appendTerm(ctx context.Context, c *client.Conn, log, name string) error {
+	for {
+		d, st, err := c.Get(ctx, log)
+		if err != nil {
+			return err
+		}
+		if _, err := c.Set(ctx, log, append(d, name+"\n"...), st.Version); !errors.Is(err, client.ErrBadVersion) {
+			return err
+		}
 	}
 }
 

@@ -2,7 +2,13 @@
 // path for election's interop tests (curator_test.go). Output is
 // tab-separated lines.
 //
-//	java Latch <connect> <dir> <marker>
+//	java Latch <connect> <dir> <marker> <n>
+//	    with n > 0: prints "ready", then n terms, each a new LeaderLatch (participant id
+//	    "java") that waits for leadership, creates <marker> ("overlap" if
+//	    it exists), appends a line "java" to the data of <dir>-terms
+//	    (compare-and-set), deletes <marker> and closes; prints "term <i>"
+//	    after each and "done" at the end.
+//	java Latch <connect> <dir> <marker> 0
 //	    prints "ready", then obeys commands:
 //	    "start <id>" starts a LeaderLatch with participant id <id> and
 //	    prints "started"; when it becomes leader it creates <marker>
@@ -13,6 +19,7 @@
 //	    acting first), closes the latch and prints "closed".
 //	    "query" prints "query <hasLeadership> <getLeader().getId()>
 //	    <participant ids in order, comma-separated>".
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,6 +29,7 @@ import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.leader.Participant;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
 
 public class Latch {
     static volatile boolean marked;
@@ -29,6 +37,11 @@ public class Latch {
     public static void main(String[] args) throws Exception {
         try (CuratorFramework client = Harness.client(args[0])) {
             String dir = args[1], marker = args[2];
+            int n = Integer.parseInt(args[3]);
+            if (n > 0) {
+                terms(client, dir, marker, n);
+                return;
+            }
             LeaderLatch latch = null;
             Harness.out("ready");
             for (String c; (c = Harness.command()) != null;) {
@@ -78,5 +91,35 @@ public class Latch {
                 }
             }
         }
+    }
+
+    static void terms(CuratorFramework client, String dir, String marker, int n) throws Exception {
+        String log = dir + "-terms";
+        Harness.out("ready");
+        for (int i = 1; i <= n; i++) {
+            try (LeaderLatch latch = new LeaderLatch(client, dir, "java")) {
+                latch.start();
+                latch.await();
+                try {
+                    client.create().withMode(CreateMode.EPHEMERAL).forPath(marker);
+                } catch (KeeperException.NodeExistsException e) {
+                    Harness.out("overlap", "marker exists");
+                    continue;
+                }
+                for (;;) {
+                    Stat st = new Stat();
+                    byte[] old = client.getData().storingStatIn(st).forPath(log);
+                    try {
+                        client.setData().withVersion(st.getVersion()).forPath(log, (new String(old, StandardCharsets.UTF_8) + "java\n").getBytes(StandardCharsets.UTF_8));
+                        break;
+                    } catch (KeeperException.BadVersionException e) {
+                        // a stale read: again
+                    }
+                }
+                client.delete().forPath(marker);
+            }
+            Harness.out("term", i);
+        }
+        Harness.out("done");
     }
 }
