@@ -4,10 +4,12 @@
 //
 //	java Latch <connect> <dir> <marker> <n>
 //	    with n > 0: prints "ready", then n terms, each a new LeaderLatch (participant id
-//	    "java") that waits for leadership, creates <marker> ("overlap" if
-//	    it exists), appends a line "java" to the data of <dir>-terms
-//	    (compare-and-set), deletes <marker> and closes; prints "term <i>"
-//	    after each and "done" at the end.
+//	    "java") that waits for leadership, creates <marker> with data
+//	    "java" ("overlap" if another's exists), appends a line "java-<i>"
+//	    to the data of <dir>-terms (compare-and-set), deletes <marker> and
+//	    closes; prints "term <i>" after each, "suspended <state>" when the
+//	    connection is suspended or lost (Curator's LeaderLatch then gives
+//	    up leadership, so an overlap may follow), and "done" at the end.
 //	java Latch <connect> <dir> <marker> 0
 //	    prints "ready", then obeys commands:
 //	    "start <id>" starts a LeaderLatch with participant id <id> and
@@ -27,6 +29,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.leader.Participant;
+import org.apache.curator.framework.state.ConnectionState;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
@@ -95,28 +98,40 @@ public class Latch {
 
     static void terms(CuratorFramework client, String dir, String marker, int n) throws Exception {
         String log = dir + "-terms";
+        client.getConnectionStateListenable().addListener((c, state) -> {
+            if (state == ConnectionState.SUSPENDED || state == ConnectionState.LOST) {
+                Harness.out("suspended", state);
+            }
+        });
         Harness.out("ready");
         for (int i = 1; i <= n; i++) {
             try (LeaderLatch latch = new LeaderLatch(client, dir, "java")) {
                 latch.start();
                 latch.await();
                 try {
-                    client.create().withMode(CreateMode.EPHEMERAL).forPath(marker);
+                    client.create().withMode(CreateMode.EPHEMERAL).forPath(marker, "java".getBytes(StandardCharsets.UTF_8));
                 } catch (KeeperException.NodeExistsException e) {
-                    Harness.out("overlap", "marker exists");
-                    continue;
-                }
-                for (;;) {
-                    Stat st = new Stat();
-                    byte[] old = client.getData().storingStatIn(st).forPath(log);
-                    try {
-                        client.setData().withVersion(st.getVersion()).forPath(log, (new String(old, StandardCharsets.UTF_8) + "java\n").getBytes(StandardCharsets.UTF_8));
-                        break;
-                    } catch (KeeperException.BadVersionException e) {
-                        // a stale read: again
+                    String owner = new String(client.getData().forPath(marker), StandardCharsets.UTF_8);
+                    if (!owner.equals("java")) { // else: our own create, retried by Curator
+                        Harness.out("overlap", "marker of " + owner);
+                        continue;
                     }
                 }
-                client.delete().forPath(marker);
+                String entry = "java-" + i + "\n";
+                for (;;) {
+                    Stat st = new Stat();
+                    String old = new String(client.getData().storingStatIn(st).forPath(log), StandardCharsets.UTF_8);
+                    if (old.contains(entry)) {
+                        break; // our own write, retried by Curator
+                    }
+                    try {
+                        client.setData().withVersion(st.getVersion()).forPath(log, (old + entry).getBytes(StandardCharsets.UTF_8));
+                        break;
+                    } catch (KeeperException.BadVersionException e) {
+                        // changed meanwhile, or a stale read: again
+                    }
+                }
+                client.delete().guaranteed().forPath(marker);
             }
             Harness.out("term", i);
         }
