@@ -202,3 +202,110 @@ func expire(t *testing.T, c *client.Conn) {
 	}
 	zktest.Wait(t, s.Done(), 30*time.Second, "the session to end")
 }
+
+// Fault: a client moving units between two balances with Atomically is
+// cut off from the majority (every zktest.Partition kind) until its
+// session expired, while a client on the majority keeps moving units the
+// other way. Expectation: the sum of the balances never changes (no
+// transaction is half applied); the cut-off client's transaction in flight
+// commits, or fails with ErrUnknownOutcome or a session error, and the
+// final balance is what the committed moves make, give or take the moves
+// of unknown outcome.
+func TestFaultAtomicallyPartitioned(t *testing.T) {
+	zktest.Partitions(t, func(t *testing.T, p *zktest.Partition) {
+		ctx := zktest.Ctx(t)
+		root := zktest.Root(t)
+		a, b := root+"/a", root+"/b"
+		ca := p.Dial(t, client.WithSessionRenewal(true))
+		cb := zktest.Dial(t)
+		move := func(c *client.Conn, from, to string) error {
+			return Atomically(ctx, c, func(ctx context.Context, tx *Tx) error {
+				x, err := getLong(ctx, tx, from)
+				if err != nil {
+					return err
+				}
+				y, err := getLong(ctx, tx, to)
+				if err != nil {
+					return err
+				}
+				if err := tx.Put(ctx, from, longBytes(x-1)); err != nil {
+					return err
+				}
+				return tx.Put(ctx, to, longBytes(y+1))
+			})
+		}
+		if err := Atomically(ctx, cb, func(ctx context.Context, tx *Tx) error {
+			if err := tx.Put(ctx, a, longBytes(100)); err != nil {
+				return err
+			}
+			return tx.Put(ctx, b, longBytes(100))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		aToB, bToA, unknown := 0, 0, 0
+		for range 3 {
+			if err := move(ca, a, b); err != nil {
+				t.Fatal(err)
+			}
+			aToB++
+		}
+		marker := root + "/alive"
+		if _, _, err := ca.Create(ctx, marker, nil, client.ModeEphemeral, nil); err != nil {
+			t.Fatal(err)
+		}
+		p.Cut(t)
+		inflight := make(chan error, 1)
+		go func() { inflight <- move(ca, a, b) }()
+		for done := 0; done < 4; {
+			switch err := move(cb, b, a); {
+			case err == nil:
+				bToA++
+				done++
+			case errors.Is(err, ErrUnknownOutcome):
+				unknown++ // the majority's client was on the partitioned server
+			default:
+				t.Fatalf("move on the majority during the cut: %v", err)
+			}
+		}
+		for {
+			ok, _, ev, err := cb.ExistsW(ctx, marker)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			zktest.Wait(t, ev, 60*time.Second, "the cut-off session to expire")
+		}
+		p.Heal(t)
+		switch err := zktest.Wait(t, inflight, 60*time.Second, "the move started during the cut"); {
+		case err == nil:
+			aToB++
+		case errors.Is(err, ErrUnknownOutcome):
+			unknown++
+		case client.IsSessionLost(err):
+		default:
+			t.Fatalf("move during the cut: %v", err)
+		}
+		rc := synced(t, root)
+		var bal [2]int64
+		for i, path := range []string{a, b} {
+			d, _, err := rc.Get(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bal[i], err = longOf(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if bal[0]+bal[1] != 200 {
+			t.Fatalf("balances %v: the sum changed, a transaction was half applied", bal)
+		}
+		// Each unknown move went one way or the other by one unit, or not at all.
+		want := int64(100 - aToB + bToA)
+		if d := bal[0] - want; d < -int64(unknown) || d > int64(unknown) {
+			t.Fatalf("balance a %d, want %d ± %d (%d moves a→b, %d b→a committed)", bal[0], want, unknown, aToB, bToA)
+		}
+		t.Logf("balances %v: %d moves a→b, %d b→a, %d unknown", bal, aToB, bToA, unknown)
+	})
+}
