@@ -49,8 +49,9 @@
 // fsync in flight is abandoned), and the store keeps what was synced plus
 // a random prefix of the entries appended since (none to all, drawn from
 // WithSeed), as a disk may: a leader killed after sending a proposal but
-// before syncing it may lose the proposal from its own log. Restart starts
-// the server again from what its store kept.
+// before syncing it may lose the proposal from its own log. Stop shuts a
+// server down cleanly instead (as SIGTERM would). Restart starts a killed
+// or stopped server again from what its store kept.
 //
 // Pause freezes a server (as SIGSTOP would: connections stay open, nothing
 // is processed) until Resume. Partition splits the servers into groups

@@ -24,7 +24,7 @@ var (
 	ErrClosed = errors.New("ensemble: closed")
 	// ErrNoServer: the index is not one of the ensemble's servers.
 	ErrNoServer = errors.New("ensemble: no such server")
-	// ErrNotRunning: the server was killed (Restart it first).
+	// ErrNotRunning: the server was killed or stopped (Restart it first).
 	ErrNotRunning = errors.New("ensemble: server not running")
 	// ErrRunning: Restart of a server that is running.
 	ErrRunning = errors.New("ensemble: server already running")

@@ -301,6 +301,29 @@ func TestDiskStorageSurvivesRestart(t *testing.T) {
 	}
 }
 
+// TestStopAndRestart: every server is stopped gracefully, one while
+// paused, and restarted from its in-memory store with everything it wrote.
+func TestStopAndRestart(t *testing.T) {
+	e := ensembletest.Start(t)
+	ctx := testCtx(t)
+	c := ensembletest.Connect(t, e)
+	_, _, err := c.Create(ctx, "/kept", []byte("k"), client.ModePersistent, nil)
+	require.NoError(t, err)
+	require.NoError(t, e.Pause(0))
+	for i := 0; i < 3; i++ {
+		require.NoError(t, e.Stop(i))
+		assert.Nil(t, e.Server(i))
+	}
+	assert.ErrorIs(t, e.Stop(0), ensemble.ErrNotRunning)
+	for i := 0; i < 3; i++ {
+		require.NoError(t, e.Restart(ctx, i))
+	}
+	require.NoError(t, e.WaitServing(ctx))
+	for i := 0; i < 3; i++ {
+		assert.Equal(t, "k", readOn(t, e, i, "/kept"), "server %d", i)
+	}
+}
+
 func TestFixedClientPortsKeptAcrossRestart(t *testing.T) {
 	e := ensembletest.Start(t)
 	ctx := testCtx(t)
@@ -375,6 +398,17 @@ func TestWithServerConfig(t *testing.T) {
 	c := ensembletest.Connect(t, e)
 	_, _, err := c.CreateTTL(testCtx(t), "/ttl", nil, client.ModePersistentWithTTL, nil, time.Minute)
 	assert.ErrorIs(t, err, client.ErrUnimplemented, "TTL nodes are off when ExtendedTypes is")
+}
+
+func TestWithServerConfigComposes(t *testing.T) {
+	var calls []string
+	record := func(name string) ensemble.Option {
+		return ensemble.WithServerConfig(func(id uint64, c *server.Config) {
+			calls = append(calls, fmt.Sprintf("%s%d", name, id))
+		})
+	}
+	ensembletest.Start(t, ensemble.WithSize(1), record("a"), record("b"))
+	assert.Equal(t, []string{"a1", "b1"}, calls, "every WithServerConfig applies, in order")
 }
 
 func TestWithClientPorts(t *testing.T) {

@@ -222,6 +222,38 @@ func (e *Ensemble) Restart(ctx context.Context, i int) error {
 	return nil
 }
 
+// Stop stops server i gracefully, as a clean shutdown would: its client
+// connections and peer links close and it waits for its goroutines; its
+// storage keeps everything it wrote (nothing is crashed). Restart brings
+// it back from there.
+func (e *Ensemble) Stop(i int) error {
+	m, err := e.member(i)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	srv, handle := m.srv, m.handle
+	m.srv, m.handle = nil, nil
+	paused := m.paused
+	m.paused = false
+	e.mu.Unlock()
+	if srv == nil {
+		return fmt.Errorf("%w: server %d", ErrNotRunning, m.id)
+	}
+	if paused {
+		srv.Resume()
+	}
+	err = srv.Close()
+	if handle != nil {
+		handle.sever() // this incarnation is over; a Restart gets a new handle
+	}
+	if err != nil {
+		return fmt.Errorf("ensemble: server %d: close: %w", m.id, err)
+	}
+	e.opts.logger.Info("server stopped", "server", m.id)
+	return nil
+}
+
 // Pause stops server i from processing anything (peer messages, client
 // requests, ticks), as SIGSTOP would; its connections stay open. Resume
 // lets it go on.

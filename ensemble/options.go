@@ -104,9 +104,20 @@ func WithSeed(seed uint64) Option { return func(o *options) { o.seed = seed } }
 
 // WithServerConfig lets f adjust each server's configuration (limits,
 // four-letter words, super digest...) before it starts. The ensemble sets
-// ID, Peers, ClientAddr, Dir or Store and Network itself; f must keep
-// them, though it may wrap Store and Network (to watch or hold their
-// calls in a test).
+// ID, Peers, ClientAddr, Dir or Store, Network and Logger itself; f must
+// keep them, though it may wrap Store, Network and Logger (to watch or
+// hold their calls in a test). f runs at every start of a server, Restart
+// included. Several WithServerConfig apply in the order given.
 func WithServerConfig(f func(id uint64, c *server.Config)) Option {
-	return func(o *options) { o.configure = f }
+	return func(o *options) {
+		prev := o.configure
+		if prev == nil {
+			o.configure = f
+			return
+		}
+		o.configure = func(id uint64, c *server.Config) {
+			prev(id, c)
+			f(id, c)
+		}
+	}
 }

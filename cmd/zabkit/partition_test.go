@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,13 +22,18 @@ import (
 // i dialing server j's quorum port) so that a test can cut the link: cut
 // closes every connection in flight and, until heal, accepts new ones
 // only to close them at once (the dialer sees a connection that ends
-// before its first reply, as behind a proxy whose backend is gone).
+// before its first reply, as behind a proxy whose backend is gone). hold
+// keeps the bytes of one direction (in order) until released, while the
+// other direction flows: packets that arrive late, as behind a stalled
+// proxy.
 type linkProxy struct {
 	ln     net.Listener
 	target string
 
 	mu      sync.Mutex
 	cut     bool
+	held    map[bool]bool // toTarget -> held: the bytes toward the target (dialed server), or toward the dialer
+	release *sync.Cond    // on mu: a hold ended or the link was cut
 	conns   map[net.Conn]bool
 	accepts int // connections accepted while cut (closed at once)
 	wg      sync.WaitGroup
@@ -39,7 +43,8 @@ func newLinkProxy(t *testing.T, target string) *linkProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	p := &linkProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	p := &linkProxy{ln: ln, target: target, conns: map[net.Conn]bool{}, held: map[bool]bool{}}
+	p.release = sync.NewCond(&p.mu)
 	p.wg.Add(1)
 	go p.acceptLoop()
 	t.Cleanup(p.close)
@@ -88,12 +93,43 @@ func (p *linkProxy) forward(c net.Conn) {
 	p.conns[b] = true
 	p.mu.Unlock()
 	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(b, c); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(c, b); done <- struct{}{} }()
+	go func() { p.pipe(b, c, true); done <- struct{}{} }()
+	go func() { p.pipe(c, b, false); done <- struct{}{} }()
 	<-done
 	p.drop(c)
 	p.drop(b)
 	<-done
+}
+
+// pipe copies src to dst, waiting before each write while the direction
+// is held (what it read waits in its buffer, the rest in the sockets).
+func (p *linkProxy) pipe(dst, src net.Conn, toTarget bool) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			for p.held[toTarget] && !p.cut {
+				p.release.Wait()
+			}
+			p.mu.Unlock()
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// hold holds (true) or releases (false) the bytes flowing toward the
+// target (toTarget) or toward the dialer.
+func (p *linkProxy) hold(toTarget, on bool) {
+	p.mu.Lock()
+	p.held[toTarget] = on
+	p.mu.Unlock()
+	p.release.Broadcast()
 }
 
 func (p *linkProxy) drop(c net.Conn) {
@@ -115,6 +151,7 @@ func (p *linkProxy) setCut(cut bool) {
 		}
 	}
 	p.mu.Unlock()
+	p.release.Broadcast()
 	for _, c := range cs {
 		_ = c.Close()
 	}

@@ -9,16 +9,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/core/storage"
 	"github.com/zabkit/zabkit/core/znode"
 )
 
-// testCluster is an in-process ensemble built from server.New.
+// testCluster is an in-process ensemble built from server.New, for the
+// few tests that must stay in package server: those that reach into a
+// running server (its command loop, session table or lifetime) and those
+// that speak the TCP peer transport's handshake. Every other cluster test
+// runs on package ensemble (package server_test, ensemble_helpers_test.go).
 type testCluster struct {
 	t       *testing.T
 	cfgs    []Config
 	servers []*Server
-	stores  []*storage.Mem
 	net     *MemNetwork
 }
 
@@ -57,8 +61,7 @@ func newCluster(t *testing.T, voters, observers int, tcp bool, opts ...clusterOp
 		cfg.FourLetterWhitelist = []string{"*"}
 		cfg.MaxClientCnxns = 1000
 		cfg.Logger = testLogger()
-		st := storage.NewMem()
-		cfg.Store = st
+		cfg.Store = storage.NewMem()
 		if !tcp {
 			cfg.Network = tc.net
 		}
@@ -66,7 +69,6 @@ func newCluster(t *testing.T, voters, observers int, tcp bool, opts ...clusterOp
 			o(&cfg)
 		}
 		tc.cfgs = append(tc.cfgs, cfg)
-		tc.stores = append(tc.stores, st)
 		tc.servers = append(tc.servers, nil)
 	}
 	t.Cleanup(tc.close)
@@ -241,4 +243,30 @@ func (tc *testCluster) waitConverged() {
 		}
 		time.Sleep(5 * time.Millisecond) // polling interval, not synchronization
 	}
+}
+
+func dialClient(t *testing.T, servers string, opts ...client.Option) *client.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, servers, append([]client.Option{client.WithSessionTimeout(10 * time.Second)}, opts...)...)
+	if err != nil {
+		t.Fatalf("dial %s: %v", servers, err)
+	}
+	t.Cleanup(func() {
+		// Bounded: a test that stopped the servers leaves the client
+		// nobody to close its session with.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = c.Close(ctx)
+	})
+	return c
+}
+
+// hasNode reports whether server s holds path in its local tree.
+func hasNode(s *Server, path string) bool {
+	s.treeMu.RLock()
+	defer s.treeMu.RUnlock()
+	_, _, ok := s.tree.Node(path)
+	return ok
 }

@@ -5,27 +5,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zabkit/zabkit/core/server"
-	"github.com/zabkit/zabkit/core/znode"
 	"github.com/zabkit/zabkit/ensemble"
-	"github.com/zabkit/zabkit/ensemble/ensembletest"
 	"github.com/zabkit/zabkit/internal/conformance"
 )
 
 var longTests = flag.Bool("server.long", false, "also run the slower redundant suites (conformance on one voter)")
 
-// conformanceEnsemble starts the ensemble the suite runs against through
-// the same machinery as every other package's tests (ensembletest), with
-// the digest super user super:secret and containers reaped within 100ms.
+// conformanceEnsemble starts the ensemble the suite runs against
+// (startEnsemble: super:secret is the super user, containers are reaped
+// within 100ms).
 func conformanceEnsemble(t *testing.T, opts ...ensemble.Option) *ensemble.Ensemble {
 	t.Helper()
-	return ensembletest.Start(t, append([]ensemble.Option{
-		ensemble.WithSessionTimeouts(200*time.Millisecond, 30*time.Second),
-		ensemble.WithServerConfig(func(_ uint64, c *server.Config) {
-			c.SuperDigest = znode.DigestID("super:secret")
-			c.ContainerCheckInterval = 100 * time.Millisecond
-		}),
-	}, opts...)...)
+	return startEnsemble(t, opts...)
 }
 
 func runConformance(t *testing.T, e *ensemble.Ensemble) {

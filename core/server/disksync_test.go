@@ -1,40 +1,18 @@
-package server
+package server_test
 
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/core/server"
 	"github.com/zabkit/zabkit/core/zab"
+	"github.com/zabkit/zabkit/ensemble"
 )
-
-// newDiskCluster is newCluster with each server's state in its own
-// directory (Config.Dir) instead of an in-memory store, so a stopped
-// server restarts from what it wrote to disk.
-func newDiskCluster(t *testing.T, n int, opts ...clusterOpt) *testCluster {
-	t.Helper()
-	dirs := make([]string, n)
-	for i := range dirs {
-		dirs[i] = t.TempDir()
-	}
-	return newCluster(t, n, 0, false, append([]clusterOpt{func(c *Config) {
-		c.Store, c.Dir = nil, dirs[c.ID-1]
-	}}, opts...)...)
-}
-
-// stop closes server i gracefully; tc.restart(i) reopens its directory.
-func (tc *testCluster) stop(i int) {
-	tc.t.Helper()
-	if err := tc.servers[i].Close(); err != nil {
-		tc.t.Fatalf("server %d: Close: %v", i+1, err)
-	}
-	tc.servers[i] = nil
-}
 
 // parseLoggedZxid reads a zxid as zab.Zxid prints it (epoch:counter, hex).
 func parseLoggedZxid(t *testing.T, s string) int64 {
@@ -49,10 +27,10 @@ func parseLoggedZxid(t *testing.T, s string) int64 {
 }
 
 // snapshotsTaken returns the zxids of the "snapshot taken" lines of server id.
-func snapshotsTaken(t *testing.T, logs *logRecorder, id int) []int64 {
+func snapshotsTaken(t *testing.T, logs *server.LogRecorder, id int) []int64 {
 	t.Helper()
 	var zs []int64
-	for _, r := range logs.find(map[string]string{"msg": "snapshot taken", "server": strconv.Itoa(id)}) {
+	for _, r := range logs.Find(map[string]string{"msg": "snapshot taken", "server": strconv.Itoa(id)}) {
 		zs = append(zs, parseLoggedZxid(t, r["zxid"]))
 	}
 	return zs
@@ -60,13 +38,13 @@ func snapshotsTaken(t *testing.T, logs *logRecorder, id int) []int64 {
 
 // syncedMode waits for server id's n-th (0-based) "synced" log line and
 // returns its mode.
-func syncedMode(t *testing.T, logs *logRecorder, id, n int) string {
+func syncedMode(t *testing.T, logs *server.LogRecorder, id, n int) string {
 	t.Helper()
 	want := map[string]string{"msg": "synced", "server": strconv.Itoa(id)}
 	waitFor(t, 30*time.Second, fmt.Sprintf("server %d's synced log line", id), func() bool {
-		return len(logs.find(want)) > n
+		return len(logs.Find(want)) > n
 	})
-	return logs.find(want)[n]["mode"]
+	return logs.Find(want)[n]["mode"]
 }
 
 // TestFollowerRestartedFromDiskCatchesUp: on on-disk storage, a follower
@@ -89,13 +67,13 @@ func TestFollowerRestartedFromDiskCatchesUp(t *testing.T) {
 		snapCount int
 	}{{"diff", 3, "DIFF", 200}, {"snap", 60, "SNAP", 20}} {
 		t.Run(tt.name, func(t *testing.T) {
-			logs := newLogRecorder()
+			logs := server.NewLogRecorder()
 			// A snapshot after snapCount/2 to snapCount-1 applied txns.
-			tc := newDiskCluster(t, 3, func(c *Config) { c.SnapCount, c.Logger = tt.snapCount, slog.New(logs) })
-			leader := tc.leader()
+			e := startEnsemble(t, ensemble.WithDir(t.TempDir()), withSnapCount(tt.snapCount), withLogs(logs))
+			leader := waitServing(t, e)
 			lid, f := leader+1, (leader+1)%3
 			fid := f + 1
-			c := dialClient(t, tc.servers[leader].ClientAddr())
+			c := dialClient(t, e.ClientAddr(leader))
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			create := func(p string) {
@@ -111,10 +89,10 @@ func TestFollowerRestartedFromDiskCatchesUp(t *testing.T) {
 			for i := 0; len(snapshotsTaken(t, logs, lid)) == 0; i++ {
 				create(fmt.Sprintf("/pre-%d", i))
 			}
-			tc.waitConverged()
-			stoppedAt := tc.servers[f].State().LastZxid
-			before := len(logs.find(map[string]string{"msg": "synced", "server": strconv.Itoa(fid)}))
-			tc.stop(f)
+			waitConverged(t, e)
+			stoppedAt := e.Server(f).State().LastZxid
+			before := len(logs.Find(map[string]string{"msg": "synced", "server": strconv.Itoa(fid)}))
+			must(t, e.Stop(f))
 
 			for i := range tt.writes {
 				create(fmt.Sprintf("/down-%d", i))
@@ -135,23 +113,23 @@ func TestFollowerRestartedFromDiskCatchesUp(t *testing.T) {
 					zab.Zxid(zs[len(zs)-1]), zab.Zxid(stoppedAt))
 			}
 
-			tc.restart(f)
-			tc.waitServing()
-			tc.waitConverged()
+			restart(t, e, f)
+			waitServing(t, e)
+			waitConverged(t, e)
 			got := syncedMode(t, logs, fid, before)
 			switch {
 			case tt.mode == "SNAP":
 				// A first sync cut short after installing the snapshot
 				// (a loaded machine) is retried by DIFF: the install has
 				// its own log line.
-				if len(logs.find(map[string]string{"msg": "installed snapshot from leader", "server": strconv.Itoa(fid)})) == 0 {
+				if len(logs.Find(map[string]string{"msg": "installed snapshot from leader", "server": strconv.Itoa(fid)})) == 0 {
 					t.Errorf("the follower restarted from disk synced by %s without installing a snapshot", got)
 				}
 			case got != tt.mode:
 				t.Errorf("the follower restarted from disk synced by %s, want %s", got, tt.mode)
 			}
 			last := fmt.Sprintf("/down-%d", tt.writes-1)
-			if !hasNode(tc.servers[f], last) || !hasNode(tc.servers[f], "/pre-0") {
+			if !server.HasNode(e.Server(f), last) || !server.HasNode(e.Server(f), "/pre-0") {
 				t.Errorf("the restarted follower lacks %s or /pre-0", last)
 			}
 		})
@@ -164,16 +142,12 @@ func TestFollowerRestartedFromDiskCatchesUp(t *testing.T) {
 // leader restarts from its directory (the orphan still in its log), is
 // synchronized by TRUNC and drops the orphan; the replicas converge.
 func TestIsolatedLeaderRestartedFromDiskTruncated(t *testing.T) {
-	logs := newLogRecorder()
-	tc := newDiskCluster(t, 3, func(c *Config) { c.Logger = slog.New(logs) })
-	old := tc.leader()
-	oc := dialClient(t, tc.servers[old].ClientAddr())
-	for i := range 3 {
-		if i != old {
-			tc.net.Partition(uint64(old+1), uint64(i+1))
-		}
-	}
-	logged := func() zab.Zxid { return tc.servers[old].status.Load().LastZxid }
+	logs := server.NewLogRecorder()
+	e := startEnsemble(t, ensemble.WithDir(t.TempDir()), withLogs(logs))
+	old := waitServing(t, e)
+	oldServer := e.Server(old)
+	oc := dialClient(t, e.ClientAddr(old))
+	logged := func() int64 { return server.LoggedZxid(oldServer) }
 	before := logged()
 	orphan := make(chan error, 1)
 	go func() {
@@ -183,39 +157,37 @@ func TestIsolatedLeaderRestartedFromDiskTruncated(t *testing.T) {
 		orphan <- err
 	}()
 	// The old leader logs the orphan proposal (the last zxid of its log
-	// moves) before it notices it lost its quorum.
-	waitFor(t, 30*time.Second, "the isolated leader to log the orphan", func() bool {
-		return logged() > before
-	})
+	// moves) before it is cut off.
+	isolateAfterOrphan(t, e, old, func() bool { return logged() > before })
 	if err := <-orphan; err == nil {
 		t.Fatal("a write to an isolated leader was acknowledged")
 	}
-	tc.stop(old)
-	tc.net.Heal()
+	must(t, e.Stop(old))
+	must(t, e.Heal())
 
-	tc.waitServing()
-	nc := dialClient(t, tc.connect())
+	waitServing(t, e)
+	nc := dialClient(t, e.Servers())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, _, err := nc.Create(ctx, "/after", nil, client.ModePersistent, nil); err != nil {
 		t.Fatal(err)
 	}
 
-	tc.restart(old)
-	tc.waitServing()
-	tc.waitConverged()
+	restart(t, e, old)
+	waitServing(t, e)
+	waitConverged(t, e)
 	// The first sync may be cut short after the truncation on a loaded
 	// machine (its retry logs mode=DIFF): the truncation has its own line.
 	syncedMode(t, logs, old+1, 0)
-	if got := logs.find(map[string]string{"msg": "truncated log", "server": strconv.Itoa(old + 1)}); len(got) == 0 {
+	if got := logs.Find(map[string]string{"msg": "truncated log", "server": strconv.Itoa(old + 1)}); len(got) == 0 {
 		t.Errorf("the old leader restarted from disk without truncating its log (synced by %s)", syncedMode(t, logs, old+1, 0))
 	}
-	for _, s := range tc.servers {
-		if hasNode(s, "/orphan") {
-			t.Errorf("server %d kept the orphaned proposal", s.ID())
+	for i := range e.Size() {
+		if server.HasNode(e.Server(i), "/orphan") {
+			t.Errorf("server %d kept the orphaned proposal", e.ID(i))
 		}
-		if !hasNode(s, "/after") {
-			t.Errorf("server %d lacks /after", s.ID())
+		if !server.HasNode(e.Server(i), "/after") {
+			t.Errorf("server %d lacks /after", e.ID(i))
 		}
 	}
 }

@@ -73,6 +73,9 @@ func (s *Server) runDriver() {
 					s.node.ReportUnreachable(in.From)
 				} else if err := s.node.Step(in.Msg); err != nil {
 					s.log.Debug("peer message refused", "from", in.From, "msg", in.Msg.String(), "err", err)
+				} else if in.Msg.Type == zab.MsgNoSession {
+					s.log.Info("the leader has no session for this server; looking for the leader again",
+						"leader", in.From, "epoch", in.Msg.Epoch)
 				}
 				return d.processReady()
 			}

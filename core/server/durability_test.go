@@ -45,11 +45,11 @@ func (l *eventLog) String() string {
 	return strings.Join(l.evs, "\n")
 }
 
-// syncGateStore is a storage.Mem whose Sync, once armed, blocks until the
-// test releases it. Each Sync is recorded ("synced <id> <zxid>", the last
+// syncGateStore wraps a server's store; its Sync, once armed, blocks
+// until the test releases it. Each Sync is recorded ("synced <id> <zxid>", the last
 // zxid appended before it) once it returns.
 type syncGateStore struct {
-	*storage.Mem
+	storage.Storage
 	id       uint64
 	ev       *eventLog
 	appended atomic.Int64
@@ -60,12 +60,12 @@ type syncGateStore struct {
 	release chan struct{}
 }
 
-func newSyncGateStore(id uint64, ev *eventLog) *syncGateStore {
-	return &syncGateStore{Mem: storage.NewMem(), id: id, ev: ev, blocked: make(chan int64, 64)}
+func newSyncGateStore(id uint64, ev *eventLog, inner storage.Storage) *syncGateStore {
+	return &syncGateStore{Storage: inner, id: id, ev: ev, blocked: make(chan int64, 64)}
 }
 
 func (g *syncGateStore) Append(es ...storage.Entry) error {
-	if err := g.Mem.Append(es...); err != nil {
+	if err := g.Storage.Append(es...); err != nil {
 		return err
 	}
 	if len(es) > 0 {
@@ -83,7 +83,7 @@ func (g *syncGateStore) Sync(ctx context.Context) error {
 		g.blocked <- upto
 		<-rel
 	}
-	err := g.Mem.Sync(ctx)
+	err := g.Storage.Sync(ctx)
 	g.ev.add("synced %d %#x", g.id, upto)
 	return err
 }
@@ -157,7 +157,7 @@ func TestAcksLeaveOnlyAfterFsync(t *testing.T) {
 	ev := &eventLog{}
 	gates := map[uint64]*syncGateStore{}
 	tc := newCluster(t, 3, 0, false, func(c *Config) {
-		g := newSyncGateStore(c.ID, ev)
+		g := newSyncGateStore(c.ID, ev, c.Store)
 		gates[c.ID] = g
 		c.Store = g
 		c.Network = &spyNetwork{inner: c.Network, ev: ev}

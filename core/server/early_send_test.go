@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -9,16 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zabkit/zabkit/core/server"
 	"github.com/zabkit/zabkit/core/storage"
 	"github.com/zabkit/zabkit/core/zab"
+	"github.com/zabkit/zabkit/ensemble"
 	"github.com/zabkit/zabkit/wire"
 )
 
-// heldSyncStore is a storage.Mem that knows whether it holds appended
-// entries no Sync has covered yet, and whose Sync, while held, blocks
-// until the test hands it a token (or frees every Sync, or ctx ends).
+// heldSyncStore wraps a server's store: it knows whether it holds
+// appended entries no Sync has covered yet, and its Sync, while held,
+// blocks until the test hands it a token (or frees every Sync, or ctx
+// ends).
 type heldSyncStore struct {
-	*storage.Mem
+	storage.Storage
 	appended, synced atomic.Int64 // last zxid appended; last zxid a Sync covered
 	hold             atomic.Bool
 	blocked          chan int64    // receives the zxid a held Sync covers
@@ -27,13 +30,13 @@ type heldSyncStore struct {
 	freeOnce         sync.Once
 }
 
-func newHeldSyncStore() *heldSyncStore {
-	return &heldSyncStore{Mem: storage.NewMem(), blocked: make(chan int64, 64), tokens: make(chan struct{}),
+func newHeldSyncStore(inner storage.Storage) *heldSyncStore {
+	return &heldSyncStore{Storage: inner, blocked: make(chan int64, 64), tokens: make(chan struct{}),
 		free: make(chan struct{})}
 }
 
 func (h *heldSyncStore) Append(es ...storage.Entry) error {
-	if err := h.Mem.Append(es...); err != nil {
+	if err := h.Storage.Append(es...); err != nil {
 		return err
 	}
 	if len(es) > 0 {
@@ -53,7 +56,7 @@ func (h *heldSyncStore) Sync(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	if err := h.Mem.Sync(ctx); err != nil {
+	if err := h.Storage.Sync(ctx); err != nil {
 		return err
 	}
 	if upto > h.synced.Load() {
@@ -82,17 +85,17 @@ func (h *heldSyncStore) waitBlocked(t *testing.T) int64 {
 // no Sync had covered yet) and each one its driver took from the
 // transport ("recv <to> <TYPE> <from>").
 type fsyncCheckNetwork struct {
-	inner  Network
-	ev     *eventLog
-	stores map[uint64]*heldSyncStore
+	inner server.Network
+	ev    *server.EventLog
+	store *heldSyncStore // the attaching server's
 }
 
-func (n *fsyncCheckNetwork) Attach(id uint64) (Transport, error) {
+func (n *fsyncCheckNetwork) Attach(id uint64) (server.Transport, error) {
 	t, err := n.inner.Attach(id)
 	if err != nil {
 		return nil, err
 	}
-	ct := &fsyncCheckTransport{inner: t, id: id, ev: n.ev, store: n.stores[id], out: make(chan Inbound),
+	ct := &fsyncCheckTransport{inner: t, id: id, ev: n.ev, store: n.store, out: make(chan server.Inbound),
 		done: make(chan struct{})}
 	ct.wg.Add(1)
 	go ct.forward()
@@ -100,18 +103,18 @@ func (n *fsyncCheckNetwork) Attach(id uint64) (Transport, error) {
 }
 
 type fsyncCheckTransport struct {
-	inner     Transport
+	inner     server.Transport
 	id        uint64
-	ev        *eventLog
+	ev        *server.EventLog
 	store     *heldSyncStore
-	out       chan Inbound
+	out       chan server.Inbound
 	done      chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup
 }
 
 func (t *fsyncCheckTransport) Send(m zab.Message) {
-	t.ev.add("send %d %s %d %#x unsynced=%v", t.id, m.Type, m.To, int64(m.Zxid), t.store.unsynced())
+	t.ev.Add("send %d %s %d %#x unsynced=%v", t.id, m.Type, m.To, int64(m.Zxid), t.store.unsynced())
 	t.inner.Send(m)
 }
 
@@ -124,7 +127,7 @@ func (t *fsyncCheckTransport) forward() {
 		select {
 		case t.out <- in:
 			if !in.Down {
-				t.ev.add("recv %d %s %d", t.id, in.Msg.Type, in.From)
+				t.ev.Add("recv %d %s %d", t.id, in.Msg.Type, in.From)
 			}
 		case <-t.done:
 			return
@@ -132,7 +135,7 @@ func (t *fsyncCheckTransport) forward() {
 	}
 }
 
-func (t *fsyncCheckTransport) Recv() <-chan Inbound { return t.out }
+func (t *fsyncCheckTransport) Recv() <-chan server.Inbound { return t.out }
 
 func (t *fsyncCheckTransport) Close() error {
 	t.closeOnce.Do(func() { close(t.done) })
@@ -149,48 +152,59 @@ func (t *fsyncCheckTransport) Close() error {
 // proposal is held while the restarted follower's notification is stepped
 // and a proposal is made, so both land in the next Ready.
 func TestOnlyLeaderToLearnerMessagesLeaveBeforeFsync(t *testing.T) {
-	ev := &eventLog{}
-	stores := map[uint64]*heldSyncStore{}
-	tc := newCluster(t, 3, 0, false, func(c *Config) {
-		st := newHeldSyncStore()
-		stores[c.ID] = st
+	ev := &server.EventLog{}
+	var mu sync.Mutex
+	stores := map[uint64]*heldSyncStore{} // each server's current store; a restart replaces it
+	store := func(id uint64) *heldSyncStore {
+		mu.Lock()
+		defer mu.Unlock()
+		return stores[id]
+	}
+	e := startEnsemble(t, ensemble.WithServerConfig(func(id uint64, c *server.Config) {
+		st := newHeldSyncStore(c.Store)
+		mu.Lock()
+		stores[id] = st
+		mu.Unlock()
 		c.Store = st
-		c.Network = &fsyncCheckNetwork{inner: c.Network, ev: ev, stores: stores}
-		c.SyncLimit = 600 // the held leader sends no pings meanwhile
-	})
-	t.Cleanup(func() { // before the cluster's cleanup: never leave a Sync held
+		c.Network = &fsyncCheckNetwork{inner: c.Network, ev: ev, store: st}
+		c.SyncLimit = 3000 // 30s of 10ms ticks: the held leader sends no pings meanwhile
+	}))
+	t.Cleanup(func() { // before the ensemble's cleanup: never leave a Sync held
+		mu.Lock()
+		defer mu.Unlock()
 		for _, st := range stores {
 			st.release()
 		}
 	})
-	li := tc.leader()
-	leader := tc.servers[li]
+	li := waitServing(t, e)
+	leader := e.Server(li)
 	lid := leader.ID()
+	held := store(lid)
 	var fs []int
-	for i := range tc.servers {
+	for i := range e.Size() {
 		if i != li {
 			fs = append(fs, i)
 		}
 	}
 	f1, f2 := uint64(fs[0]+1), uint64(fs[1]+1)
-	writer, _ := newSession(t, leader.ClientAddr())
-	_, victim := newSession(t, leader.ClientAddr())
-	tc.waitConverged()
+	writer, _ := server.NewRawSession(t, leader.ClientAddr())
+	_, victim := server.NewRawSession(t, leader.ClientAddr())
+	waitConverged(t, e)
 
 	// The leader's fsync of /z0 is held: no further Ready of its own.
-	stores[lid].hold.Store(true)
+	held.hold.Store(true)
 	open := []wire.ACL{{Perms: wire.PermAll, ID: wire.ID{Scheme: "world", ID: "anyone"}}}
-	writer.send(&wire.RequestHeader{Xid: 1, Op: wire.OpCreate}, &wire.CreateRequest{Path: "/z0", ACL: open})
-	z0 := stores[lid].waitBlocked(t)
+	writer.Send(&wire.RequestHeader{Xid: 1, Op: wire.OpCreate}, &wire.CreateRequest{Path: "/z0", ACL: open})
+	z0 := held.waitBlocked(t)
 
 	// A restarted follower asks the leader for its vote (the answer waits
 	// in the leader's node), and the leader proposes a session close.
-	mark := eventCount(ev)
-	tc.kill(fs[1])
-	tc.restart(fs[1])
+	mark := ev.Len()
+	must(t, e.Kill(fs[1]))
+	restart(t, e, fs[1])
 	recv := fmt.Sprintf("recv %d NOTIFICATION %d", lid, f2)
 	waitFor(t, 30*time.Second, "the leader to take the restarted follower's notification", func() bool {
-		return eventIndex(ev, mark, recv) >= 0
+		return ev.IndexFrom(mark, recv) >= 0
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -200,13 +214,13 @@ func TestOnlyLeaderToLearnerMessagesLeaveBeforeFsync(t *testing.T) {
 
 	// /z0 becomes durable; the next Ready (the close and the answer) is
 	// held in its fsync.
-	stores[lid].tokens <- struct{}{}
-	z1 := stores[lid].waitBlocked(t)
+	held.tokens <- struct{}{}
+	z1 := held.waitBlocked(t)
 	if z1 <= z0 {
 		t.Fatalf("second held Sync covers %#x, want above %#x", z1, z0)
 	}
 	early := fmt.Sprintf("send %d PROPOSAL %d %#x unsynced=true", lid, f1, z1)
-	if ev.index(early) < 0 {
+	if ev.Index(early) < 0 {
 		t.Fatalf("the leader did not send PROPOSAL %#x before its fsync:\n%s", z1, ev)
 	}
 	for _, e := range strings.Split(ev.String(), "\n") {
@@ -222,31 +236,12 @@ func TestOnlyLeaderToLearnerMessagesLeaveBeforeFsync(t *testing.T) {
 	}
 
 	// The fsync completes: the answer leaves and the follower rejoins.
-	stores[lid].release()
-	tc.waitServing()
-	if eventIndex(ev, mark, fmt.Sprintf("send %d NOTIFICATION %d ", lid, f2)) < 0 {
+	held.release()
+	waitServing(t, e)
+	if ev.IndexFrom(mark, fmt.Sprintf("send %d NOTIFICATION %d ", lid, f2)) < 0 {
 		t.Fatalf("the leader never answered the restarted follower:\n%s", ev)
 	}
-	if h, _, err := writer.reply(1); err != nil || h.Err != wire.CodeOK || h.Zxid != z0 {
+	if h, _, err := writer.Reply(1); err != nil || h.Err != wire.CodeOK || h.Zxid != z0 {
 		t.Fatalf("create /z0: %v zxid %#x, %v; want OK at %#x", h.Err, h.Zxid, err, z0)
 	}
-}
-
-func eventCount(l *eventLog) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.evs)
-}
-
-// eventIndex returns the position of the first event from position from
-// on that starts with prefix, or -1.
-func eventIndex(l *eventLog, from int, prefix string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for i := from; i < len(l.evs); i++ {
-		if strings.HasPrefix(l.evs[i], prefix) {
-			return i
-		}
-	}
-	return -1
 }

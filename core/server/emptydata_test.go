@@ -1,15 +1,16 @@
-package server
+package server_test
 
 import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/core/server"
+	"github.com/zabkit/zabkit/ensemble"
 	"github.com/zabkit/zabkit/wire"
 )
 
@@ -17,22 +18,6 @@ import (
 // data apart (getData answers length 0 and length -1), and so must every
 // path a node's data takes here: prep and apply, the tree, snapshots, the
 // log, and a follower's SNAP or DIFF sync.
-
-// rawCall sends one request on r and returns the reply's error code and
-// body (skipping watch events).
-func rawCall(r *rawConn, xid int32, op wire.Op, req wire.Record) (wire.Code, []byte) {
-	r.t.Helper()
-	recs := []wire.Record{&wire.RequestHeader{Xid: xid, Op: op}}
-	if req != nil {
-		recs = append(recs, req)
-	}
-	r.send(recs...)
-	h, body, err := r.reply(xid)
-	if err != nil {
-		r.t.Fatalf("op %v: %v", op, err)
-	}
-	return h.Err, body
-}
 
 // TestEmptyDataIsNotNullOnTheWire: a getData reply carries length -1 for a
 // node created or set with null data and length 0 for one created or set
@@ -42,13 +27,13 @@ func rawCall(r *rawConn, xid int32, op wire.Op, req wire.Record) (wire.Code, []b
 // nodes have empty data, as in ZooKeeper's DataTree. Checked against
 // ZooKeeper 3.8 by internal/conformance's empty-vs-null-data check.
 func TestEmptyDataIsNotNullOnTheWire(t *testing.T) {
-	tc := newCluster(t, 1, 0, false)
-	r, _ := newSession(t, tc.connect())
+	e := single(t)
+	r, _ := server.NewRawSession(t, e.Servers())
 	xid := int32(0)
 	call := func(op wire.Op, req wire.Record) (wire.Code, []byte) {
 		t.Helper()
 		xid++
-		return rawCall(r, xid, op, req)
+		return r.Call(xid, op, req)
 	}
 	must := func(op wire.Op, req wire.Record) {
 		t.Helper()
@@ -232,12 +217,12 @@ func checkNullEmpty(ctx context.Context, t *testing.T, who, addr string, want ma
 	_ = c.Close(ctx)
 }
 
-// checkNullEmpty runs checkNullEmpty against every running server.
-func (tc *testCluster) checkNullEmpty(ctx context.Context, want map[string]bool) {
-	tc.t.Helper()
-	for i, s := range tc.servers {
-		if s != nil {
-			checkNullEmpty(ctx, tc.t, fmt.Sprintf("server %d", i+1), s.ClientAddr(), want)
+// checkNullEmptyEverywhere runs checkNullEmpty against every running server.
+func checkNullEmptyEverywhere(ctx context.Context, t *testing.T, e *ensemble.Ensemble, want map[string]bool) {
+	t.Helper()
+	for i := range e.Size() {
+		if e.Server(i) != nil {
+			checkNullEmpty(ctx, t, fmt.Sprintf("server %d", i+1), e.ClientAddr(i), want)
 		}
 	}
 }
@@ -252,15 +237,15 @@ func TestEmptyDataSurvivesRestartFromDisk(t *testing.T) {
 		snapshot bool
 	}{{"log", false}, {"snapshot", true}} {
 		t.Run(tt.name, func(t *testing.T) {
-			logs := newLogRecorder()
+			logs := server.NewLogRecorder()
 			snapCount := 100000
 			if tt.snapshot {
 				snapCount = 20
 			}
-			tc := newDiskCluster(t, 3, func(c *Config) { c.SnapCount, c.Logger = snapCount, slog.New(logs) })
+			e := startEnsemble(t, ensemble.WithDir(t.TempDir()), withSnapCount(snapCount), withLogs(logs))
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			c := dialClient(t, tc.connect())
+			c := dialClient(t, e.Servers())
 			want := nullEmptyNodes(ctx, t, c, "/d")
 			if tt.snapshot {
 				_, last, err := c.Exists(ctx, "/d/multi-set-empty")
@@ -284,15 +269,15 @@ func TestEmptyDataSurvivesRestartFromDisk(t *testing.T) {
 				}
 			}
 			_ = c.Close(ctx)
-			for i := range tc.servers {
-				tc.stop(i)
+			for i := range e.Size() {
+				must(t, e.Stop(i))
 			}
-			for i := range tc.servers {
-				tc.restart(i)
+			for i := range e.Size() {
+				restart(t, e, i)
 			}
-			tc.waitServing()
-			tc.waitConverged()
-			tc.checkNullEmpty(ctx, want)
+			waitServing(t, e)
+			waitConverged(t, e)
+			checkNullEmptyEverywhere(ctx, t, e, want)
 		})
 	}
 }
@@ -308,15 +293,15 @@ func TestEmptyDataSurvivesFollowerSync(t *testing.T) {
 		snapCount int // DIFF: no leader snapshot within the writes
 	}{{"diff", false, 200}, {"snap", true, 20}} {
 		t.Run(tt.name, func(t *testing.T) {
-			logs := newLogRecorder()
-			tc := newCluster(t, 3, 0, false, func(c *Config) { c.SnapCount, c.Logger = tt.snapCount, slog.New(logs) })
-			leader := tc.leader()
+			logs := server.NewLogRecorder()
+			e := startEnsemble(t, withSnapCount(tt.snapCount), withLogs(logs))
+			leader := waitServing(t, e)
 			f := (leader + 1) % 3
 			fid := strconv.Itoa(f + 1)
-			tc.kill(f)
+			must(t, e.Kill(f))
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			c := dialClient(t, tc.servers[leader].ClientAddr())
+			c := dialClient(t, e.ClientAddr(leader))
 			want := nullEmptyNodes(ctx, t, c, "/s")
 			if tt.snap {
 				_, last, err := c.Exists(ctx, "/s/multi-set-empty")
@@ -335,19 +320,19 @@ func TestEmptyDataSurvivesFollowerSync(t *testing.T) {
 					}
 				}
 			}
-			before := len(logs.find(map[string]string{"msg": "synced", "server": fid}))
-			tc.restart(f)
-			tc.waitServing()
-			tc.waitConverged()
+			before := len(logs.Find(map[string]string{"msg": "synced", "server": fid}))
+			restart(t, e, f)
+			waitServing(t, e)
+			waitConverged(t, e)
 			mode := syncedMode(t, logs, f+1, before)
-			installed := len(logs.find(map[string]string{"msg": "installed snapshot from leader", "server": fid})) > 0
+			installed := len(logs.Find(map[string]string{"msg": "installed snapshot from leader", "server": fid})) > 0
 			if tt.snap && !installed {
 				t.Fatalf("the follower synced by %s without installing the leader's snapshot", mode)
 			}
 			if !tt.snap && (mode != "DIFF" || installed) {
 				t.Fatalf("the follower synced by %s (snapshot installed: %v), want DIFF", mode, installed)
 			}
-			checkNullEmpty(ctx, t, "follower "+fid, tc.servers[f].ClientAddr(), want)
+			checkNullEmpty(ctx, t, "follower "+fid, e.ClientAddr(f), want)
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/core/server"
 )
 
 // TestFourLetterWatchListings sets known watches from two sessions and
 // checks wchs, wchc and wchp list exactly them in ZooKeeper 3.8's formats.
 func TestFourLetterWatchListings(t *testing.T) {
-	tc := newCluster(t, 1, 0, false)
-	addr := tc.connect()
+	e := single(t)
+	addr := e.Servers()
 	a, b := dialClient(t, addr), dialClient(t, addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -46,7 +47,7 @@ func TestFourLetterWatchListings(t *testing.T) {
 		"wchp": fmt.Sprintf("/missing\n\t0x%x\n\t0x%x\n/n\n\t0x%x\n\t0x%x\n\n", lo, hi, lo, hi),
 	}
 	for _, cmd := range []string{"wchs", "wchc", "wchp"} {
-		if got := fourLetter(t, addr, cmd); got != want[cmd] {
+		if got := server.FourLetter(t, addr, cmd); got != want[cmd] {
 			t.Errorf("%s = %q, want %q", cmd, got, want[cmd])
 		}
 	}
@@ -58,7 +59,7 @@ func TestFourLetterWatchListings(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantP := fmt.Sprintf("/n\n\t0x%x\n\t0x%x\n\n", lo, hi)
-	if got := fourLetter(t, addr, "wchp"); got != wantP {
+	if got := server.FourLetter(t, addr, "wchp"); got != wantP {
 		t.Errorf("wchp after /missing fired = %q, want %q", got, wantP)
 	}
 }

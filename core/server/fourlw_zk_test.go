@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/core/server"
 )
 
 // The four-letter-word layouts of Apache ZooKeeper 3.8.0, recorded from
@@ -127,11 +128,11 @@ var layoutWords = []string{"srvr", "stat", "conf", "ruok", "isro", "envi", "cons
 func sampleFourLetter(t *testing.T, leader, follower string) fourLetterSample {
 	t.Helper()
 	s := fourLetterSample{
-		"mntr.leader":   mntrKeys(t, leader, fourLetter(t, leader, "mntr")),
-		"mntr.follower": mntrKeys(t, follower, fourLetter(t, follower, "mntr")),
+		"mntr.leader":   mntrKeys(t, leader, server.FourLetter(t, leader, "mntr")),
+		"mntr.follower": mntrKeys(t, follower, server.FourLetter(t, follower, "mntr")),
 	}
 	for _, cmd := range layoutWords {
-		s[cmd] = layout(cmd, fourLetter(t, follower, cmd))
+		s[cmd] = layout(cmd, server.FourLetter(t, follower, cmd))
 	}
 	return s
 }
@@ -192,7 +193,7 @@ func writeFourLetterGolden(t *testing.T, s fourLetterSample) {
 func zkLeaderFollower(t *testing.T, servers string) (leader, follower string) {
 	t.Helper()
 	for _, a := range strings.Split(servers, ",") {
-		out := fourLetter(t, a, "srvr")
+		out := server.FourLetter(t, a, "srvr")
 		switch {
 		case strings.Contains(out, "Mode: leader"):
 			leader = a
@@ -236,11 +237,11 @@ func TestFourLetterLayoutsMatchZooKeeper(t *testing.T) {
 		zk = readFourLetterGolden(t)
 	}
 
-	tc := newCluster(t, 3, 0, false)
-	leader := tc.leader()
-	f := tc.servers[(leader+1)%3].ClientAddr()
+	e := startEnsemble(t)
+	leader := waitServing(t, e)
+	f := e.ClientAddr((leader + 1) % 3)
 	withSession(t, f)
-	zb := sampleFourLetter(t, tc.servers[leader].ClientAddr(), f)
+	zb := sampleFourLetter(t, e.ClientAddr(leader), f)
 
 	for _, role := range []string{"leader", "follower"} {
 		sec := "mntr." + role

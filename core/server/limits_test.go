@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zabkit/zabkit/core/server"
 	"github.com/zabkit/zabkit/wire"
 )
 
@@ -21,23 +22,23 @@ func TestGlobalOutstandingLimitThrottlesAcrossConnections(t *testing.T) {
 		perConn = 8
 		global  = 6
 	)
-	ev := &eventLog{}
-	var gate *syncGateStore
-	tc := newCluster(t, 1, 0, false, func(c *Config) {
-		gate = newSyncGateStore(c.ID, ev)
+	ev := &server.EventLog{}
+	var gate *server.SyncGateStore
+	e := single(t, withConfig(func(c *server.Config) {
+		gate = server.NewSyncGateStore(c.ID, ev, c.Store)
 		c.Store = gate
 		c.MaxOutstanding, c.MaxOutstandingGlobal = perConn, global
-	})
-	t.Cleanup(gate.open) // before the cluster's cleanup
-	s := tc.servers[0]
-	var rs []*rawConn
+	}))
+	t.Cleanup(gate.Open) // before the ensemble's cleanup
+	s := e.Server(0)
+	var rs []*server.RawConn
 	for range conns {
-		r, _ := newSession(t, s.ClientAddr())
+		r, _ := server.NewRawSession(t, s.ClientAddr())
 		rs = append(rs, r)
 	}
 	before := s.Stats().Throttled
 
-	gate.arm()
+	gate.Arm()
 	open := []wire.ACL{{Perms: wire.PermAll, ID: wire.ID{Scheme: "world", ID: "anyone"}}}
 	for ci, r := range rs {
 		var out []byte
@@ -50,11 +51,11 @@ func TestGlobalOutstandingLimitThrottlesAcrossConnections(t *testing.T) {
 				out = wire.AppendFrame(out, &wire.RequestHeader{Xid: i, Op: wire.OpExists}, &wire.ExistsRequest{Path: p})
 			}
 		}
-		if _, err := r.nc.Write(out); err != nil {
+		if _, err := r.Conn().Write(out); err != nil {
 			t.Fatal(err)
 		}
 	}
-	gate.waitBlocked(t)
+	gate.WaitBlocked(t)
 	waitFor(t, 30*time.Second, "the global budget exhausted and a reader throttled", func() bool {
 		st := s.Stats()
 		return st.Outstanding >= global && st.Throttled > before
@@ -62,15 +63,15 @@ func TestGlobalOutstandingLimitThrottlesAcrossConnections(t *testing.T) {
 	if st := s.Stats(); st.Outstanding != global {
 		t.Fatalf("%d requests outstanding with MaxOutstandingGlobal %d", st.Outstanding, global)
 	}
-	if m := fourLetter(t, s.ClientAddr(), "mntr"); !strings.Contains(m, fmt.Sprintf("zk_outstanding_requests\t%d\n", global)) ||
+	if m := server.FourLetter(t, s.ClientAddr(), "mntr"); !strings.Contains(m, fmt.Sprintf("zk_outstanding_requests\t%d\n", global)) ||
 		strings.Contains(m, "zk_throttled_ops\t0\n") {
 		t.Fatalf("mntr while throttled:\n%s", m)
 	}
 
-	gate.open()
+	gate.Open()
 	for ci, r := range rs {
 		for i := int32(1); i <= perConn; i++ {
-			f, err := wire.ReadFrame(r.nc, nil, 0)
+			f, err := wire.ReadFrame(r.Conn(), nil, 0)
 			if err != nil {
 				t.Fatalf("connection %d, reply %d: %v", ci, i, err)
 			}

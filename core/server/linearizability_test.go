@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/anishathalye/porcupine"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/ensemble"
 )
 
 var linSeed = flag.Uint64("lin.seed", 0, "seed of TestLinearizableUnderFaults (0: time-based)")
@@ -59,8 +60,9 @@ func TestLinearizableUnderFaults(t *testing.T) {
 	}
 	t.Logf("seed %d (rerun with -lin.seed %d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
-	tc := newCluster(t, 3, 0, false)
-	setup := dialClient(t, tc.connect())
+	// The seed also picks which unsynced entries a killed server keeps.
+	e := startEnsemble(t, ensemble.WithSeed(seed))
+	setup := dialClient(t, e.Servers())
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	if _, _, err := setup.Create(ctx, "/reg", []byte(""), client.ModePersistent, nil); err != nil {
@@ -81,7 +83,7 @@ func TestLinearizableUnderFaults(t *testing.T) {
 	)
 	conns := make([]*client.Conn, clients)
 	for i := range conns {
-		conns[i] = dialClient(t, tc.connect())
+		conns[i] = dialClient(t, e.Servers())
 	}
 	faultWg.Add(1)
 	go func() { // the faults, in the test's goroutine order
@@ -96,27 +98,35 @@ func TestLinearizableUnderFaults(t *testing.T) {
 			}
 			mu.Lock()
 			if round%2 == 0 {
-				l := tc.leaderNoWait()
+				l := servingLeader(e)
 				if l >= 0 {
-					tc.kill(l)
+					if err := e.Kill(l); err != nil {
+						t.Errorf("kill server %d: %v", l+1, err)
+					}
 					mu.Unlock()
 					select {
 					case <-stop:
 					case <-time.After(time.Duration(100+frng.IntN(200)) * time.Millisecond):
 					}
 					mu.Lock()
-					tc.restart(l)
+					if err := e.Restart(ctx, l); err != nil {
+						t.Errorf("restart server %d: %v", l+1, err)
+					}
 				}
 			} else {
-				f := uint64(1 + frng.IntN(3))
-				tc.net.Isolate(f, 1, 2, 3)
+				f := frng.IntN(3)
+				if err := e.Isolate(f); err != nil {
+					t.Errorf("isolate server %d: %v", f+1, err)
+				}
 				mu.Unlock()
 				select {
 				case <-stop:
 				case <-time.After(time.Duration(100+frng.IntN(200)) * time.Millisecond):
 				}
 				mu.Lock()
-				tc.net.Heal()
+				if err := e.Heal(); err != nil {
+					t.Errorf("heal: %v", err)
+				}
 			}
 			mu.Unlock()
 		}
@@ -166,8 +176,8 @@ func TestLinearizableUnderFaults(t *testing.T) {
 	wg.Wait()
 	close(stop)
 	faultWg.Wait()
-	tc.waitServing()
-	tc.waitConverged()
+	waitServing(t, e)
+	waitConverged(t, e)
 	res := porcupine.CheckOperationsTimeout(registerModel, history, 30*time.Second)
 	if res == porcupine.Illegal {
 		t.Fatalf("history of %d operations is not linearizable (seed %d)", len(history), seed)
@@ -175,10 +185,11 @@ func TestLinearizableUnderFaults(t *testing.T) {
 	t.Logf("%d operations, porcupine: %v", len(history), res)
 }
 
-// leaderNoWait returns the index of a serving leader or -1.
-func (tc *testCluster) leaderNoWait() int {
-	for i, s := range tc.servers {
-		if s != nil && s.State().Serving && s.State().State.String() == "LEADING" {
+// servingLeader returns the index of a serving leader or -1, without
+// waiting (e.Leader also wants a quorum serving under it).
+func servingLeader(e *ensemble.Ensemble) int {
+	for i := range e.Size() {
+		if st, ok := e.State(i); ok && st.Serving && st.State.String() == "LEADING" {
 			return i
 		}
 	}

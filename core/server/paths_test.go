@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zabkit/zabkit/core/server"
 	"github.com/zabkit/zabkit/wire"
 )
 
@@ -97,14 +98,14 @@ func pathRequest(op, path string) (wire.Op, wire.Record) {
 // afterwards. It removes what it created.
 func checkBadPaths(t *testing.T, addr string) map[string]wire.Code {
 	t.Helper()
-	r, _ := newSession(t, addr)
+	r, _ := server.NewRawSession(t, addr)
 	root := fmt.Sprintf("/zabkit-paths-%d", time.Now().UnixNano())
 	xid := int32(0)
 	call := func(op wire.Op, rec wire.Record) (wire.Code, []byte) {
 		t.Helper()
 		xid++
-		r.send(&wire.RequestHeader{Xid: xid, Op: op}, rec)
-		h, body, err := r.reply(xid)
+		r.Send(&wire.RequestHeader{Xid: xid, Op: op}, rec)
+		h, body, err := r.Reply(xid)
 		if err != nil {
 			t.Fatalf("%v: connection lost: %v", rec, err)
 		}
@@ -150,8 +151,8 @@ func checkBadPaths(t *testing.T, addr string) map[string]wire.Code {
 // usable. With ZABKIT_ZK_SERVERS set, the same frames go to Apache
 // ZooKeeper and the codes are compared.
 func TestBadPathsAnswerLikeZooKeeper(t *testing.T) {
-	tc := newCluster(t, 3, 0, false)
-	follower := tc.servers[(tc.leader()+1)%3]
+	e := startEnsemble(t)
+	follower := e.Server((waitServing(t, e) + 1) % 3)
 	got := checkBadPaths(t, follower.ClientAddr())
 	letter := map[byte]wire.Code{'B': wire.CodeBadArguments, 'N': wire.CodeNoNode, 'K': wire.CodeOK}
 	for _, c := range badPaths {

@@ -1,120 +1,41 @@
-package server
+package server_test
 
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/core/server"
+	"github.com/zabkit/zabkit/ensemble"
 	"github.com/zabkit/zabkit/wire"
 )
 
-// rawConn is a hand-driven client connection for protocol edge cases.
-type rawConn struct {
-	t  *testing.T
-	nc net.Conn
-}
-
-func rawDial(t *testing.T, addr string) *rawConn {
-	t.Helper()
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = nc.Close() })
-	_ = nc.SetDeadline(time.Now().Add(20 * time.Second))
-	return &rawConn{t: t, nc: nc}
-}
-
-func (r *rawConn) send(recs ...wire.Record) {
-	r.t.Helper()
-	if err := wire.WriteFrame(r.nc, recs...); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-// connect sends a ConnectRequest and returns the response, or an error
-// if the server closed the connection instead.
-func (r *rawConn) connect(req wire.ConnectRequest) (wire.ConnectResponse, error) {
-	r.send(&req)
-	var resp wire.ConnectResponse
-	f, err := wire.ReadFrame(r.nc, nil, 0)
-	if err != nil {
-		return resp, err
-	}
-	return resp, wire.Unmarshal(f, &resp)
-}
-
-// reply reads frames until the reply to xid, skipping watch events.
-func (r *rawConn) reply(xid int32) (wire.ReplyHeader, []byte, error) {
-	for {
-		f, err := wire.ReadFrame(r.nc, nil, 0)
-		if err != nil {
-			return wire.ReplyHeader{}, nil, err
-		}
-		var h wire.ReplyHeader
-		body, err := wire.UnmarshalPrefix(f, &h)
-		if err != nil {
-			return h, nil, err
-		}
-		if h.Xid == xid {
-			return h, body, nil
-		}
-	}
-}
-
-// closedByServer reports whether the server closed the connection.
-func (r *rawConn) closedByServer() bool {
-	_, err := wire.ReadFrame(r.nc, nil, 0)
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
-		strings.Contains(errString(err), "reset")
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
-func newSession(t *testing.T, addr string) (*rawConn, wire.ConnectResponse) {
-	t.Helper()
-	r := rawDial(t, addr)
-	resp, err := r.connect(wire.ConnectRequest{TimeOut: 10000, Passwd: make([]byte, 16)})
-	if err != nil || resp.SessionID == 0 {
-		t.Fatalf("connect: %v, %+v", err, resp)
-	}
-	return r, resp
-}
-
 func TestClientAheadIsRefused(t *testing.T) {
-	tc := newCluster(t, 1, 0, false)
-	r := rawDial(t, tc.connect())
-	_, err := r.connect(wire.ConnectRequest{LastZxidSeen: 1 << 40, TimeOut: 10000, Passwd: make([]byte, 16)})
+	e := single(t)
+	r := server.RawDial(t, e.Servers())
+	_, err := r.Connect(wire.ConnectRequest{LastZxidSeen: 1 << 40, TimeOut: 10000, Passwd: make([]byte, 16)})
 	if err == nil {
 		t.Fatal("a client that has seen a later zxid got a session")
 	}
 	// A client that is not ahead is served.
-	newSession(t, tc.connect())
+	server.NewRawSession(t, e.Servers())
 }
 
 func TestNegotiatedTimeoutClamped(t *testing.T) {
-	tc := newCluster(t, 1, 0, false, func(c *Config) {
+	var tick time.Duration
+	e := single(t, withConfig(func(c *server.Config) {
 		c.MinSessionTimeout, c.MaxSessionTimeout = 0, 0 // defaults: 2 and 20 ticks
-	})
-	tick := tc.cfgs[0].TickTime
+		tick = c.TickTime
+	}))
 	for _, tt := range []struct{ ask, want time.Duration }{
 		{time.Millisecond, 2 * tick}, {time.Hour, 20 * tick}, {5 * tick, 5 * tick},
 	} {
-		r := rawDial(t, tc.connect())
-		resp, err := r.connect(wire.ConnectRequest{TimeOut: int32(tt.ask.Milliseconds()), Passwd: make([]byte, 16)})
+		r := server.RawDial(t, e.Servers())
+		resp, err := r.Connect(wire.ConnectRequest{TimeOut: int32(tt.ask.Milliseconds()), Passwd: make([]byte, 16)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,13 +46,13 @@ func TestNegotiatedTimeoutClamped(t *testing.T) {
 }
 
 func TestOversizedAndMalformedPacketsCloseOnlyThatConnection(t *testing.T) {
-	logs := newLogRecorder()
-	tc := newCluster(t, 1, 0, false, func(c *Config) { c.MaxPacket, c.Logger = 4096, slog.New(logs) })
-	good := dialClient(t, tc.connect())
+	logs := server.NewLogRecorder()
+	e := single(t, withConfig(func(c *server.Config) { c.MaxPacket = 4096 }), withLogs(logs))
+	good := dialClient(t, e.Servers())
 	// Each closed connection logs its reason before the socket closes.
 	logged := func(what string, want map[string]string, reasonHas string) {
 		t.Helper()
-		recs := logs.find(want)
+		recs := logs.Find(want)
 		if len(recs) != 1 {
 			t.Errorf("%s: %d log records %v, want 1", what, len(recs), want)
 			return
@@ -146,25 +67,25 @@ func TestOversizedAndMalformedPacketsCloseOnlyThatConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	big, _ := newSession(t, tc.connect())
+	big, _ := server.NewRawSession(t, e.Servers())
 	var hdr [4]byte
 	binary.BigEndian.PutUint32(hdr[:], 1<<20)
-	_, _ = big.nc.Write(hdr[:])
-	if !big.closedByServer() {
+	_, _ = big.Conn().Write(hdr[:])
+	if !big.ClosedByServer() {
 		t.Error("a frame above MaxPacket did not close its connection")
 	}
 	logged("oversized frame", map[string]string{"msg": "client connection closed"}, "packet too large: frame length 1048576 exceeds max 4096")
 
-	bad, _ := newSession(t, tc.connect())
-	_, _ = bad.nc.Write([]byte{0, 0, 0, 3, 1, 2, 3}) // shorter than a request header
-	if !bad.closedByServer() {
+	bad, _ := server.NewRawSession(t, e.Servers())
+	_, _ = bad.Conn().Write([]byte{0, 0, 0, 3, 1, 2, 3}) // shorter than a request header
+	if !bad.ClosedByServer() {
 		t.Error("a malformed request did not close its connection")
 	}
 	logged("short request", map[string]string{"msg": "malformed request header; closing"}, "truncated")
 
-	bad2, _ := newSession(t, tc.connect())
-	bad2.send(&wire.RequestHeader{Xid: 1, Op: wire.OpCreate}, &wire.GetChildrenRequest{Path: "/x"})
-	if !bad2.closedByServer() {
+	bad2, _ := server.NewRawSession(t, e.Servers())
+	bad2.Send(&wire.RequestHeader{Xid: 1, Op: wire.OpCreate}, &wire.GetChildrenRequest{Path: "/x"})
+	if !bad2.ClosedByServer() {
 		t.Error("a request body that does not decode did not close its connection")
 	}
 	logged("undecodable body", map[string]string{"msg": "malformed request; closing", "op": wire.OpCreate.String()}, "decode")
@@ -177,75 +98,54 @@ func TestOversizedAndMalformedPacketsCloseOnlyThatConnection(t *testing.T) {
 }
 
 func TestSessionMovedToAnotherServer(t *testing.T) {
-	tc := newCluster(t, 3, 0, false)
-	a, resp := newSession(t, tc.servers[0].ClientAddr())
-	a.send(&wire.RequestHeader{Xid: 1, Op: wire.OpCreate},
+	e := startEnsemble(t)
+	a, resp := server.NewRawSession(t, e.ClientAddr(0))
+	a.Send(&wire.RequestHeader{Xid: 1, Op: wire.OpCreate},
 		&wire.CreateRequest{Path: "/m", ACL: []wire.ACL{{Perms: wire.PermAll, ID: wire.ID{Scheme: "world", ID: "anyone"}}}})
-	if h, _, err := a.reply(1); err != nil || h.Err != wire.CodeOK {
+	if h, _, err := a.Reply(1); err != nil || h.Err != wire.CodeOK {
 		t.Fatalf("create: %v %v", h.Err, err)
 	}
-	b := rawDial(t, tc.servers[1].ClientAddr())
-	if r2, err := b.connect(wire.ConnectRequest{TimeOut: 10000, SessionID: resp.SessionID, Passwd: resp.Passwd,
+	b := server.RawDial(t, e.ClientAddr(1))
+	if r2, err := b.Connect(wire.ConnectRequest{TimeOut: 10000, SessionID: resp.SessionID, Passwd: resp.Passwd,
 		LastZxidSeen: 0}); err != nil || r2.SessionID != resp.SessionID {
 		t.Fatalf("resume on server 2: %v %+v", err, r2)
 	}
 	// b's write goes first, so the leader has seen b's claim.
-	b.send(&wire.RequestHeader{Xid: 1, Op: wire.OpSetData}, &wire.SetDataRequest{Path: "/m", Data: []byte("b"), Version: -1})
-	if h, _, err := b.reply(1); err != nil || h.Err != wire.CodeOK {
+	b.Send(&wire.RequestHeader{Xid: 1, Op: wire.OpSetData}, &wire.SetDataRequest{Path: "/m", Data: []byte("b"), Version: -1})
+	if h, _, err := b.Reply(1); err != nil || h.Err != wire.CodeOK {
 		t.Fatalf("setData from the new connection: %v %v", h.Err, err)
 	}
-	a.send(&wire.RequestHeader{Xid: 2, Op: wire.OpSetData}, &wire.SetDataRequest{Path: "/m", Data: []byte("a"), Version: -1})
-	h, _, err := a.reply(2)
+	a.Send(&wire.RequestHeader{Xid: 2, Op: wire.OpSetData}, &wire.SetDataRequest{Path: "/m", Data: []byte("a"), Version: -1})
+	h, _, err := a.Reply(2)
 	if err != nil || h.Err != wire.CodeSessionMoved {
 		t.Fatalf("setData from the old connection: %v %v, want SessionMoved", h.Err, err)
 	}
-	tc.waitConverged()
-	s := tc.servers[2]
-	s.treeMu.RLock()
-	data, _, _ := s.tree.Node("/m")
-	s.treeMu.RUnlock()
+	waitConverged(t, e)
+	data, _ := server.NodeData(e.Server(2), "/m")
 	if string(data) != "b" {
 		t.Fatalf("/m = %q after the moved session's write, want %q", data, "b")
 	}
 }
 
 func TestMaxClientCnxnsPerHost(t *testing.T) {
-	tc := newCluster(t, 1, 0, false, func(c *Config) { c.MaxClientCnxns = 2 })
-	newSession(t, tc.connect())
-	newSession(t, tc.connect())
-	r := rawDial(t, tc.connect())
-	if _, err := r.connect(wire.ConnectRequest{TimeOut: 10000, Passwd: make([]byte, 16)}); err == nil {
+	e := single(t, withConfig(func(c *server.Config) { c.MaxClientCnxns = 2 }))
+	server.NewRawSession(t, e.Servers())
+	server.NewRawSession(t, e.Servers())
+	r := server.RawDial(t, e.Servers())
+	if _, err := r.Connect(wire.ConnectRequest{TimeOut: 10000, Passwd: make([]byte, 16)}); err == nil {
 		t.Fatal("a third connection from one host was accepted with MaxClientCnxns=2")
 	}
 }
 
-func fourLetter(t *testing.T, addr, cmd string) string {
-	t.Helper()
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := nc.Write([]byte(cmd)); err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 func TestFourLetterWords(t *testing.T) {
-	tc := newCluster(t, 3, 0, false)
-	c := dialClient(t, tc.connect())
+	e := startEnsemble(t, ensemble.WithTickTime(50*time.Millisecond)) // conf shows tickTime=50
+	c := dialClient(t, e.Servers())
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if _, _, err := c.Create(ctx, "/e", nil, client.ModeEphemeral, nil); err != nil {
 		t.Fatal(err)
 	}
-	leader := tc.servers[tc.leader()].ClientAddr()
+	leader := e.ClientAddr(waitServing(t, e))
 	for cmd, want := range map[string][]string{
 		"ruok": {"imok"},
 		"isro": {"rw"},
@@ -260,7 +160,7 @@ func TestFourLetterWords(t *testing.T) {
 		"srst": {"Server stats reset."},
 		"crst": {"Connection stats reset."},
 	} {
-		got := fourLetter(t, leader, cmd)
+		got := server.FourLetter(t, leader, cmd)
 		for _, w := range want {
 			if !strings.Contains(got, w) {
 				t.Errorf("%s: %q lacks %q", cmd, got, w)
@@ -270,11 +170,11 @@ func TestFourLetterWords(t *testing.T) {
 }
 
 func TestFourLetterWhitelist(t *testing.T) {
-	tc := newCluster(t, 1, 0, false, func(c *Config) { c.FourLetterWhitelist = nil })
-	if got := fourLetter(t, tc.connect(), "ruok"); got != "ruok is not executed because it is not in the whitelist.\n" {
+	e := single(t, withConfig(func(c *server.Config) { c.FourLetterWhitelist = nil }))
+	if got := server.FourLetter(t, e.Servers(), "ruok"); got != "ruok is not executed because it is not in the whitelist.\n" {
 		t.Errorf("ruok outside the default whitelist: %q", got)
 	}
-	if got := fourLetter(t, tc.connect(), "srvr"); !strings.Contains(got, "Mode: standalone") {
+	if got := server.FourLetter(t, e.Servers(), "srvr"); !strings.Contains(got, "Mode: standalone") {
 		t.Errorf("srvr: %q", got)
 	}
 }
@@ -283,8 +183,8 @@ func TestFourLetterWhitelist(t *testing.T) {
 // pipelined writes and reads is throttled, not refused, and answered in
 // order with each read seeing the writes sent before it.
 func TestOutstandingLimitsThrottleInOrder(t *testing.T) {
-	tc := newCluster(t, 3, 0, false, func(c *Config) { c.MaxOutstanding, c.MaxOutstandingGlobal = 2, 3 })
-	r, _ := newSession(t, tc.servers[tc.leader()].ClientAddr())
+	e := startEnsemble(t, withConfig(func(c *server.Config) { c.MaxOutstanding, c.MaxOutstandingGlobal = 2, 3 }))
+	r, _ := server.NewRawSession(t, e.ClientAddr(waitServing(t, e)))
 	open := []wire.ACL{{Perms: wire.PermAll, ID: wire.ID{Scheme: "world", ID: "anyone"}}}
 	var out []byte
 	const n = 20
@@ -297,11 +197,11 @@ func TestOutstandingLimitsThrottleInOrder(t *testing.T) {
 				&wire.ExistsRequest{Path: fmt.Sprintf("/t%d", i-1)})
 		}
 	}
-	if _, err := r.nc.Write(out); err != nil {
+	if _, err := r.Conn().Write(out); err != nil {
 		t.Fatal(err)
 	}
 	for i := int32(1); i <= n; i++ {
-		f, err := wire.ReadFrame(r.nc, nil, 0)
+		f, err := wire.ReadFrame(r.Conn(), nil, 0)
 		if err != nil {
 			t.Fatalf("reply %d: %v", i, err)
 		}

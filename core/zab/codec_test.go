@@ -16,6 +16,8 @@ func sampleMessages() []Message {
 		{Type: MsgSnap, From: 3, To: 2, Epoch: 5, Zxid: MakeZxid(5, 2), Data: bytes.Repeat([]byte{7}, 1000)},
 		{Type: MsgNewLeader, From: 3, To: 2, Epoch: 5, Zxid: MakeZxid(5, 2), Commit: MakeZxid(5, 1)},
 		{Type: MsgReadResponse, From: 3, To: 2, Epoch: 5, ID: 1<<63 + 5, Zxid: MakeZxid(5, 2)},
+		{Type: MsgFollowerInfo, From: 2, To: 3, Epoch: 4, Zxid: MakeZxid(4, 1), ElectionEpoch: 12},
+		{Type: MsgNoSession, From: 3, To: 2, Epoch: 4, ElectionEpoch: 12},
 	}
 }
 

@@ -46,6 +46,32 @@
 // issue 19 a follower whose links were cut for a few seconds waited for
 // its next back-off re-send after the heal, up to MaxNotifyInterval ticks.
 //
+// A learner session ends explicitly, as ZooKeeper's does when the leader
+// closes the learner's socket (LearnerHandler) and the learner, reading
+// from it, goes back to LOOKING. A peer that receives a learner message
+// (FOLLOWERINFO, ACKEPOCH, ACKNEWLEADER, ACK, PINGRESP, REQUEST,
+// READREQUEST) for which it has no learner session, because it is not
+// leading, leads another epoch, or dropped that learner, answers it with
+// NOSESSION, echoing the message's epoch and election round; and a leader
+// that drops a learner (SyncLimit, InitLimit, link lost, learner ahead)
+// or stops leading sends each learner concerned a NOSESSION naming its
+// session by the round of its FOLLOWERINFO. A learner goes back to LOOKING
+// at once on a NOSESSION from its leader that names its session: the
+// round it decided in (the clock only grows, and each learner session
+// starts in a new round), or, after LEADERINFO, the session's epoch for a
+// refused message; an earlier session's arrives before the LEADERINFO of
+// the current one (FIFO) and is ignored. A NOSESSION is never answered, so
+// two peers cannot bounce them. One exception keeps elections quiet: a
+// LOOKING peer that votes for itself does not answer a FOLLOWERINFO sent
+// in its own round by a voter whose vote for it it holds (the voter saw
+// the quorum first; this peer decides within FinalizeWait, and the
+// FOLLOWERINFO is repeated every tick). Before issue 19 these messages
+// were refused without a word and the learner waited out InitLimit or
+// SyncLimit (a follower behind a TCP proxy stayed out for about 14s).
+// A leader that steps down because a voter promised a later epoch also
+// accepts that epoch itself, so that its next leadership proposes one
+// above the promise.
+//
 // # Driving a Node
 //
 // The driver owns time, storage, network and the state machine:
@@ -110,7 +136,8 @@
 // reader first); the node refuses the late packets it can recognize (an
 // older epoch, a stale ACKEPOCH), not all. Messages from an unknown peer,
 // from a peer outside the current session, or inconsistent with the log
-// return an error wrapping ErrUnexpectedMessage and never corrupt the node.
+// return an error wrapping ErrUnexpectedMessage and never corrupt the node
+// (a learner message without a session is also answered with NOSESSION).
 //
 // # Testing
 //

@@ -96,6 +96,9 @@ func (n *Node) becomeLooking() {
 func (n *Node) leaveRole() {
 	if n.ld != nil {
 		n.abortLeaderReads()
+		for _, id := range n.sortedLearners() {
+			n.endSession(id)
+		}
 		n.ld = nil
 	}
 	if n.ln != nil {

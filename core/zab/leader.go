@@ -38,6 +38,7 @@ type handler struct {
 	round      uint64
 	lastHeard  int64
 	started    int64
+	session    uint64 // the learner's election round, from FOLLOWERINFO: names the session
 }
 
 type pendingRead struct {
@@ -272,7 +273,7 @@ func (n *Node) tickLeader() {
 		h := ld.learners[id]
 		if n.now-h.lastHeard > int64(n.cfg.SyncLimit) && h.state == hsSynced ||
 			n.now-h.started > int64(n.cfg.InitLimit) && h.state != hsSynced {
-			n.dropLearner(id)
+			n.endSession(id)
 			continue
 		}
 		if h.state != hsWaitEpoch {
@@ -281,6 +282,18 @@ func (n *Node) tickLeader() {
 	}
 }
 
+// endSession drops the session of learner id and tells it with NOSESSION
+// naming the session, so that it goes back to LOOKING at once (ZooKeeper's
+// leader closes the learner's socket) instead of after its InitLimit or
+// SyncLimit.
+func (n *Node) endSession(id uint64) {
+	if h := n.ld.learners[id]; h != nil {
+		n.send(Message{Type: MsgNoSession, To: id, Epoch: n.ld.epoch, ElectionEpoch: h.session})
+	}
+	n.dropLearner(id)
+}
+
+// dropLearner forgets the session of learner id (see endSession).
 func (n *Node) dropLearner(id uint64) {
 	if n.ld == nil {
 		return
@@ -310,12 +323,21 @@ func (n *Node) stepLeader(m Message) error {
 			// The voter promised a later epoch to a leader that never got
 			// established; it can never join this epoch. Step down so that
 			// a new election picks an epoch above every promise (ZooKeeper
-			// would leave the voter out until the next election).
+			// would leave the voter out until the next election): accept
+			// the voter's epoch, which only makes this peer refuse more
+			// (no LEADERINFO below it), so that it proposes a later one if
+			// it leads again; tell the voter, which takes part in the
+			// election. (With learners that restart at once, issue 19, the
+			// next leadership used to come before the voter's FOLLOWERINFO
+			// and failed the same way, one epoch up each time.)
+			n.setAcceptedEpoch(m.Epoch)
 			n.becomeLooking()
+			n.refuseSession(m)
 			return n.unexpected(m, fmt.Sprintf("accepted epoch %d > leader epoch %d", m.Epoch, ld.epoch))
 		}
 		n.dropLearner(m.From)
-		h := &handler{id: m.From, observer: observer, lastZxid: m.Zxid, lastHeard: n.now, started: n.now}
+		h := &handler{id: m.From, observer: observer, lastZxid: m.Zxid, lastHeard: n.now, started: n.now,
+			session: m.ElectionEpoch}
 		ld.learners[m.From] = h
 		if !observer && ld.epoch == 0 {
 			ld.infoEpochs[m.From] = m.Epoch
@@ -327,11 +349,16 @@ func (n *Node) stepLeader(m Message) error {
 		}
 		return nil
 	}
+	if m.Type == MsgNoSession {
+		return n.unexpected(m, "not a learner")
+	}
 	h := ld.learners[m.From]
 	if h == nil {
+		n.refuseSession(m)
 		return n.unexpected(m, "no session")
 	}
 	if m.Epoch != ld.epoch || ld.epoch == 0 {
+		n.refuseSession(m)
 		return n.unexpected(m, fmt.Sprintf("epoch %d, leading %d", m.Epoch, ld.epoch))
 	}
 	switch m.Type {
@@ -358,7 +385,7 @@ func (n *Node) stepLeader(m Message) error {
 				return n.unexpected(m, "learner is ahead of the leader")
 			}
 		} else if m.PeerEpoch > ld.epoch || m.PeerEpoch == ld.epoch && m.Zxid > n.log.last() {
-			n.dropLearner(h.id)
+			n.endSession(h.id)
 			return n.unexpected(m, "learner is ahead of the established leader")
 		}
 		h.lastHeard = n.now

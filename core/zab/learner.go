@@ -43,7 +43,7 @@ func (n *Node) sendLearnerInfo() {
 	if n.state == StateObserving {
 		t = MsgObserverInfo
 	}
-	n.send(Message{Type: t, To: n.ln.leader, Epoch: n.hs.AcceptedEpoch, Zxid: n.log.last()})
+	n.send(Message{Type: t, To: n.ln.leader, Epoch: n.hs.AcceptedEpoch, Zxid: n.log.last(), ElectionEpoch: n.el.clock})
 }
 
 func (n *Node) tickLearner() {
@@ -76,6 +76,9 @@ func (n *Node) fail(m Message, why string) error {
 
 func (n *Node) stepLearner(m Message) error {
 	ln := n.ln
+	if m.Type == MsgNoSession {
+		return n.onNoSession(m)
+	}
 	if ln.phase == lpDiscovery {
 		if m.Type != MsgLeaderInfo {
 			return n.unexpected(m, "waiting for LEADERINFO")
@@ -182,6 +185,29 @@ func (n *Node) stepLearner(m Message) error {
 	default:
 		return n.unexpected(m, "not a leader-to-learner message")
 	}
+	return nil
+}
+
+// onNoSession handles NOSESSION from the leader: it has no session for
+// this learner (any more). Only one that names this session counts: by
+// its election round, which a leader ending a session and a refused
+// FOLLOWERINFO carry (the round is the session's: the clock only grows,
+// and every learner session starts in a new round); or, for a refused
+// message of the session (ElectionEpoch 0), by the epoch, once LEADERINFO
+// came. A refusal of an earlier session's message arrives before the
+// LEADERINFO answering this session's FOLLOWERINFO (FIFO), and is
+// ignored. The learner goes back to LOOKING at once, as ZooKeeper's does
+// when the leader closes its socket.
+func (n *Node) onNoSession(m Message) error {
+	ln := n.ln
+	ours := m.ElectionEpoch == n.el.clock
+	if m.ElectionEpoch == 0 {
+		ours = ln.phase != lpDiscovery && m.Epoch == ln.epoch
+	}
+	if !ours {
+		return n.unexpected(m, "refuses an earlier session")
+	}
+	n.becomeLooking()
 	return nil
 }
 

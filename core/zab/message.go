@@ -12,7 +12,9 @@ const (
 	// MsgNotification is a fast-leader-election notification: Leader, Zxid
 	// (the proposed leader's last zxid), ElectionEpoch, PeerEpoch, State.
 	MsgNotification MsgType = iota + 1
-	// MsgFollowerInfo opens a follower's session: Epoch = acceptedEpoch, Zxid = last zxid.
+	// MsgFollowerInfo opens a follower's session: Epoch = acceptedEpoch,
+	// Zxid = last zxid, ElectionEpoch = the election round in which the
+	// follower decided (it names the session: a MsgNoSession echoes it).
 	MsgFollowerInfo
 	// MsgObserverInfo opens an observer's session, fields as MsgFollowerInfo.
 	MsgObserverInfo
@@ -59,6 +61,15 @@ const (
 	// MsgReply carries the leader's answer (Data) to a forwarded request,
 	// opaque to zab (Node.Reply). Like READRESPONSE it is leader-to-learner.
 	MsgReply
+	// MsgNoSession answers a learner-to-leader message (FOLLOWERINFO,
+	// ACKEPOCH, ACKNEWLEADER, ACK, PINGRESP, REQUEST, READREQUEST) for
+	// which the receiver has no learner session: it is not leading, leads
+	// another epoch, or dropped the learner. It echoes the refused
+	// message's Epoch and ElectionEpoch, so that the learner recognizes
+	// the session it ends; the learner then goes back to LOOKING at once
+	// (ZooKeeper's leader closes the learner's socket). It is never
+	// answered.
+	MsgNoSession
 
 	msgTypeEnd
 )
@@ -69,7 +80,7 @@ var msgNames = [...]string{
 	MsgSnap: "SNAP", MsgProposal: "PROPOSAL", MsgCommit: "COMMIT", MsgInform: "INFORM",
 	MsgNewLeader: "NEWLEADER", MsgAckNewLeader: "ACKNEWLEADER", MsgAck: "ACK", MsgUpToDate: "UPTODATE",
 	MsgPing: "PING", MsgPingResp: "PINGRESP", MsgRequest: "REQUEST", MsgReadRequest: "READREQUEST",
-	MsgReadResponse: "READRESPONSE", MsgReply: "REPLY",
+	MsgReadResponse: "READRESPONSE", MsgReply: "REPLY", MsgNoSession: "NOSESSION",
 }
 
 // String returns the packet name, as in ZooKeeper where one exists.
@@ -89,6 +100,17 @@ func (t MsgType) LeaderToLearner() bool {
 	switch t {
 	case MsgLeaderInfo, MsgDiff, MsgTrunc, MsgSnap, MsgProposal, MsgCommit, MsgInform,
 		MsgNewLeader, MsgUpToDate, MsgPing, MsgReadResponse, MsgReply:
+		return true
+	}
+	return false
+}
+
+// learnerToLeader reports whether t is sent by a learner to its leader in
+// a session (the messages a MsgNoSession answers).
+func (t MsgType) learnerToLeader() bool {
+	switch t {
+	case MsgFollowerInfo, MsgObserverInfo, MsgAckEpoch, MsgAckNewLeader, MsgAck, MsgPingResp,
+		MsgRequest, MsgReadRequest:
 		return true
 	}
 	return false
@@ -131,6 +153,8 @@ func (m Message) String() string {
 			m.From, m.To, m.Type, m.Leader, m.Zxid, m.ElectionEpoch, m.PeerEpoch, m.State)
 	case MsgAckEpoch:
 		return fmt.Sprintf("%d->%d %s e=%d cur=%d zxid=%s reject=%v", m.From, m.To, m.Type, m.Epoch, m.PeerEpoch, m.Zxid, m.Reject)
+	case MsgNoSession:
+		return fmt.Sprintf("%d->%d %s e=%d round=%d", m.From, m.To, m.Type, m.Epoch, m.ElectionEpoch)
 	}
 	s := fmt.Sprintf("%d->%d %s e=%d zxid=%s", m.From, m.To, m.Type, m.Epoch, m.Zxid)
 	if m.Commit != 0 {

@@ -24,7 +24,7 @@ type mutant struct {
 	catch    string // -run pattern of the test(s) that must fail
 }
 
-// mutants: mutation -> the test that catches it (33 mutants). The simulator
+// mutants: mutation -> the test that catches it (40 mutants). The simulator
 // (TestSimSeeds, 2,000 seeds) catches most of them through the durable-
 // state invariants of sim_durable_test.go, usually within the first seeds.
 // The leader-counts-own-undurable-* mutants show why those invariants are
@@ -165,6 +165,29 @@ var mutants = []mutant{
 	{name: "looking-peer-waits-for-back-off-after-heal", file: "election.go",
 		old: "\t} else {\n\t\tn.resendLost()\n\t}", new: "\t}",
 		catch: "TestPartitionedFollowerRejoinsWithinTicksOfHeal"},
+	// Issue 19: a learner whose session is gone learns it at once.
+	{name: "learner-ignores-nosession", file: "learner.go",
+		old:   "\tif !ours {\n\t\treturn n.unexpected(m, \"refuses an earlier session\")\n\t}\n\tn.becomeLooking()\n\treturn nil",
+		new:   "\t_ = ours\n\treturn nil",
+		catch: "TestLateAckNewLeaderAtRestartedLeader|TestFollowerInfoToFollowingPeer|TestLearnerActsOnItsOwnNoSession"},
+	{name: "learner-acts-on-any-nosession", file: "learner.go",
+		old: "\tif !ours {", new: "\tif !ours && false {",
+		catch: "TestLearnerActsOnItsOwnNoSession"},
+	{name: "leader-ignores-sessionless-learner", file: "leader.go",
+		old: "\tif h == nil {\n\t\tn.refuseSession(m)\n", new: "\tif h == nil {\n",
+		catch: "TestLateAckNewLeaderAtRestartedLeader|TestLeaderAnswersSessionlessLearnerMessages"},
+	{name: "leader-drops-sessions-silently", file: "leader.go",
+		old: "if h := n.ld.learners[id]; h != nil {", new: "if h := n.ld.learners[id]; false && h != nil {",
+		catch: "TestLatePingRespAtLeaderThatDroppedTheSession|TestLeaderEndsSessionsItDrops"},
+	{name: "non-leader-ignores-followerinfo", file: "node.go",
+		old: "\tif !n.mayLeadSoon(m) {\n\t\tn.refuseSession(m)\n\t}\n", new: "",
+		catch: "TestFollowerInfoToFollowingPeer|TestFollowerInfoToLookingPeer|TestNonLeaderAnswersFollowerInfo"},
+	{name: "looking-peer-refuses-its-voters", file: "node.go",
+		old: "return n.state == StateLooking && m.Type == MsgFollowerInfo", new: "return false && m.Type == MsgFollowerInfo",
+		catch: "TestNonLeaderAnswersFollowerInfo"},
+	{name: "leader-forgets-voter-promise", file: "leader.go",
+		old: "\t\t\tn.setAcceptedEpoch(m.Epoch)\n\t\t\tn.becomeLooking()", new: "\t\t\tn.becomeLooking()",
+		catch: "TestVoterWithLaterAcceptedEpochRejoins"},
 	{name: "leader-never-steps-down", file: "leader.go",
 		old: "\t\tif heard < n.quorum {\n\t\t\tn.becomeLooking()\n\t\t\treturn\n\t\t}", new: "\t\t_ = heard",
 		catch: "TestSimSeeds"},

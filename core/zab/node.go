@@ -162,7 +162,35 @@ func (n *Node) Step(m Message) error {
 	case n.ln != nil && m.From == n.ln.leader:
 		return n.stepLearner(m)
 	}
+	if !n.mayLeadSoon(m) {
+		n.refuseSession(m)
+	}
 	return fmt.Errorf("%w: %s from %d while %s", ErrUnexpectedMessage, m.Type, m.From, n.state)
+}
+
+// refuseSession answers m, a learner-to-leader message for which this
+// peer has no learner session, with NOSESSION, so that the learner goes
+// back to LOOKING at once instead of waiting out InitLimit or SyncLimit
+// (issue 19). Any other message, NOSESSION included, is not answered: a
+// refusal never causes another one.
+func (n *Node) refuseSession(m Message) {
+	if m.Type.learnerToLeader() {
+		n.send(Message{Type: MsgNoSession, To: m.From, Epoch: m.Epoch, ElectionEpoch: m.ElectionEpoch})
+	}
+}
+
+// mayLeadSoon reports whether this LOOKING peer may be about to lead the
+// follower whose FOLLOWERINFO m is: it votes for itself, in the round in
+// which the follower decided, and the follower's vote in that round is
+// for it too (the follower saw the quorum first; this peer decides
+// within FinalizeWait). The FOLLOWERINFO is then refused without an
+// answer and the follower asks again next tick. A follower that decided
+// on anything else (a stale LEADING notification, an earlier round) gets
+// NOSESSION and takes part in the election again.
+func (n *Node) mayLeadSoon(m Message) bool {
+	e := &n.el
+	return n.state == StateLooking && m.Type == MsgFollowerInfo && e.vote.leader == n.id &&
+		m.ElectionEpoch == e.clock && e.recv[m.From] == e.vote
 }
 
 // Propose appends a transaction to the leader's history and returns its
@@ -233,15 +261,16 @@ func (n *Node) ReadBarrier(id uint64) error {
 }
 
 // ReportUnreachable tells the node that the connection to peer broke. A
-// learner whose leader is unreachable goes back to LOOKING; a leader drops
-// the learner's session. While LOOKING, the node re-sends its vote to the
+// learner whose leader is unreachable goes back to LOOKING; a leader ends
+// the learner's session (and sends it NOSESSION, for a learner whose end
+// of the link stayed open). While LOOKING, the node re-sends its vote to the
 // peer every tick until it hears from it again, so that it rejoins as
 // soon as the link is back.
 func (n *Node) ReportUnreachable(peer uint64) {
 	n.linkLost(peer)
 	switch {
 	case n.ld != nil:
-		n.dropLearner(peer)
+		n.endSession(peer)
 	case n.ln != nil && n.ln.leader == peer:
 		n.becomeLooking()
 	}

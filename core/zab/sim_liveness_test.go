@@ -36,8 +36,9 @@ func (s *sim) ticksUntil(phase []int, maxTicks int, cond func() bool) int {
 // electBound is how many ticks the survivors of a killed leader may take
 // to establish a new leader: noticing the silence (SyncLimit), an
 // election, at most one failed attempt (a leader elected on stale votes
-// meets a learner ahead of it and gives up; its followers wait for their
-// InitLimit), another election and the sync.
+// meets a learner ahead of it and gives up; its followers used to wait
+// for their InitLimit, and now hear NOSESSION at once), another election
+// and the sync.
 func electBound(c Config) int { return c.SyncLimit + 2*c.InitLimit }
 
 // TestSimKillLeaderElectsPromptly kills the established leader of a calm

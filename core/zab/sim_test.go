@@ -59,6 +59,9 @@ type simOpts struct {
 	// maxNotifyInterval, if set, replaces the election back-off cap
 	// (scenarios with a server's: 16 tickTimes of 10 ticks each).
 	maxNotifyInterval int
+	// initLimit and syncLimit, if set, replace the defaults (10 and 5):
+	// scenarios at a server's scale, where a tick is 100ms or less.
+	initLimit, syncLimit int
 }
 
 type sim struct {
@@ -186,6 +189,12 @@ func (s *sim) config(id uint64) Config {
 	}
 	c.InitLimit = 10
 	c.SyncLimit = 5
+	if s.opts.initLimit > 0 {
+		c.InitLimit = s.opts.initLimit
+	}
+	if s.opts.syncLimit > 0 {
+		c.SyncLimit = s.opts.syncLimit
+	}
 	c.MaxCounter = s.opts.maxCounter
 	return c
 }

@@ -310,6 +310,8 @@ func traceMsg(m Message) string {
 		f = fmt.Sprintf("e=%d id=%d %s", m.Epoch, m.ID, m.Zxid)
 	case MsgRequest:
 		f = fmt.Sprintf("e=%d %q", m.Epoch, m.Data)
+	case MsgNoSession:
+		f = fmt.Sprintf("e=%d round=%d", m.Epoch, m.ElectionEpoch)
 	default: // COMMIT, ACK, ACKNEWLEADER
 		f = fmt.Sprintf("e=%d %s", m.Epoch, m.Zxid)
 	}

@@ -15,6 +15,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/examples/internal/exenv"
 	"github.com/zabkit/zabkit/recipes/config"
 )
@@ -29,7 +30,10 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 	defer cl.Close()
 	base := exenv.Root("config")
 
-	appConn, err := cl.Connect(ctx)
+	// The application's Conn replaces an expired session by itself, and
+	// the Center (Watch included) goes on on the new one.
+	appConn, err := client.Dial(ctx, cl.Servers, client.WithSessionTimeout(exenv.SessionTimeout),
+		client.WithSessionRenewal(true))
 	if err != nil {
 		return err
 	}
@@ -39,10 +43,8 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 		return err
 	}
 	defer opConn.Close(context.Background())
-	app := config.New(appConn, base, config.WithRedial(cl.Connect))
-	defer app.Close(context.Background())
+	app := config.New(appConn, base)
 	ops := config.New(opConn, base)
-	defer ops.Close(context.Background())
 
 	v, err := ops.Set(ctx, "db/url", []byte("postgres://db1/orders"), config.AnyVersion)
 	if err != nil {

@@ -4,45 +4,45 @@ import (
 	"context"
 	"strings"
 
-	"github.com/zabkit/zabkit/recipes/internal/treecache"
+	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/recipes/cache"
 )
 
-// Cache is a local copy of every key of a Center, kept current through one
-// persistent-recursive watch on the base path.
+// Cache is a local copy of every key of a Center, kept current by a
+// recipes/cache Cache of the base path.
 type Cache struct {
-	tc     *treecache.Cache
+	c      *cache.Cache
+	base   string
 	notify chan struct{}
+	exited chan struct{}
 }
 
-// NewCache starts caching the Center's keys on its current session and
-// returns once they have been read (or ctx ends). Close stops it.
+// NewCache starts caching the Center's keys and returns once they have
+// been read (or ctx ends). Close stops it.
 func (cc *Center) NewCache(ctx context.Context) (*Cache, error) {
-	c, err := cc.src.Conn(ctx)
+	if err := client.ValidatePath(cc.base); err != nil {
+		return nil, err
+	}
+	c, err := cache.New(ctx, cc.c, cc.base)
 	if err != nil {
 		return nil, err
 	}
-	ca := &Cache{notify: make(chan struct{}, 1)}
-	tc := treecache.New(c, cc.base, ca.changed)
-	ca.tc = tc
-	tc.Start()
-	select {
-	case <-tc.Loaded():
-	case <-ctx.Done():
-		ca.Close()
-		return nil, ctx.Err()
-	}
-	if err := tc.Err(); err != nil {
-		ca.Close()
-		return nil, err
-	}
+	ca := &Cache{c: c, base: cc.base, notify: make(chan struct{}, 1), exited: make(chan struct{})}
+	events := c.Listen(context.Background()) // ends with c
+	go func() {
+		defer close(ca.exited)
+		for range events {
+			select {
+			case ca.notify <- struct{}{}:
+			default:
+			}
+		}
+		select { // the end, for a reader of Err
+		case ca.notify <- struct{}{}:
+		default:
+		}
+	}()
 	return ca, nil
-}
-
-func (ca *Cache) changed() {
-	select {
-	case ca.notify <- struct{}{}:
-	default:
-	}
 }
 
 // Changed returns a channel that receives (coalesced: at most one pending
@@ -52,35 +52,39 @@ func (ca *Cache) Changed() <-chan struct{} { return ca.notify }
 
 // Get returns key's cached value and whether it exists. Reads are local.
 func (ca *Cache) Get(key string) (Value, bool) {
-	e, ok, _ := ca.tc.Get(key)
-	if !ok {
+	n, ok := ca.c.Get(client.JoinPath(ca.base, key))
+	if !ok || key == "" {
 		return Value{}, false
 	}
-	return Value{Key: key, Data: e.Data, Version: e.Stat.Version, Mzxid: e.Stat.Mzxid}, true
+	return Value{Key: key, Data: n.Data, Version: n.Stat.Version, Mzxid: n.Stat.Mzxid}, true
 }
 
-// Keys returns the cached keys with the given prefix.
+// Keys returns the cached keys with the given prefix, in path order.
 func (ca *Cache) Keys(prefix string) []string {
-	all, _ := ca.tc.Snapshot()
 	var out []string
-	for k := range all {
-		if strings.HasPrefix(k, prefix) {
+	ca.c.Walk(func(n cache.Node) bool {
+		k, ok := strings.CutPrefix(n.Path, strings.TrimSuffix(ca.base, "/")+"/")
+		if ok && strings.HasPrefix(k, prefix) {
 			out = append(out, k)
 		}
-	}
+		return true
+	})
 	return out
 }
 
 // Stale reports whether the copy may be behind the servers: the client has
-// no connection (the copy is read again in full after the reconnect), or
-// the session was lost (Err), after which the copy is frozen.
-func (ca *Cache) Stale() bool {
-	_, s := ca.tc.Snapshot()
-	return s
-}
+// no connection or is between two sessions (the copy is read again in full
+// once it has one), or the cache stopped following (Err), after which the
+// copy is frozen.
+func (ca *Cache) Stale() bool { return ca.c.Stale() }
 
-// Err returns why the cache stopped following (session lost), or nil.
-func (ca *Cache) Err() error { return ca.tc.Err() }
+// Err returns why the cache stopped following the keys (an error matching
+// cache.ErrStopped once the Conn is finished, cache.ErrClosed after
+// Close), or nil.
+func (ca *Cache) Err() error { return ca.c.Err() }
 
 // Close stops the cache.
-func (ca *Cache) Close() { ca.tc.Close() }
+func (ca *Cache) Close() {
+	ca.c.Close()
+	<-ca.exited
+}

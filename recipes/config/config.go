@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/sessions"
 )
 
 // Version arguments of Set and Delete besides an exact version (>= 0).
@@ -28,9 +27,11 @@ var (
 	ErrConflict = errors.New("config: version conflict")
 	// ErrBadKey is returned for a key that is not a relative znode path.
 	ErrBadKey = errors.New("config: bad key")
-	// ErrSessionLost is returned when the session ended and no new one
-	// could be had.
-	ErrSessionLost = sessions.ErrSessionLost
+	// ErrSessionLost is matched by the errors of calls on a Conn that is
+	// finished: its session expired without WithSessionRenewal, its
+	// authentication failed, or it was closed. The error also matches the
+	// Conn's (client.ErrSessionExpired, ...).
+	ErrSessionLost = errors.New("config: session lost")
 )
 
 // Value is a key's value and its version.
@@ -42,37 +43,30 @@ type Value struct {
 	Deleted bool  // in a Watch stream: the key does not exist
 }
 
-// Option configures a Center.
-type Option func(*options)
-
-type options struct {
-	dial sessions.Dial
-}
-
-// WithRedial lets Watch continue on a new session after its session
-// expires. Sessions it opens are closed by Close.
-func WithRedial(dial func(ctx context.Context) (*client.Conn, error)) Option {
-	return func(o *options) { o.dial = dial }
-}
-
 // Center is a config center rooted at a base path.
 type Center struct {
+	c    *client.Conn
 	base string
-	src  *sessions.Source
 }
 
-// New returns a Center on c for the keys below base.
-func New(c *client.Conn, base string, opts ...Option) *Center {
-	var o options
-	for _, f := range opts {
-		f(&o)
+// New returns a Center on c for the keys below base. It follows c's
+// sessions: with WithSessionRenewal, calls and Watch go on on the session
+// that replaces an expired one.
+func New(c *client.Conn, base string) *Center { return &Center{c: c, base: base} }
+
+// retry runs op until it succeeds or fails for good. It runs op again
+// after connection loss and, while the Conn replaces an expired session,
+// after an ErrSessionExpired of a request that was never sent; an error of
+// a finished Conn matches ErrSessionLost.
+func (cc *Center) retry(ctx context.Context, op func(ctx context.Context) error) error {
+	err := client.Retry(ctx, op, client.WithRetryIf(func(err error) bool {
+		return client.IsRetryable(err) || client.IsSessionLost(err) && cc.c.Err() == nil
+	}))
+	if client.IsSessionLost(err) && cc.c.Err() != nil {
+		return fmt.Errorf("%w: %w", ErrSessionLost, err)
 	}
-	return &Center{base: base, src: sessions.New(c, o.dial)}
+	return err
 }
-
-// Close closes the sessions the Center dialed (not the one given to New).
-// Watch streams on them end.
-func (cc *Center) Close(ctx context.Context) { cc.src.Close(ctx) }
 
 func (cc *Center) path(key string) (string, error) {
 	if err := client.ValidatePath(cc.base); err != nil {
@@ -95,13 +89,10 @@ func (cc *Center) Get(ctx context.Context, key string) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	c, err := cc.src.Conn(ctx)
-	if err != nil {
-		return Value{}, err
-	}
+	c := cc.c
 	var data []byte
 	var st client.Stat
-	err = client.Retry(ctx, func(ctx context.Context) error {
+	err = cc.retry(ctx, func(ctx context.Context) error {
 		var err error
 		data, st, err = c.Get(ctx, p)
 		return err
@@ -130,12 +121,9 @@ func (cc *Center) Set(ctx context.Context, key string, data []byte, version int3
 	if version < Absent {
 		return Value{}, fmt.Errorf("config: set %s: bad version %d: %w", key, version, client.ErrBadArguments)
 	}
-	c, err := cc.src.Conn(ctx)
-	if err != nil {
-		return Value{}, err
-	}
+	c := cc.c
 	var st client.Stat
-	err = client.Retry(ctx, func(ctx context.Context) error {
+	err = cc.retry(ctx, func(ctx context.Context) error {
 		for {
 			var err error
 			if version != Absent {
@@ -171,11 +159,8 @@ func (cc *Center) Delete(ctx context.Context, key string, version int32) error {
 	if err != nil {
 		return err
 	}
-	c, err := cc.src.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	err = client.Retry(ctx, func(ctx context.Context) error { return c.Delete(ctx, p, version) })
+	c := cc.c
+	err = cc.retry(ctx, func(ctx context.Context) error { return c.Delete(ctx, p, version) })
 	switch {
 	case errors.Is(err, client.ErrBadVersion):
 		return fmt.Errorf("%w: %s", ErrConflict, key)

@@ -161,18 +161,16 @@ func waitCached(t *testing.T, cache *Cache, key, want string) {
 	}
 }
 
-// Fault: the watcher's session expires and the key changes meanwhile.
-// Expectation: with WithRedial the Watch continues on a new session and
-// delivers the latest value.
+// Fault: the watcher's session expires (its Conn has renewal), while
+// watching and while idle, and the key changes after.
+// Expectation: the Watch continues on the new session and delivers the
+// latest value; Set and Get work on the new session.
 func TestFaultWatchSessionExpired(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	base := zktest.Root(t)
 	writer := New(zktest.Dial(t), base)
-	rc := zktest.Dial(t)
-	reader := New(rc, base, WithRedial(func(ctx context.Context) (*client.Conn, error) {
-		return client.Dial(ctx, zktest.Servers(t), client.WithSessionTimeout(zktest.SessionTimeout))
-	}))
-	defer reader.Close(ctx)
+	rc := zktest.Dial(t, client.WithSessionRenewal(true))
+	reader := New(rc, base)
 	if _, err := writer.Set(ctx, "k", []byte("before"), AnyVersion); err != nil {
 		t.Fatal(err)
 	}
@@ -191,15 +189,27 @@ func TestFaultWatchSessionExpired(t *testing.T) {
 	stop()
 	for range ch {
 	}
+	// Idle: no Watch; the Center's calls go on on the next session.
+	zktest.Expire(t, rc)
+	if _, err := reader.Set(ctx, "k", []byte("mine"), AnyVersion); err != nil {
+		t.Fatalf("Set after the second expiry: %v", err)
+	}
+	if v, err := writer.Get(ctx, "k"); err != nil || string(v.Data) != "mine" {
+		t.Fatalf("Get = %+v %v", v, err)
+	}
+	if g := rc.Session().Generation(); g != 3 {
+		t.Fatalf("generation %d after two expiries, want 3", g)
+	}
 }
 
-// Fault: the watcher's session expires without WithRedial. Expectation: the
-// stream closes rather than silently going quiet; a Cache reports Stale
-// and Err.
-func TestFaultWatchSessionExpiredNoRedial(t *testing.T) {
+// Fault: the watcher's session expires on a Conn without renewal.
+// Expectation: as before renewal existed: the stream closes rather than
+// silently going quiet; a Cache reports Stale and Err (the Conn's error);
+// calls fail with ErrSessionLost.
+func TestFaultWatchSessionExpiredNoRenewal(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	base := zktest.Root(t)
-	rc := zktest.Dial(t)
+	rc := zktest.Dial(t, client.WithSessionRenewal(false))
 	reader := New(rc, base)
 	cache, err := reader.NewCache(ctx)
 	if err != nil {
@@ -214,8 +224,11 @@ func TestFaultWatchSessionExpiredNoRedial(t *testing.T) {
 	for cache.Err() == nil {
 		zktest.Wait(t, cache.Changed(), 20*time.Second, "the cache to see the session end")
 	}
-	if !cache.Stale() || cache.Err() == nil {
+	if !cache.Stale() || !errors.Is(cache.Err(), client.ErrSessionExpired) {
 		t.Fatalf("cache after expiry: stale %v err %v", cache.Stale(), cache.Err())
+	}
+	if _, err := reader.Get(ctx, "k"); !errors.Is(err, ErrSessionLost) || !errors.Is(err, client.ErrSessionExpired) {
+		t.Fatalf("Get after expiry: %v, want ErrSessionLost", err)
 	}
 }
 

@@ -26,15 +26,15 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer e.Close()
-	dial := func(ctx context.Context) (*client.Conn, error) { return e.Connect(ctx) }
-	conn, err := dial(ctx)
+	// With session renewal the Conn replaces an expired session, and the
+	// Center (Watch included) goes on on the new one.
+	conn, err := e.Connect(ctx, client.WithSessionRenewal(true))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer conn.Close(context.Background())
 
-	cfg := config.New(conn, "/app/config", config.WithRedial(dial))
-	defer cfg.Close(context.Background())
+	cfg := config.New(conn, "/app/config")
 
 	v, err := config.SetJSON(ctx, cfg, "limits", limits{MaxConns: 100}, config.AnyVersion)
 	if err != nil {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -27,7 +28,6 @@ func testCacheAndWatchPartitioned(t *testing.T, p *zktest.Partition) {
 	}
 	ac := p.Dial(t, client.WithSessionTimeout(zktest.SurvivingSessionTimeout))
 	app := New(ac, base)
-	defer app.Close(ctx)
 	cache, err := app.NewCache(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -69,5 +69,80 @@ func testCacheAndWatchPartitioned(t *testing.T, p *zktest.Partition) {
 	}
 	if ac.Err() != nil {
 		t.Fatalf("the session did not survive the partition: %v", ac.Err())
+	}
+}
+
+// Fault: an application whose Conn has renewal is cut off (every
+// zktest.Partition kind) until the servers expire its session, and the key
+// changes meanwhile. Expectation: after the heal the Conn has a new
+// session; the Watch goes on and delivers the new value, and the Cache
+// holds it and is current again.
+func TestFaultCacheAndWatchExpiredWhileCut(t *testing.T) {
+	zktest.Partitions(t, func(t *testing.T, p *zktest.Partition) {
+		ctx := zktest.Ctx(t)
+		base := zktest.Root(t)
+		wc := zktest.Dial(t)
+		writer := New(wc, base)
+		if _, err := writer.Set(ctx, "db/url", []byte("old"), AnyVersion); err != nil {
+			t.Fatal(err)
+		}
+		ac := p.Dial(t, client.WithSessionRenewal(true))
+		marker := base + "/marker"
+		if _, _, err := ac.Create(ctx, marker, nil, client.ModeEphemeral, nil); err != nil {
+			t.Fatal(err)
+		}
+		app := New(ac, base)
+		cache, err := app.NewCache(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cache.Close()
+		watch := app.Watch(ctx, "db/url")
+		waitValue(t, watch, []byte("old"))
+
+		p.Cut(t)
+		waitGone(t, ctx, wc, marker) // the session expired on the servers
+		if _, err := writer.Set(ctx, "db/url", []byte("new"), AnyVersion); err != nil {
+			t.Fatal(err)
+		}
+		p.Heal(t)
+		waitValue(t, watch, []byte("new"))
+		waitCached(t, cache, "db/url", "new")
+		for cache.Stale() {
+			zktest.Wait(t, cache.Changed(), 20*time.Second, "the cache to be current on the new session")
+		}
+		if _, ok := cache.Get("marker"); ok {
+			t.Fatal("the expired session's ephemeral node is still cached")
+		}
+		if g := ac.Session().Generation(); g < 2 || cache.Err() != nil {
+			t.Fatalf("generation %d, cache error %v", g, cache.Err())
+		}
+		if _, err := writer.Set(ctx, "db/url", []byte("later"), AnyVersion); err != nil {
+			t.Fatal(err)
+		}
+		waitValue(t, watch, []byte("later"))
+		waitCached(t, cache, "db/url", "later")
+	})
+}
+
+// waitGone waits, with a watch, until p does not exist.
+func waitGone(t testing.TB, ctx context.Context, w *client.Conn, p string) {
+	t.Helper()
+	for {
+		ok, _, ch, err := w.ExistsW(ctx, p)
+		if client.IsRetryable(err) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			t.Fatalf("%s still exists", p)
+		}
 	}
 }

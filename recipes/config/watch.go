@@ -10,8 +10,10 @@ import (
 // Watch streams key's value: the current one first (Deleted set if the key
 // does not exist), then every change. The channel holds at most one
 // undelivered value, replaced by newer ones, so the last value received is
-// always the latest known. It closes when ctx ends, or when the session is
-// lost and no new one can be had (no WithRedial, or the Center closed).
+// always the latest known. It closes when ctx ends or when the Conn is
+// finished (a session expiry without WithSessionRenewal, Close). With
+// renewal it goes on across an expiry: it reads the key again on the new
+// session and delivers it if it changed meanwhile.
 func (cc *Center) Watch(ctx context.Context, key string) <-chan Value {
 	out := make(chan Value, 1)
 	p, err := cc.path(key)
@@ -34,11 +36,8 @@ func (cc *Center) Watch(ctx context.Context, key string) <-chan Value {
 			}
 			out <- v
 		}
+		c := cc.c
 		for ctx.Err() == nil {
-			c, err := cc.src.Conn(ctx)
-			if err != nil {
-				return
-			}
 			data, st, ch, err := c.GetW(ctx, p)
 			if errors.Is(err, client.ErrNoNode) {
 				var ok bool
@@ -53,8 +52,13 @@ func (cc *Center) Watch(ctx context.Context, key string) <-chan Value {
 				deliver(Value{Key: key, Data: data, Version: st.Version, Mzxid: st.Mzxid})
 			}
 			if err != nil {
-				if client.IsRetryable(err) || client.IsSessionLost(err) {
-					continue // same session again, or a new one from src
+				if client.IsRetryable(err) {
+					continue // the request waits for the next link
+				}
+				if client.IsSessionLost(err) {
+					if _, err := c.WaitSession(ctx); err == nil {
+						continue // on the new session
+					}
 				}
 				return
 			}

@@ -3,18 +3,19 @@ package registry
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/treecache"
+	"github.com/zabkit/zabkit/recipes/cache"
 )
 
-// Cache keeps one service's instances current through a watch (no
-// polling). Reads are local.
+// Cache keeps one service's instances current through a recipes/cache
+// Cache of the service's node and its children (no polling). Reads are
+// local.
 type Cache struct {
-	dir string
-	tc  *treecache.Cache
+	dir    string
+	c      *cache.Cache
+	exited chan struct{}
 
 	mu      sync.Mutex
 	subs    []chan []Instance
@@ -32,19 +33,22 @@ func NewCache(ctx context.Context, c *client.Conn, base, name string) (*Cache, e
 	if err := (Instance{Name: name, ID: "x"}).validate(); err != nil {
 		return nil, err
 	}
-	ca := &Cache{dir: client.JoinPath(base, name)}
-	ca.tc = treecache.New(c, ca.dir, ca.changed)
-	ca.tc.Start()
-	select {
-	case <-ca.tc.Loaded():
-	case <-ctx.Done():
-		ca.Close()
-		return nil, ctx.Err()
-	}
-	if err := ca.tc.Err(); err != nil {
-		ca.Close()
+	ca := &Cache{dir: client.JoinPath(base, name), exited: make(chan struct{})}
+	var err error
+	if ca.c, err = cache.New(ctx, c, ca.dir, cache.WithDepth(1)); err != nil {
 		return nil, err
 	}
+	events := ca.c.Listen(context.Background()) // ends with ca.c
+	go func() {
+		defer close(ca.exited)
+		initialized := false
+		for ev := range events {
+			if initialized = initialized || ev.Type == cache.EventInitialized; initialized {
+				ca.changed()
+			}
+		}
+		ca.finish()
+	}()
 	return ca, nil
 }
 
@@ -66,33 +70,33 @@ func (ca *Cache) BadNodes() error {
 }
 
 func (ca *Cache) read() ([]Instance, error) {
-	entries, _ := ca.tc.Snapshot()
-	nodes := make(map[string][]byte, len(entries))
-	for rel, e := range entries {
-		if !strings.Contains(rel, "/") {
-			nodes[rel] = e.Data
+	nodes := map[string][]byte{}
+	for _, k := range ca.c.Children(ca.dir) {
+		if n, ok := ca.c.Get(client.JoinPath(ca.dir, k)); ok {
+			nodes[k] = n.Data
 		}
 	}
 	return decodeNodes(ca.dir, nodes)
 }
 
 // Stale reports whether the cache may be behind the servers: the client
-// has no connection, or its session is lost (see Err).
-func (ca *Cache) Stale() bool {
-	_, s := ca.tc.Snapshot()
-	return s
-}
+// has no connection or is between two sessions (the instances are read
+// again once it has one), or the cache stopped following the service
+// (see Err).
+func (ca *Cache) Stale() bool { return ca.c.Stale() }
 
-// Err returns why the cache stopped following the service (session lost),
-// or nil.
-func (ca *Cache) Err() error { return ca.tc.Err() }
+// Err returns why the cache stopped following the service (an error
+// matching cache.ErrStopped and the Conn's error once the Conn is
+// finished, cache.ErrClosed after Close), or nil.
+func (ca *Cache) Err() error { return ca.c.Err() }
 
 // Changes returns a stream of the instance list: the current list, then
 // every new list after a change; the list is also sent again, unchanged,
 // when the nodes BadNodes names change. Lists are coalesced: a slow reader gets
 // the latest list, never an outdated one last. The channel closes when ctx
 // ends, the cache is closed, or the cache stops following the service
-// because its session is lost (Err then says so).
+// because its Conn is finished, such as by a session expiry without
+// renewal (Err then says so); with renewal it goes on across an expiry.
 func (ca *Cache) Changes(ctx context.Context) <-chan []Instance {
 	in := make(chan []Instance, 1)
 	out := make(chan []Instance)
@@ -135,7 +139,7 @@ func (ca *Cache) unsubscribe(in chan []Instance) {
 	}
 }
 
-// changed runs on the tree cache's goroutine after every change.
+// changed runs after every event of the cache once initialized.
 func (ca *Cache) changed() {
 	l, bad := ca.read()
 	badText := ""
@@ -145,13 +149,6 @@ func (ca *Cache) changed() {
 	ca.mu.Lock()
 	defer ca.mu.Unlock()
 	if ca.done {
-		return
-	}
-	if ca.tc.Err() != nil { // no longer following: end the streams
-		for _, s := range ca.subs {
-			close(s)
-		}
-		ca.subs, ca.done = nil, true
 		return
 	}
 	if slices.EqualFunc(l, ca.last, sameInstance) && ca.last != nil && badText == ca.lastBad {
@@ -175,7 +172,13 @@ func sameInstance(a, b Instance) bool {
 
 // Close stops following the service and closes every Changes stream.
 func (ca *Cache) Close() {
-	ca.tc.Close()
+	ca.c.Close()
+	<-ca.exited
+}
+
+// finish closes every Changes stream: the cache stopped following the
+// service (Err says why) or was closed.
+func (ca *Cache) finish() {
 	ca.mu.Lock()
 	defer ca.mu.Unlock()
 	if ca.done {

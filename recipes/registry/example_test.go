@@ -10,8 +10,9 @@ import (
 	"github.com/zabkit/zabkit/recipes/registry"
 )
 
-// A service registers itself (again after a session expiry, thanks to
-// WithRedial) and a consumer picks instances round robin.
+// A service registers itself (again after a session expiry, since its
+// Conn replaces an expired session) and a consumer picks instances round
+// robin.
 func Example() {
 	ctx := context.Background()
 	// An in-process ensemble stands in for the ZooKeeper servers; in
@@ -21,14 +22,13 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer e.Close()
-	dial := func(ctx context.Context) (*client.Conn, error) { return e.Connect(ctx) }
-	conn, err := dial(ctx)
+	conn, err := e.Connect(ctx, client.WithSessionRenewal(true))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer conn.Close(ctx)
 
-	reg := registry.New(conn, "/services", registry.WithRedial(dial))
+	reg := registry.New(conn, "/services")
 	defer reg.Close(ctx)
 	for i, addr := range []string{"10.0.0.7", "10.0.0.8"} {
 		err = reg.Register(ctx, registry.Instance{

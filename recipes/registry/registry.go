@@ -11,16 +11,17 @@ import (
 	"time"
 
 	"github.com/zabkit/zabkit/client"
-	"github.com/zabkit/zabkit/recipes/internal/sessions"
 )
 
 var (
 	// ErrNotRegistered is returned by Update and Unregister for an
 	// instance this Registry did not register.
 	ErrNotRegistered = errors.New("registry: instance not registered here")
-	// ErrSessionLost is returned when the session ended and no new one
-	// could be had (no WithRedial, or the Registry is closed).
-	ErrSessionLost = sessions.ErrSessionLost
+	// ErrSessionLost is matched by the errors of calls on a Conn that is
+	// finished: its session expired without WithSessionRenewal, its
+	// authentication failed, or it was closed. The error also matches the
+	// Conn's (client.ErrSessionExpired, ...).
+	ErrSessionLost = errors.New("registry: session lost")
 	// ErrClosed is returned by every call after Close.
 	ErrClosed = errors.New("registry: closed")
 )
@@ -29,15 +30,7 @@ var (
 type Option func(*options)
 
 type options struct {
-	dial sessions.Dial
-	log  *slog.Logger
-}
-
-// WithRedial gives the Registry a way to open a new session after its
-// session expires; it then registers every instance again. Sessions it
-// opens are closed by Close.
-func WithRedial(dial func(ctx context.Context) (*client.Conn, error)) Option {
-	return func(o *options) { o.dial = dial }
+	log *slog.Logger
 }
 
 // WithLogger sets the logger (default: discard).
@@ -45,9 +38,9 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 // Registry registers this process's service instances.
 type Registry struct {
+	c    *client.Conn
 	base string
 	log  *slog.Logger
-	src  *sessions.Source
 
 	mu        sync.Mutex
 	instances map[string]*entry // name/id -> registration
@@ -63,15 +56,14 @@ type Registry struct {
 }
 
 // New returns a Registry that registers instances below base on c. It
-// starts one goroutine (stopped by Close) that re-registers after a
-// session expiry when WithRedial is given.
+// starts one goroutine (stopped by Close) that registers every instance
+// again on each new session of c (with client.WithSessionRenewal).
 func New(c *client.Conn, base string, opts ...Option) *Registry {
 	o := options{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, f := range opts {
 		f(&o)
 	}
-	r := &Registry{base: base, instances: map[string]*entry{}, log: o.log, src: sessions.New(c, o.dial),
-		exited: make(chan struct{})}
+	r := &Registry{c: c, base: base, instances: map[string]*entry{}, log: o.log, exited: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go r.run(ctx)
@@ -128,14 +120,29 @@ func (r *Registry) Register(ctx context.Context, inst Instance) error {
 		r.instances[k] = &entry{inst: inst}
 	}
 	r.mu.Unlock()
-	c, err := r.src.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	if err := r.write(ctx, c, k); err != nil {
+	if err := r.retry(ctx, func(ctx context.Context) error { return r.write(ctx, r.c, k) }); err != nil {
 		return fmt.Errorf("registry: register %s: %w", r.path(inst), err)
 	}
 	return nil
+}
+
+// retry runs op again while the Conn replaces an expired session (a write
+// queued for the old session fails with ErrSessionExpired without being
+// sent), waiting for the new one; an error of a finished Conn matches
+// ErrSessionLost.
+func (r *Registry) retry(ctx context.Context, op func(ctx context.Context) error) error {
+	for {
+		err := op(ctx)
+		if !client.IsSessionLost(err) {
+			return err
+		}
+		if r.c.Err() != nil {
+			return fmt.Errorf("%w: %w", ErrSessionLost, err)
+		}
+		if _, werr := r.c.WaitSession(ctx); werr != nil {
+			return err
+		}
+	}
 }
 
 // write creates or overwrites the node of the instance registered under k
@@ -333,14 +340,13 @@ func (r *Registry) Unregister(ctx context.Context, name, id string) error {
 	}
 	r.wmu.Lock() // a write in progress has recorded its path
 	defer r.wmu.Unlock()
-	c, err := r.src.Conn(ctx)
-	if err != nil {
+	if err := r.c.Err(); err != nil {
 		if ephemeral(e.inst.ServiceType) {
 			return nil // gone with the session
 		}
-		return err
+		return fmt.Errorf("registry: unregister %s: %w: %w", r.path(e.inst), ErrSessionLost, err)
 	}
-	if err := r.remove(ctx, c, e); err != nil {
+	if err := r.remove(ctx, r.c, e); err != nil {
 		return fmt.Errorf("registry: unregister %s: %w", r.path(e.inst), err)
 	}
 	return nil
@@ -377,9 +383,8 @@ func (r *Registry) Instances() []Instance {
 }
 
 // Close unregisters every dynamic instance (as Curator's close does; unlike
-// Curator it also deletes DynamicSequential nodes), stops
-// the Registry's goroutine and closes the sessions it dialed. The Conn
-// given to New is left open.
+// Curator it also deletes DynamicSequential nodes) and stops the
+// Registry's goroutine. The Conn given to New is left open.
 func (r *Registry) Close(ctx context.Context) error {
 	r.mu.Lock()
 	if r.closed {
@@ -394,52 +399,59 @@ func (r *Registry) Close(ctx context.Context) error {
 	<-r.exited
 	r.wmu.Lock() // writes in progress have recorded their paths
 	var first error
-	if c := r.src.Current(); c.Err() == nil {
+	if r.c.Err() == nil {
 		for _, e := range all {
 			if !ephemeral(e.inst.ServiceType) {
 				continue
 			}
-			if err := r.remove(ctx, c, e); err != nil && first == nil {
+			if err := r.remove(ctx, r.c, e); err != nil && first == nil {
 				first = err
 			}
 		}
 	}
 	r.wmu.Unlock()
-	r.src.Close(ctx)
 	return first
 }
 
-// run re-registers everything on a new session after the current one is
-// lost.
+// run registers every instance again on each new session of the Conn,
+// until Close or the Conn is finished.
 func (r *Registry) run(ctx context.Context) {
 	defer close(r.exited)
-	if !r.src.CanRedial() {
-		return
-	}
+	s := r.c.Session()
 	for {
-		c := r.src.Current()
 		select {
 		case <-ctx.Done():
 			return
-		case <-c.Done():
+		case <-s.Done():
 		}
-		r.log.Info("registry: session lost, registering again on a new session", "err", c.Err())
-		nc, err := client.RetryValue(ctx, r.src.Conn, client.WithRetryIf(func(error) bool { return true }))
+		ns, err := r.c.WaitSession(ctx)
 		if err != nil {
-			return // ctx ended
+			if ctx.Err() == nil {
+				r.log.Info("registry: session lost; the dynamic instances are gone", "session", s, "err", err)
+			}
+			return
 		}
+		r.log.Info("registry: new session, registering again", "old", s, "new", ns)
+		s = ns
 		for _, inst := range r.Instances() {
-			if err := r.write(ctx, nc, key(inst.Name, inst.ID)); err != nil {
+			err := r.write(ctx, r.c, key(inst.Name, inst.ID))
+			switch {
+			case err == nil, ctx.Err() != nil:
+			case client.IsSessionLost(err):
+				// Expired again: the next round writes it.
+			default:
 				r.log.Warn("registry: re-register failed", "instance", r.path(inst), "err", err)
 			}
 		}
 	}
 }
 
-// deleteNode deletes path, retrying after connection loss until the node
-// is gone (ErrNoNode counts as gone) or the session is lost (an ephemeral
-// node goes with it). Only ctx ending leaves the node possibly in place,
-// and then ctx's error is returned.
+// deleteNode deletes path, retrying after connection loss, and on the new
+// session after an expiry the Conn replaces (a request queued for the old
+// session fails without being sent), until the node is gone (ErrNoNode
+// counts as gone) or the Conn is finished (an ephemeral node goes with its
+// session). Only ctx ending leaves the node possibly in place, and then
+// ctx's error is returned.
 func deleteNode(ctx context.Context, c *client.Conn, path string) error {
 	err := client.Retry(ctx, func(ctx context.Context) error {
 		err := c.Delete(ctx, path, client.AnyVersion)
@@ -447,7 +459,9 @@ func deleteNode(ctx context.Context, c *client.Conn, path string) error {
 			return nil
 		}
 		return err
-	})
+	}, client.WithRetryIf(func(err error) bool {
+		return client.IsRetryable(err) || client.IsSessionLost(err) && c.Err() == nil
+	}))
 	if err == nil || client.IsSessionLost(err) {
 		return nil
 	}

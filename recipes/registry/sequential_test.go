@@ -3,7 +3,6 @@ package registry
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/zabkit/zabkit/client"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
@@ -79,47 +78,5 @@ func TestDynamicSequentialIsEphemeralSequential(t *testing.T) {
 	}
 	if left := sequentialNodes(t, c, base+"/s", "seq"); len(left) != 0 {
 		t.Fatalf("after Close: %v left behind", left)
-	}
-}
-
-// Fault: the session of a DynamicSequential instance expires.
-// Expectation: the Registry (WithRedial) registers it again as one new
-// ephemeral-sequential node of the new session.
-func TestFaultDynamicSequentialSessionExpired(t *testing.T) {
-	ctx := zktest.Ctx(t)
-	base := zktest.Root(t)
-	c := zktest.Dial(t)
-	reg, dials := redialing(t, c, base)
-	defer reg.Close(ctx)
-	if err := reg.Register(ctx, Instance{Name: "s", ID: "seq", ServiceType: DynamicSequential}); err != nil {
-		t.Fatal(err)
-	}
-	watcher := zktest.Dial(t)
-	zktest.Expire(t, c)
-	nc := zktest.Wait(t, dials, 20*time.Second, "the Registry to dial a new session")
-	for {
-		_, _, ev, err := watcher.ChildrenW(ctx, base+"/s")
-		if err != nil && !errors.Is(err, client.ErrNoNode) {
-			t.Fatal(err)
-		}
-		nodes := sequentialNodes(t, watcher, base+"/s", "seq")
-		if len(nodes) == 1 {
-			for k, owner := range nodes {
-				if owner != nc.SessionID() {
-					t.Fatalf("node %s owned by %#x, want the new session %#x", k, owner, nc.SessionID())
-				}
-			}
-			break
-		}
-		if len(nodes) > 1 {
-			t.Fatalf("nodes %v, want one", nodes)
-		}
-		if ev == nil { // no service node yet: wait for it
-			_, _, ev, err = watcher.ExistsW(ctx, base+"/s")
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		zktest.Wait(t, ev, 20*time.Second, "re-registration")
 	}
 }

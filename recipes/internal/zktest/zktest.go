@@ -112,41 +112,6 @@ func DeleteAll(ctx context.Context, c *client.Conn, path string) error {
 	return nil
 }
 
-// Expire ends c's session on the servers the way ZooKeeper's own tests do:
-// a second connection resumes the session with its id and password and
-// closes it. It returns once c has seen the session end.
-//
-// On the in-process ensemble the leader expires the session instead, as
-// if its timeout had passed (ensemble.ExpireSession).
-func Expire(t testing.TB, c *client.Conn) {
-	t.Helper()
-	ctx := Ctx(t)
-	if External() == "" {
-		if err := ensembleOf(t).ExpireSession(ctx, c.SessionID()); err != nil {
-			t.Fatalf("Expire: %v", err)
-		}
-		select {
-		case <-c.Done():
-		case <-ctx.Done():
-			t.Fatalf("Expire: the Conn did not see its session end")
-		}
-		return
-	}
-	other, err := client.Dial(ctx, Servers(t), client.WithSessionTimeout(SessionTimeout),
-		client.WithSession(c.SessionID(), c.SessionPassword()))
-	if err != nil {
-		t.Fatalf("Expire: resume session: %v", err)
-	}
-	if err := other.Close(ctx); err != nil {
-		t.Fatalf("Expire: close session: %v", err)
-	}
-	select {
-	case <-c.Done():
-	case <-ctx.Done():
-		t.Fatalf("Expire: the Conn did not see its session end")
-	}
-}
-
 // Wait waits for ch to close or deliver, failing the test after d.
 func Wait[T any](t testing.TB, ch <-chan T, d time.Duration, what string) T {
 	t.Helper()

@@ -1,4 +1,4 @@
-package sessions
+package cache
 
 import (
 	"testing"
