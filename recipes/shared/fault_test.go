@@ -146,7 +146,7 @@ func TestFaultSharedSessionExpired(t *testing.T) {
 			watch := NewValue(ca, root+"/v", []byte("seed")).Watch(wctx)
 			zktest.Wait(t, watch, 30*time.Second, "the first value")
 
-			expire(t, ca)
+			zktest.Expire(t, ca)
 			if _, err := NewValue(cb, root+"/v", nil).Set(ctx, []byte("while expired")); err != nil {
 				t.Fatal(err)
 			}
@@ -179,28 +179,6 @@ func TestFaultSharedSessionExpired(t *testing.T) {
 			}
 		})
 	}
-}
-
-// expire ends c's current session on the servers and waits until c has
-// seen it end (c may go on with a new one).
-func expire(t *testing.T, c *client.Conn) {
-	t.Helper()
-	ctx := zktest.Ctx(t)
-	s := c.Session()
-	if zktest.External() == "" {
-		if err := zktest.InProcess(t).ExpireSession(ctx, s.ID()); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		other, err := client.Dial(ctx, zktest.Servers(t), client.WithSession(s.ID(), c.SessionPassword()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := other.Close(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	zktest.Wait(t, s.Done(), 30*time.Second, "the session to end")
 }
 
 // Fault: a client moving units between two balances with Atomically is
