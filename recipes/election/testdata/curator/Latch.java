@@ -108,14 +108,22 @@ public class Latch {
             try (LeaderLatch latch = new LeaderLatch(client, dir, "java")) {
                 latch.start();
                 latch.await();
-                try {
-                    client.create().withMode(CreateMode.EPHEMERAL).forPath(marker, "java".getBytes(StandardCharsets.UTF_8));
-                } catch (KeeperException.NodeExistsException e) {
-                    String owner = new String(client.getData().forPath(marker), StandardCharsets.UTF_8);
-                    if (!owner.equals("java")) { // else: our own create, retried by Curator
-                        Harness.out("overlap", "marker of " + owner);
-                        continue;
+                String owner = null;
+                while (owner == null) {
+                    try {
+                        client.create().withMode(CreateMode.EPHEMERAL).forPath(marker, "java".getBytes(StandardCharsets.UTF_8));
+                        owner = "java";
+                    } catch (KeeperException.NodeExistsException e) {
+                        try {
+                            owner = new String(client.getData().forPath(marker), StandardCharsets.UTF_8);
+                        } catch (KeeperException.NoNodeException gone) {
+                            // deleted meanwhile: create again
+                        }
                     }
+                }
+                if (!owner.equals("java")) { // "java": our own create, retried by Curator
+                    Harness.out("overlap", "marker of " + owner);
+                    continue;
                 }
                 String entry = "java-" + i + "\n";
                 for (;;) {
