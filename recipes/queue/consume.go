@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/zabkit/zabkit/client"
@@ -16,10 +17,12 @@ type base struct {
 	path  string
 	byDue bool // a delay queue: order by due time, take only due nodes
 	o     options
+
+	ensured atomic.Bool // the queue's and lock path's nodes were made once
 }
 
-func newBase(c *client.Conn, path string, byDue bool, opts []Option) base {
-	b := base{c: c, path: path, byDue: byDue}
+func newBase(c *client.Conn, path string, byDue bool, opts []Option) *base {
+	b := &base{c: c, path: path, byDue: byDue}
 	for _, f := range opts {
 		f(&b.o)
 	}
@@ -39,8 +42,12 @@ func (b *base) validate() error {
 }
 
 // ensure creates the queue's node (and the lock path's) as Curator's start
-// does: persistent, missing ancestors as containers.
+// does: persistent, missing ancestors as containers. Callers that find one
+// missing later call it again after resetting ensured.
 func (b *base) ensure(ctx context.Context) error {
+	if b.ensured.Load() {
+		return nil
+	}
 	if err := ensure(ctx, b.c, b.path, client.ModePersistent); err != nil {
 		return fmt.Errorf("queue %s: %w", b.path, err)
 	}
@@ -49,7 +56,14 @@ func (b *base) ensure(ctx context.Context) error {
 			return fmt.Errorf("queue %s: lock path: %w", b.path, err)
 		}
 	}
+	b.ensured.Store(true)
 	return nil
+}
+
+// reensure makes the nodes again after one was found missing.
+func (b *base) reensure(ctx context.Context) error {
+	b.ensured.Store(false)
+	return b.ensure(ctx)
 }
 
 func (b *base) put(ctx context.Context, encoding string, items [][]byte) error {
@@ -60,7 +74,7 @@ func (b *base) put(ctx context.Context, encoding string, items [][]byte) error {
 	path := client.JoinPath(b.path, itemPrefix+encoding)
 	err := createItem(ctx, b.c, path, data, false)
 	if errors.Is(err, client.ErrNoNode) {
-		if err = b.ensure(ctx); err == nil {
+		if err = b.reensure(ctx); err == nil {
 			err = createItem(ctx, b.c, path, data, false)
 		}
 	}
@@ -100,7 +114,7 @@ func (b *base) take(ctx context.Context, h Handler) error {
 			return err
 		})
 		if errors.Is(err, client.ErrNoNode) { // removed by someone: make it again
-			if err = b.ensure(ctx); err == nil {
+			if err = b.reensure(ctx); err == nil {
 				continue
 			}
 		}
@@ -272,7 +286,7 @@ func (b *base) lock(ctx context.Context, lock string) (sess *client.Session, ok 
 		case errors.Is(err, client.ErrNodeExists):
 			return nil, false, nil
 		case errors.Is(err, client.ErrNoNode): // the lock path was removed
-			if err := b.ensure(ctx); err != nil {
+			if err := b.reensure(ctx); err != nil {
 				return nil, false, err
 			}
 		case client.IsSessionLost(err):

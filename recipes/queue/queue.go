@@ -41,7 +41,7 @@ func WithDeleteOnError() Option { return func(o *options) { o.deleteOnError = tr
 // (ItemSerializer); consumers take nodes in sequence order. A Queue is
 // safe for concurrent use; several consumers (Go or Java) may share a
 // queue.
-type Queue struct{ q base }
+type Queue struct{ q *base }
 
 // New returns the distributed queue at path.
 func New(c *client.Conn, path string, opts ...Option) *Queue {
@@ -65,7 +65,7 @@ func (q *Queue) Consume(ctx context.Context, h Handler) error { return q.q.consu
 // PriorityQueue is Curator's DistributedPriorityQueue: a Queue whose node
 // names carry a priority, queue-<priority><sequence>; lower priorities are
 // taken first, equal ones in sequence order.
-type PriorityQueue struct{ q base }
+type PriorityQueue struct{ q *base }
 
 // NewPriority returns the priority queue at path.
 func NewPriority(c *client.Conn, path string, opts ...Option) *PriorityQueue {
@@ -88,7 +88,7 @@ func (q *PriorityQueue) Consume(ctx context.Context, h Handler) error { return q
 // DelayQueue is Curator's DistributedDelayQueue: a Queue whose node names
 // carry a due time, queue-|<Unix ms in hex>|<sequence>; a node is taken
 // only once the consumer's clock has passed its due time, earliest first.
-type DelayQueue struct{ q base }
+type DelayQueue struct{ q *base }
 
 // NewDelay returns the delay queue at path.
 func NewDelay(c *client.Conn, path string, opts ...Option) *DelayQueue {
