@@ -121,7 +121,11 @@ func (b *base) take(ctx context.Context, h Handler) error {
 		if err != nil {
 			return fmt.Errorf("queue %s: %w", b.path, err)
 		}
-		var timer *time.Timer
+		var (
+			timer  *time.Timer
+			lockCh <-chan client.Event // the first item locked by another consumer
+			again  bool
+		)
 		for _, name := range sortItems(kids, b.byDue) {
 			if b.byDue {
 				if wait := time.Until(dueTime(name)); wait > 0 {
@@ -129,13 +133,24 @@ func (b *base) take(ctx context.Context, h Handler) error {
 					break // sorted by due time: no later node is due
 				}
 			}
-			done, err := b.process(ctx, name, h)
+			done, locked, err := b.process(ctx, name, h)
 			if err != nil {
 				return fmt.Errorf("queue %s: %s: %w", b.path, name, err)
 			}
 			if done {
 				return nil
 			}
+			if locked && lockCh == nil {
+				// A consumer that dies leaves its item in place and its
+				// lock goes: watch the lock, since the children will not
+				// change.
+				ok, _, ch, err := b.c.ExistsW(ctx, client.JoinPath(b.o.lockPath, name))
+				again = err == nil && !ok // released meanwhile
+				lockCh = ch
+			}
+		}
+		if again {
+			continue
 		}
 		var due <-chan time.Time
 		if timer != nil {
@@ -143,6 +158,7 @@ func (b *base) take(ctx context.Context, h Handler) error {
 		}
 		select {
 		case <-ch:
+		case <-lockCh:
 		case <-due:
 		case <-sess.Done(): // its watches are gone; list again on the next session
 		case <-ctx.Done():
@@ -157,10 +173,11 @@ func (b *base) take(ctx context.Context, h Handler) error {
 }
 
 // process takes the node name: done is false when another consumer had
-// it first.
-func (b *base) process(ctx context.Context, name string, h Handler) (done bool, err error) {
+// it first, locked when another consumer holds its lock now.
+func (b *base) process(ctx context.Context, name string, h Handler) (done, locked bool, err error) {
 	if b.o.lockPath == "" {
-		return b.processUnlocked(ctx, name, h)
+		done, err = b.processUnlocked(ctx, name, h)
+		return done, false, err
 	}
 	return b.processLocked(ctx, name, h)
 }
@@ -212,12 +229,12 @@ func (b *base) processUnlocked(ctx context.Context, name string, h Handler) (boo
 // taken), read the item, run h, then remove the item (or, when h failed,
 // move it to the end of the queue) in a multi that checks the lock node,
 // and delete the lock node.
-func (b *base) processLocked(ctx context.Context, name string, h Handler) (bool, error) {
+func (b *base) processLocked(ctx context.Context, name string, h Handler) (done, locked bool, err error) {
 	lock := client.JoinPath(b.o.lockPath, name)
 	path := client.JoinPath(b.path, name)
 	sess, ok, err := b.lock(ctx, lock)
 	if err != nil || !ok {
-		return false, err
+		return false, err == nil, err
 	}
 	defer b.unlock(ctx, sess, lock)
 
@@ -227,13 +244,13 @@ func (b *base) processLocked(ctx context.Context, name string, h Handler) (bool,
 		return err
 	})
 	if errors.Is(err, client.ErrNoNode) {
-		return false, nil // processed by the lock's previous holder
+		return false, false, nil // processed by the lock's previous holder
 	}
 	if client.IsSessionLost(err) {
-		return false, awaitSession(ctx, b.c) // the lock went with the session: list again
+		return false, false, awaitSession(ctx, b.c) // the lock went with the session: list again
 	}
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	items, derr := decodeItems(data)
 	var herr error
@@ -254,13 +271,13 @@ func (b *base) processLocked(ctx context.Context, name string, h Handler) (bool,
 	}
 	if len(ops) > 0 {
 		if err := b.remove(ctx, sess, ops); err != nil {
-			return true, errors.Join(err, herr)
+			return true, false, errors.Join(err, herr)
 		}
 	}
 	if derr != nil {
-		return true, derr
+		return true, false, derr
 	}
-	return true, herr
+	return true, false, herr
 }
 
 // lock creates the item's lock node. ok is false when another consumer

@@ -35,7 +35,9 @@
 // still there. A consumer that dies, or whose session expires, leaves the
 // item for another consumer (at least once; the Handler's ctx ends when
 // the session holding the lock ends, and Take then returns an error
-// matching ErrLockLost). A Handler that fails puts its node back at the
+// matching ErrLockLost). A waiting consumer watches the lock of an item it
+// had to skip, so it takes over such an item at once (Curator's consumer
+// waits for the next change to the queue's children). A Handler that fails puts its node back at the
 // tail under the same priority or due time, in the same multi (Curator's
 // ErrorMode.REQUEUE; Curator requeues under the plain name), or removes it
 // with WithDeleteOnError; Take returns the Handler's error either way. A

@@ -43,9 +43,11 @@ func expireKeep(t *testing.T, c *client.Conn) {
 }
 
 // Fault: a safe consumer's session expires while its handler runs.
-// Expectation: the handler's ctx ends with ErrLockLost, the consumer's
-// Take returns ErrLockLost without removing the item, and another
-// consumer then takes the same item: nothing is lost.
+// Expectation: while it lives no other consumer gets the item; then the
+// handler's ctx ends with ErrLockLost, the consumer's Take returns
+// ErrLockLost without removing the item, and a consumer that was already
+// waiting takes the same item (its lock, not the queue, changed): nothing
+// is lost.
 func TestFaultConsumerExpiresWhileHandling(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	root := zktest.Root(t)
@@ -60,12 +62,25 @@ func TestFaultConsumerExpiresWhileHandling(t *testing.T) {
 	go func() { done <- a.Take(ctx, blockingHandler(started, nil)) }()
 	zktest.Wait(t, started, 20*time.Second, "consumer a to get the item")
 
+	// b waits meanwhile: the only item is locked by a.
+	b := New(zktest.Dial(t), root+"/q", WithLockPath(root+"/locks"))
+	bGot := make(chan string, 1)
+	go func() {
+		if err := b.Take(ctx, func(_ context.Context, it []byte) error { bGot <- string(it); return nil }); err != nil {
+			t.Errorf("b's Take: %v", err)
+		}
+	}()
+	bctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if err := New(zktest.Dial(t), root+"/q", WithLockPath(root+"/locks")).Take(bctx, blockingHandler(started, nil)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a third consumer while a holds the item: %v, want nothing to take", err)
+	}
+
 	zktest.Expire(t, ca)
 	if err := zktest.Wait(t, done, 20*time.Second, "a's Take to end"); !errors.Is(err, ErrLockLost) {
 		t.Fatalf("a's Take: %v, want ErrLockLost", err)
 	}
-	b := New(zktest.Dial(t), root+"/q", WithLockPath(root+"/locks"))
-	if got := collect(t, 1, b.Take); len(got) != 1 || got[0] != "job" {
+	if got := zktest.Wait(t, bGot, 20*time.Second, "the waiting consumer to get a's item"); got != "job" {
 		t.Fatalf("b took %q, want the item a did not finish", got)
 	}
 	c := zktest.Dial(t)
