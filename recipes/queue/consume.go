@@ -242,7 +242,7 @@ func (b *base) processLocked(ctx context.Context, name string, h Handler) (done,
 	err = client.Retry(ctx, func(ctx context.Context) (err error) {
 		data, _, err = b.c.Get(ctx, path)
 		return err
-	})
+	}, retryOpt)
 	if errors.Is(err, client.ErrNoNode) {
 		return false, false, nil // processed by the lock's previous holder
 	}
@@ -296,7 +296,7 @@ func (b *base) lock(ctx context.Context, lock string) (sess *client.Session, ok 
 				return client.ErrNodeExists
 			}
 			return err
-		})
+		}, retryOpt)
 		switch {
 		case err == nil:
 			return sess, true, nil
@@ -311,6 +311,10 @@ func (b *base) lock(ctx context.Context, lock string) (sess *client.Session, ok 
 				return nil, false, err
 			}
 		default:
+			// ctx ended (or the retries ran out) with the create's outcome
+			// unknown: a lock node of ours would keep the item from every
+			// consumer until the session ends.
+			b.unlockIfOurs(ctx, sess, lock)
 			return nil, false, err
 		}
 	}
@@ -360,7 +364,7 @@ func (b *base) remove(ctx context.Context, sess *client.Session, ops []client.Op
 			return nil // applied before a connection loss (or removed by a consumer without a lock path)
 		}
 		return err
-	})
+	}, retryOpt)
 	if errors.Is(err, ErrLockLost) || client.IsSessionLost(err) {
 		return fmt.Errorf("%w: %w", ErrLockLost, err)
 	}
@@ -390,7 +394,27 @@ func (b *base) unlock(ctx context.Context, sess *client.Session, lock string) {
 			return nil
 		}
 		return err
-	})
+	}, retryOpt)
+}
+
+// unlockIfOurs deletes the lock node if sess created it.
+func (b *base) unlockIfOurs(ctx context.Context, sess *client.Session, lock string) {
+	ctx, cancel := detached(ctx, b.c)
+	defer cancel()
+	_ = client.Retry(ctx, func(ctx context.Context) error {
+		if !current(b.c, sess) {
+			return nil
+		}
+		ok, st, err := b.c.Exists(ctx, lock)
+		if err != nil || !ok || st.EphemeralOwner != sess.ID() {
+			return err
+		}
+		err = b.c.Delete(ctx, lock, st.Version)
+		if errors.Is(err, client.ErrNoNode) {
+			return nil
+		}
+		return err
+	}, retryOpt)
 }
 
 // detached returns a context that outlives ctx's cancellation, bounded by

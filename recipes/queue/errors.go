@@ -28,13 +28,20 @@ var (
 	ErrCorruptItem = errors.New("queue: corrupt item")
 )
 
+// retryOpt makes client.Retry also retry after ErrSessionMoved, as
+// Curator's RetryLoop does: the server refused the request because another
+// connection resumed the session, and the session may still be ours.
+var retryOpt = client.WithRetryIf(func(err error) bool {
+	return client.IsRetryable(err) || errors.Is(err, client.ErrSessionMoved)
+})
+
 // retry runs op until it succeeds or fails for good: after a connection
-// loss it tries again on the same session (client.Retry), and after the
+// loss (or ErrSessionMoved) it tries again on the same session, and after the
 // session expired it waits for the Conn's next session (with
 // client.WithSessionRenewal) and tries again. op must be safe to run twice.
 func retry(ctx context.Context, c *client.Conn, op func(ctx context.Context) error) error {
 	for {
-		err := client.Retry(ctx, op)
+		err := client.Retry(ctx, op, retryOpt)
 		if err == nil || !client.IsSessionLost(err) {
 			return err
 		}

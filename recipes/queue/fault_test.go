@@ -112,8 +112,15 @@ func TestFaultTakeCarriesOnAcrossExpiryWithRenewal(t *testing.T) {
 	if err := producer.Put(ctx, []byte("after-expiry")); err != nil {
 		t.Fatal(err)
 	}
-	if got := zktest.Wait(t, started, 20*time.Second, "Take to get the item on the new session"); got != "after-expiry" {
-		t.Fatalf("got %q", got)
+	select {
+	case got := <-started:
+		if got != "after-expiry" {
+			t.Fatalf("got %q", got)
+		}
+	case err := <-done:
+		t.Fatalf("Take across the expiry: %v", err)
+	case <-ctx.Done():
+		t.Fatal("Take did not get the item on the new session")
 	}
 	if err := zktest.Wait(t, done, 20*time.Second, "Take"); err != nil {
 		t.Fatal(err)

@@ -137,7 +137,7 @@ func (q *SimpleQueue) read(ctx context.Context, path string, remove bool) (data 
 	err = client.Retry(ctx, func(ctx context.Context) error {
 		data, st, err = q.c.Get(ctx, path)
 		return err
-	})
+	}, retryOpt)
 	if errors.Is(err, client.ErrNoNode) {
 		return nil, false, nil
 	}
@@ -150,14 +150,18 @@ func (q *SimpleQueue) read(ctx context.Context, path string, remove bool) (data 
 	if err != nil || !remove {
 		return data, err == nil, err
 	}
+	// Once the delete is sent it must be answered: abandoning it when ctx
+	// ends could remove the item without returning it.
+	dctx, cancel := detached(ctx, q.c)
+	defer cancel()
 	lost := false // a connection loss after the delete was sent
-	err = client.Retry(ctx, func(ctx context.Context) error {
+	err = client.Retry(dctx, func(ctx context.Context) error {
 		err := q.c.Delete(ctx, path, st.Version)
 		if client.IsRetryable(err) {
 			lost = true
 		}
 		return err
-	})
+	}, retryOpt)
 	switch {
 	case err == nil:
 		return data, true, nil
