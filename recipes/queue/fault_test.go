@@ -303,3 +303,25 @@ func TestFaultSimpleOfferWhileCutOffIsUncertain(t *testing.T) {
 		}
 	})
 }
+
+// Fault: the session expires while Takes wait, on a Conn that does not
+// renew sessions. Expectation: both queues' Take return ErrSessionLost.
+func TestFaultTakeWithoutRenewalEndsWithSessionLost(t *testing.T) {
+	ctx := zktest.Ctx(t)
+	root := zktest.Root(t)
+	c := zktest.Dial(t, client.WithSessionRenewal(false))
+	errs := make(chan error, 2)
+	go func() {
+		_, err := NewSimple(c, root+"/simple").Take(ctx)
+		errs <- err
+	}()
+	go func() {
+		errs <- New(c, root+"/q", WithLockPath(root+"/locks")).Take(ctx, func(context.Context, []byte) error { return nil })
+	}()
+	zktest.Expire(t, c)
+	for range 2 {
+		if err := zktest.Wait(t, errs, 20*time.Second, "Take to end"); !errors.Is(err, ErrSessionLost) {
+			t.Fatalf("Take after expiry: %v, want ErrSessionLost", err)
+		}
+	}
+}
