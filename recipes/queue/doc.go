@@ -37,11 +37,12 @@
 // the session holding the lock ends, and Take then returns an error
 // matching ErrLockLost). A waiting consumer watches the lock of an item it
 // had to skip, so it takes over such an item at once (Curator's consumer
-// waits for the next change to the queue's children). A Handler that fails puts its node back at the
-// tail under the same priority or due time, in the same multi (Curator's
-// ErrorMode.REQUEUE; Curator requeues under the plain name), or removes it
-// with WithDeleteOnError; Take returns the Handler's error either way. A
-// Handler that fails because Take's ctx ended leaves the item in place.
+// waits for the next change to the queue's children). A Handler that
+// fails puts its node back at the tail under the same priority or due
+// time, in the same multi (Curator's ErrorMode.REQUEUE; Curator requeues
+// under the plain name), or removes it with WithDeleteOnError; Take
+// returns the Handler's error either way. A Handler that fails because
+// Take's ctx ended leaves the item in place.
 //
 // SimpleQueue removes an item by deleting its node before returning it: a
 // consumer that dies after Take returned loses the item. If the
@@ -55,10 +56,16 @@
 // (Offer, Put) is not, since a retried sequential create may add the item
 // twice: the call returns an error matching ErrUncertain and the caller
 // decides whether to add it again. When the session expires, a waiting
-// Take keeps waiting: with client.WithSessionRenewal it lists the queue
-// again on the Conn's next session; without it (or after Close) it
-// returns an error matching ErrSessionLost. Items are persistent nodes and
-// outlive every session; only lock nodes are ephemeral.
+// Take carries on if the Conn renews sessions (client.WithSessionRenewal):
+// it lists the queue again on the next session. Otherwise (or after
+// Close) it returns an error matching ErrSessionLost. A Take whose
+// Handler was running with a lock returns ErrLockLost, the item staying
+// in the queue; the next Take may get it again. Items are persistent nodes
+// and outlive every session; only lock nodes are ephemeral.
+//
+// Java services using Curator 5.4's queues on the same paths interoperate:
+// tests run Curator's producers and consumers beside these, both ways,
+// for all four kinds, and Java and Go safe consumers on one lock path.
 //
 // # When a queue on ZooKeeper is the wrong tool
 //
