@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -208,6 +209,53 @@ func TestCuratorQueueMixedSafeConsumers(t *testing.T) {
 		t.Errorf("Java handled %d of %d items, want both sides to handle some", byJava, total)
 	}
 	t.Logf("Java handled %d items, Go %d", byJava, total-byJava)
+	c := zktest.Dial(t)
+	if kids := children(t, c, path); len(kids) != 0 {
+		t.Errorf("items left %v", kids)
+	}
+	if kids := children(t, c, lock); len(kids) != 0 {
+		t.Errorf("lock nodes left %v", kids)
+	}
+}
+
+// A Java safe consumer takes the only item and dies in the middle of it
+// (its client closes: session and lock node end) while a Go consumer
+// waits. Expectation: the Go consumer does not get the item while Java
+// holds it, then gets it at once; nothing is left.
+func TestCuratorJavaConsumerDiesGoTakesOver(t *testing.T) {
+	j := curatortest.New(t)
+	ctx := zktest.Ctx(t)
+	root := zktest.Root(t)
+	path, lock := root+"/q", root+"/locks"
+	if err := New(zktest.Dial(t), path).Put(ctx, []byte("job")); err != nil {
+		t.Fatal(err)
+	}
+	java := j.Start(t, "Queues", zktest.Servers(t), "hold", path, lock)
+	if f := java.Expect(ctx, t, "got"); len(f) != 2 || f[1] != "job" {
+		t.Fatalf("Java printed %q", f)
+	}
+	got := make(chan string, 1)
+	go func() {
+		err := New(zktest.Dial(t), path, WithLockPath(lock)).Take(ctx, func(_ context.Context, it []byte) error {
+			got <- string(it)
+			return nil
+		})
+		if err != nil {
+			t.Errorf("Go Take: %v", err)
+		}
+	}()
+	bctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := New(zktest.Dial(t), path, WithLockPath(lock)).Take(bctx, func(context.Context, []byte) error { return nil }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a Go consumer while Java holds the item: %v, want nothing to take", err)
+	}
+	java.Send(t, "stop")
+	t.Log("stop sent")
+	java.Expect(ctx, t, "closed")
+	t.Log("java closed")
+	if s := zktest.Wait(t, got, 30*time.Second, "the Go consumer to take over Java's item"); s != "job" {
+		t.Fatalf("Go took %q", s)
+	}
 	c := zktest.Dial(t)
 	if kids := children(t, c, path); len(kids) != 0 {
 		t.Errorf("items left %v", kids)

@@ -7,6 +7,11 @@
 //	    puts items <prefix>-0 .. <prefix>-<n-1>, printing "put <item>"
 //	    after each, then "done". kind is simple, queue, priority (item i
 //	    with priority i%3) or delay (item i due i seconds before now).
+//	java Queues <connect> hold <path> <lockPath>
+//	    a DistributedQueue consumer with a lock path that prints "got
+//	    <item>" for the first item and never finishes it; on the command
+//	    "stop" its client closes (its session and lock node end) and the
+//	    program exits: a consumer that dies in the middle of an item.
 //	java Queues <connect> consume <kind> <path> <lockPath|-> <n>
 //	    takes n items (n < 0: until the command "stop"), printing
 //	    "got <item>" for each, then, once the queue is empty, "done".
@@ -34,6 +39,10 @@ public class Queues {
     public static void main(String[] args) throws Exception {
         try (CuratorFramework client = Harness.client(args[0])) {
             String kind = args[2], path = args[3];
+            if (args[1].equals("hold")) {
+                hold(client, args[2], args[3]);
+                return;
+            }
             if (args[1].equals("produce")) {
                 produce(client, kind, path, args[4], Integer.parseInt(args[5]));
             } else {
@@ -90,6 +99,25 @@ public class Queues {
             default:
                 throw new IllegalArgumentException(kind);
         }
+    }
+
+    static void hold(CuratorFramework client, String path, String lockPath) throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        QueueConsumer<byte[]> consumer = new QueueConsumer<byte[]>() {
+            public void consumeMessage(byte[] item) throws Exception {
+                Harness.out("got", new String(item, StandardCharsets.UTF_8));
+                never.await();
+            }
+            public void stateChanged(CuratorFramework c, ConnectionState s) {}
+        };
+        DistributedQueue<byte[]> q = QueueBuilder.builder(client, consumer, BYTES, path).lockPath(lockPath).buildQueue();
+        q.start();
+        while (Harness.command() != null) {
+            // hold until "stop"
+        }
+        client.close();
+        Harness.out("closed");
+        System.exit(0);
     }
 
     static void consume(CuratorFramework client, String kind, String path, String lockPath, int n) throws Exception {
