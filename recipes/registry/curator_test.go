@@ -1,69 +1,27 @@
 package registry
 
 import (
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/recipes/internal/curatortest"
 	"github.com/zabkit/zabkit/recipes/internal/zktest"
 )
 
 // The interoperability tests run Apache Curator itself
-// (testdata/curator/Discovery.java) against the test's ensemble. They need
-// java, javac and Curator 5's jars with their dependencies: the
-// classpath in ZABKIT_CURATOR_CLASSPATH, or Debian's
-// libcurator-discovery-java and friends in /usr/share/java. Without them
-// they are skipped.
+// (testdata/curator/Discovery.java) against the test's ensemble through
+// curatortest, which skips them without Java and Curator's jars.
 
-// curatorJars are the jars Discovery.java needs, as Debian installs them.
-var curatorJars = []string{"curator-x-discovery", "curator-framework", "curator-client", "zookeeper", "zookeeper-jute",
-	"jackson-databind", "jackson-core", "jackson-annotations", "guava", "slf4j-api", "slf4j-nop"}
-
-// curator compiles Discovery.java and returns a function that runs it
-// with args and returns its output lines, or skips the test.
+// curator returns a function that runs Discovery with args and returns its
+// output lines, or skips the test.
 func curator(t *testing.T) func(args ...string) []string {
 	t.Helper()
-	for _, tool := range []string{"java", "javac"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("Curator interoperability: %s not found", tool)
-		}
-	}
-	cp := os.Getenv("ZABKIT_CURATOR_CLASSPATH")
-	if cp == "" {
-		var jars []string
-		for _, j := range curatorJars {
-			p := filepath.Join("/usr/share/java", j+".jar")
-			if _, err := os.Stat(p); err != nil {
-				t.Skipf("Curator interoperability: %s missing (apt-get install libcurator-discovery-java, or set ZABKIT_CURATOR_CLASSPATH)", p)
-			}
-			jars = append(jars, p)
-		}
-		cp = strings.Join(jars, string(filepath.ListSeparator))
-	}
-	classes := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "javac", "-d", classes, "-cp", cp, filepath.Join("testdata", "curator", "Discovery.java")).CombinedOutput(); err != nil {
-		t.Fatalf("javac: %v\n%s", err, out)
-	}
+	j := curatortest.New(t)
 	return func(args ...string) []string {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "java", append([]string{"-cp", classes + string(filepath.ListSeparator) + cp, "Discovery"}, args...)...)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("java Discovery %v: %v\n%s", args, err, stderr.String())
-		}
-		return strings.Split(strings.TrimSpace(string(out)), "\n")
+		return j.Run(t, "Discovery", args...)
 	}
 }
 
