@@ -18,16 +18,21 @@
 // missing: deleted by another client, or gone with an expired session.
 // Once created, the node keeps its actual path: a sequential node is
 // created again under the name it got first, in the non-sequential twin
-// of its mode (as Curator does for an unprotected node).
+// of its mode. Curator does the same for an unprotected node; a protected
+// one it creates again under a new protected name. Readers of the layout
+// should not rely on either.
 //
 // A node found at the path is taken over (its data set to the Node's, as
-// Curator does) if it is persistent, or if it is ephemeral and owned by
-// the Conn's current session (a create whose reply was lost). An
-// ephemeral node owned by any other session is never acted upon: not
-// written, not deleted. The Node waits for it to go, then creates its
-// own; Curator would take it over. SetData changes the data the node is
-// kept with and writes it. Close stops the Node and deletes its node (an
-// ephemeral one only if it belongs to the current session).
+// Curator does) when the Node's mode is persistent, or when the node is
+// ephemeral and owned by the Conn's current session (a create whose reply
+// was lost). For an ephemeral mode, a node owned by any other session is
+// never acted upon: not written, not deleted. The Node waits for it to
+// go, then creates its own; Curator would take it over. SetData changes
+// the data the node is kept with and writes it. Close stops the Node and
+// deletes its node (an ephemeral one only if it belongs to the current
+// session). A create still in flight when Close ends it may leave a node
+// behind without a protected name to find it by: an ephemeral one goes
+// with its session, a persistent one stays.
 //
 // # Connection loss and session expiry
 //
