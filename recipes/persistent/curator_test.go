@@ -87,7 +87,7 @@ func TestCuratorPersistentNodeProtected(t *testing.T) {
 	if err := java.Stop(); err != nil {
 		t.Fatalf("java: %v\n%s", err, java.Stderr())
 	}
-	kids, _, err := c.Children(ctx, dir)
+	kids, _, err := synced(t, c).Children(ctx, dir)
 	if err != nil || len(kids) != 1 || dir+"/"+kids[0] != gpath {
 		t.Fatalf("after Curator's close: children %v, %v; want only the Go node", kids, err)
 	}

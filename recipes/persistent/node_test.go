@@ -44,6 +44,16 @@ func waitNode(t *testing.T, c *client.Conn, path string, what string, ok func(ex
 	}
 }
 
+// synced brings c's server up to date with the leader (Sync), so that
+// its next read sees every write completed before, by any client.
+func synced(t *testing.T, c *client.Conn) *client.Conn {
+	t.Helper()
+	if err := c.Sync(zktest.Ctx(t), "/"); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	return c
+}
+
 func start(t *testing.T, c *client.Conn, path string, mode client.CreateMode, data []byte, opts ...Option) *Node {
 	t.Helper()
 	n, err := New(c, path, mode, data, opts...)
@@ -127,7 +137,7 @@ func TestNodeRecreatedAfterDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 3 {
-			_, st, err := other.Get(ctx, p)
+			_, st, err := synced(t, other).Get(ctx, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -192,8 +202,8 @@ func TestNodeLinkCutAndHealed(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	kept := start(t, c, root+"/kept", client.ModeEphemeral, []byte("k"))
 	gone := start(t, c, root+"/gone", client.ModePersistent, []byte("g"))
-	_, keptSt, _ := other.Get(ctx, kept.Path())
-	_, goneSt, _ := other.Get(ctx, gone.Path())
+	_, keptSt, _ := synced(t, other).Get(ctx, kept.Path())
+	_, goneSt, _ := synced(t, other).Get(ctx, gone.Path())
 	sid := c.Session().ID()
 
 	link.Cut()
@@ -204,7 +214,7 @@ func TestNodeLinkCutAndHealed(t *testing.T) {
 	waitNode(t, other, gone.Path(), "the deleted node created again", func(ok bool, data []byte, st client.Stat) bool {
 		return ok && st.Czxid > goneSt.Czxid && string(data) == "g"
 	})
-	_, st, err := other.Get(ctx, kept.Path())
+	_, st, err := synced(t, other).Get(ctx, kept.Path())
 	if err != nil || st.Czxid != keptSt.Czxid || st.EphemeralOwner != sid || c.Session().ID() != sid {
 		t.Fatalf("kept node: %+v, %v (was czxid %d, session 0x%x, now 0x%x)", st, err, keptSt.Czxid, sid, c.Session().ID())
 	}
@@ -221,7 +231,7 @@ func TestNodeSessionExpiredRenewal(t *testing.T) {
 	ctx := zktest.Ctx(t)
 	eph := start(t, c, root+"/eph", client.ModeEphemeralSequential, []byte("e1"), WithProtection())
 	per := start(t, c, root+"/per", client.ModePersistent, []byte("p"))
-	_, perSt, _ := other.Get(ctx, per.Path())
+	_, perSt, _ := synced(t, other).Get(ctx, per.Path())
 	old := c.Session()
 	p := eph.Path()
 
@@ -244,7 +254,7 @@ func TestNodeSessionExpiredRenewal(t *testing.T) {
 	if eph.Path() != p {
 		t.Fatalf("path %s, was %s", eph.Path(), p)
 	}
-	if _, st, err := other.Get(ctx, per.Path()); err != nil || st.Czxid != perSt.Czxid {
+	if _, st, err := synced(t, other).Get(ctx, per.Path()); err != nil || st.Czxid != perSt.Czxid {
 		t.Fatalf("persistent node after expiry: %+v, %v", st, err)
 	}
 	if err := eph.Err(); err != nil {
@@ -253,7 +263,7 @@ func TestNodeSessionExpiredRenewal(t *testing.T) {
 	if err := eph.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _, _ := other.Exists(ctx, p); ok {
+	if ok, _, _ := synced(t, other).Exists(ctx, p); ok {
 		t.Fatal("Close left the node")
 	}
 }

@@ -26,7 +26,7 @@ func TestTTLNodeLayoutAndExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := n.Path()
-	data, st, err := other.Get(ctx, p)
+	data, st, err := synced(t, other).Get(ctx, p)
 	if err != nil || string(data) != "d" || st.EphemeralOwner != 0 {
 		t.Fatalf("container %s: %q %+v %v", p, data, st, err)
 	}
@@ -40,13 +40,13 @@ func TestTTLNodeLayoutAndExpiry(t *testing.T) {
 	if err := n.SetData(ctx, []byte("d2")); err != nil {
 		t.Fatal(err)
 	}
-	if data, _, _ := other.Get(ctx, p); string(data) != "d2" {
+	if data, _, _ := synced(t, other).Get(ctx, p); string(data) != "d2" {
 		t.Fatalf("after SetData: %q", data)
 	}
 	if err := n.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _, err := other.Exists(ctx, p); !ok || err != nil {
+	if ok, _, err := synced(t, other).Exists(ctx, p); !ok || err != nil {
 		t.Fatalf("Close deleted the container (exists %v, %v)", ok, err)
 	}
 	waitNode(t, other, p, "the servers to delete the untouched node", func(ok bool, _ []byte, _ client.Stat) bool { return !ok })
