@@ -60,7 +60,12 @@ func start(t *testing.T, c *client.Conn, path string, mode client.CreateMode, da
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = n.Close(context.Background()) })
+	t.Cleanup(func() {
+		// bounded: after a failure the Conn may be cut off for good
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = n.Close(ctx)
+	})
 	if err := n.WaitForInitialCreate(zktest.Ctx(t)); err != nil {
 		t.Fatalf("WaitForInitialCreate: %v", err)
 	}
