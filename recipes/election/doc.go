@@ -54,19 +54,10 @@
 //
 // # Performance
 //
-// BenchmarkHandOver measures the time from the leader's session ending on
-// the servers to the next candidate's fn starting (go test -bench HandOver
-// -benchtime 30x ./recipes/election; medians of 5 interleaved runs on the
-// project's loaded 2-core machine, November 2026; docs/benchmarks.md has
-// the details): 0.27ms on the in-process 3-server ensemble, 2.2ms on a
-// 3-process zabkit cluster on disk (scripts/zabkit-cluster.sh) and 4.3ms
-// on Apache ZooKeeper 3.8 (scripts/zk-ensemble.sh), both through
-// ZABKIT_ZK_SERVERS. The in-process figure expires the session directly in
-// the ensemble; on an external cluster the benchmark closes the session
-// from a second connection, so its figure also holds that closeSession
-// write and its fsync. The next candidate watches only the leader's node,
-// so the hand-over itself is one watch notification and one read. In
-// production the session timeout comes first: a leader that dies silently
-// is replaced about one session timeout later (a leader that closes its
-// session or resigns, at once).
+// The next candidate watches only the leader's node, so a hand-over is
+// one watch notification and one read once the leader's session has ended
+// on the servers. In production the session timeout comes first: a leader
+// that dies silently is replaced about one session timeout later (a leader
+// that closes its session or resigns, at once). The hand-over time is
+// measured against Apache ZooKeeper in docs/benchmarks.md.
 package election

@@ -71,22 +71,10 @@
 //
 // # Performance
 //
-// BenchmarkMutex, Lock+Unlock cycles per second on one lock, each
-// contender on its own session (go test -bench Mutex -benchtime 2s
-// ./recipes/lock; medians of 5 interleaved runs on the project's loaded
-// 2-core machine, November 2026; docs/benchmarks.md has the details):
-//
-//	contenders   in-process   zabkit cluster   Apache ZooKeeper 3.8
-//	         1         4900              560                    350
-//	         8         4200              650                    370
-//	        64         3100              620                    390
-//
-// "In-process" is the default backend: a 3-server ensemble in the test's
-// own process, in memory, with no fsync; it measures the code path, not
-// durability. The other two columns are 3-process clusters on one machine
-// that fsync every write (scripts/zabkit-cluster.sh, scripts/zk-ensemble.sh;
-// the benchmark runs against them with ZABKIT_ZK_SERVERS set): compare
-// those two with each other, never with the first.
+// Each contender watches only its predecessor, so a hand-over costs one
+// watch notification and a few requests, whatever the number of
+// contenders. Lock+Unlock cycles per second are measured against Apache
+// ZooKeeper in docs/benchmarks.md.
 //
 // A cycle is two writes through the leader (create and delete of the
 // contender's node) and a read of the lock directory, so on disk it costs
