@@ -45,6 +45,13 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 		wg     sync.WaitGroup
 		errs   = make([]error, len(names))
 	)
+	// say prints for a candidate: a deposed leader may still be printing
+	// while the next one starts.
+	say := func(format string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(out, format, a...)
+	}
 	rctx, stop := context.WithCancel(ctx)
 	defer stop()
 	conns := make([]*client.Conn, len(names))
@@ -75,13 +82,13 @@ func run(ctx context.Context, out io.Writer, servers string) error {
 					return nil
 				}
 				if n == terms/2 && cl.Ensemble != nil {
-					fmt.Fprintf(out, "  >> %s's session expires on the servers while it leads\n", name)
+					say("  >> %s's session expires on the servers while it leads\n", name)
 					if err := cl.Ensemble.ExpireSession(ctx, conn.SessionID()); err != nil {
 						return err
 					}
 					<-lctx.Done()
-					fmt.Fprintf(out, "  >> %s's leadership context ends: %v\n", name, context.Cause(lctx))
-					fmt.Fprintf(out, "  >> %s's Conn opens a new session and its Run campaigns again\n", name)
+					say("  >> %s's leadership context ends: %v\n", name, context.Cause(lctx))
+					say("  >> %s's Conn opens a new session and its Run campaigns again\n", name)
 					return nil
 				}
 				// Yield only once every live candidate is queued, so
