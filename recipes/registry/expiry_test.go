@@ -242,13 +242,21 @@ func TestFaultRegistrySessionExpiredStatic(t *testing.T) {
 	}
 	zktest.Expire(t, c)
 	watcher := zktest.Dial(t)
-	if ok, _, err := watcher.Exists(ctx, base+"/svc/perm"); err != nil || !ok {
+	// watcher may sit on a server behind c's: it syncs before each read.
+	exists := func() (bool, error) {
+		if err := watcher.Sync(ctx, base); err != nil {
+			return false, err
+		}
+		ok, _, err := watcher.Exists(ctx, base+"/svc/perm")
+		return ok, err
+	}
+	if ok, err := exists(); err != nil || !ok {
 		t.Fatalf("static node after the expiry: exists %v, %v", ok, err)
 	}
 	if err := reg.Unregister(ctx, "svc", "perm"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _, err := watcher.Exists(ctx, base+"/svc/perm"); err != nil || ok {
+	if ok, err := exists(); err != nil || ok {
 		t.Fatalf("static node after Unregister: exists %v, %v", ok, err)
 	}
 }
