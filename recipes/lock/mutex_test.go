@@ -278,6 +278,9 @@ func TestFaultMutexCreateReplyLost(t *testing.T) {
 	if cut.Cuts() != 1 {
 		t.Fatalf("%d connections cut, want 1", cut.Cuts())
 	}
+	if err := other.Sync(ctx, dir); err != nil { // other may sit on a server behind c's
+		t.Fatal(err)
+	}
 	kids, st, err := other.Children(ctx, dir)
 	if err != nil || len(kids) != 1 || dir+"/"+kids[0] != m.Key() {
 		t.Fatalf("children %v (%v), want only %s", kids, err, m.Key())
