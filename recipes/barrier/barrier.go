@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/zabkit/zabkit/client"
 )
@@ -117,50 +116,4 @@ func (b *Barrier) Wait(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-}
-
-// deleteNode deletes path, an ephemeral node of session s, retrying
-// after connection loss until the node is gone (ErrNoNode counts as gone)
-// or s is (the node goes with it: no request is sent for a node of a
-// session that ended, and one waiting for the Conn's next session is
-// abandoned). Only ctx ending leaves the node possibly in place, and then
-// ctx's error is returned.
-func deleteNode(ctx context.Context, c *client.Conn, s *client.Session, path string) error {
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-s.Done():
-			cancel()
-		case <-dctx.Done():
-		}
-	}()
-	err := client.Retry(dctx, func(ctx context.Context) error {
-		if isClosed(s.Done()) {
-			return nil
-		}
-		err := c.Delete(ctx, path, client.AnyVersion)
-		if errors.Is(err, client.ErrNoNode) {
-			return nil
-		}
-		return err
-	})
-	if err == nil || client.IsSessionLost(err) || isClosed(s.Done()) {
-		return nil
-	}
-	return err
-}
-
-// deleteDetached is deleteNode on a context not cancelled with ctx but
-// bounded by the session timeout (past it an ephemeral node is gone with
-// its expired session anyway): a participant whose ctx ended must still
-// remove its node.
-func deleteDetached(ctx context.Context, c *client.Conn, s *client.Session, path string) {
-	bound := c.SessionTimeout()
-	if bound <= 0 {
-		bound = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bound)
-	defer cancel()
-	_ = deleteNode(ctx, c, s, path)
 }

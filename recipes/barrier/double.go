@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/zabkit/zabkit/client"
+	"github.com/zabkit/zabkit/recipes/internal/contend"
 )
 
 // readyNode is Curator's DistributedDoubleBarrier ready node name.
@@ -114,14 +115,14 @@ func (b *DoubleBarrier) enter(ctx context.Context, s *client.Session) error {
 	})
 	if err == nil && st.EphemeralOwner != s.ID() { // made on a later session
 		err = fmt.Errorf("%w: participant node %s made on session 0x%x, not %v", ErrSessionLost, b.ours(), st.EphemeralOwner, s)
-		deleteDetached(ctx, b.c, b.c.Session(), b.ours())
+		_ = contend.DeleteDetached(ctx, b.c, contend.SessionOf(b.c), b.ours())
 		return err
 	}
 	if err == nil {
 		err = b.awaitReady(ctx, s)
 	}
 	if err != nil {
-		deleteDetached(ctx, b.c, s, b.ours())
+		_ = contend.DeleteDetached(ctx, b.c, contend.SessionFrom(s), b.ours())
 		return err
 	}
 	b.mu.Lock()
@@ -216,7 +217,7 @@ func (b *DoubleBarrier) Leave(ctx context.Context) error {
 		var watch string
 		switch {
 		case len(kids) == 1 && idx == 0:
-			if err := deleteNode(ctx, b.c, s, b.ours()); err != nil {
+			if err := contend.DeleteNode(ctx, b.c, contend.SessionFrom(s), b.ours()); err != nil {
 				return b.fail("leave", err)
 			}
 			if err := retry(ctx, b.c, func(ctx context.Context) error {
@@ -233,7 +234,7 @@ func (b *DoubleBarrier) Leave(ctx context.Context) error {
 			watch = kids[len(kids)-1]
 		default:
 			if idx > 0 {
-				if err := deleteNode(ctx, b.c, s, b.ours()); err != nil {
+				if err := contend.DeleteNode(ctx, b.c, contend.SessionFrom(s), b.ours()); err != nil {
 					return b.fail("leave", err)
 				}
 			}

@@ -108,7 +108,7 @@ func (h *Contender) Release(ctx context.Context) error {
 	}
 	h.busy = true
 	h.mu.Unlock()
-	err := deleteNode(ctx, h.Conn, s, n.Path)
+	err := DeleteNode(ctx, h.Conn, s, n.Path)
 	h.mu.Lock()
 	h.busy = false
 	if err == nil {

@@ -119,7 +119,7 @@ func (q Queue) contend(ctx context.Context, c *client.Conn, s Session, data []by
 		return Node{}, err
 	}
 	if err := q.await(ctx, c, s, n, try); err != nil {
-		_ = deleteDetached(ctx, c, s, n.Path) // no one must wait behind it
+		_ = DeleteDetached(ctx, c, s, n.Path) // no one must wait behind it
 		return Node{}, err
 	}
 	return n, nil
@@ -138,7 +138,7 @@ func (q Queue) join(ctx context.Context, c *client.Conn, s Session, data []byte)
 	if st.EphemeralOwner != s.ID { // made on a later session than s
 		// p is an ephemeral of the live session, made by a create that
 		// waited for it: delete it on that session, then contend on it.
-		_ = deleteDetached(ctx, c, SessionOf(c), p)
+		_ = DeleteDetached(ctx, c, SessionOf(c), p)
 		return Node{}, fmt.Errorf("%w: node %s made on session 0x%x, not %v", ErrSessionEnded, p, st.EphemeralOwner, s)
 	}
 	return Node{Path: p, Name: p[strings.LastIndexByte(p, '/')+1:], Stat: st}, nil
@@ -230,13 +230,13 @@ func ended(err error) error {
 	return err
 }
 
-// deleteNode deletes path, an ephemeral node of session s, retrying after
+// DeleteNode deletes path, an ephemeral node of session s, retrying after
 // connection loss until the node is gone (ErrNoNode counts as gone) or s
 // is (its ephemeral nodes go with it, so that counts as gone too: a
 // request waiting for the Conn's next session is abandoned, and none is
 // sent once s has ended). Only ctx ending leaves the node possibly in
 // place, and then ctx's error is returned.
-func deleteNode(ctx context.Context, c *client.Conn, s Session, path string) error {
+func DeleteNode(ctx context.Context, c *client.Conn, s Session, path string) error {
 	if s.ended() {
 		return nil
 	}
@@ -265,16 +265,16 @@ func deleteNode(ctx context.Context, c *client.Conn, s Session, path string) err
 	return err
 }
 
-// deleteDetached is deleteNode on a context that is not cancelled with
+// DeleteDetached is DeleteNode on a context that is not cancelled with
 // ctx but bounded by the session timeout (past it an ephemeral node is
 // gone with its expired session anyway): a waiter whose ctx ended must
 // still remove its node.
-func deleteDetached(ctx context.Context, c *client.Conn, s Session, path string) error {
+func DeleteDetached(ctx context.Context, c *client.Conn, s Session, path string) error {
 	bound := c.SessionTimeout()
 	if bound <= 0 {
 		bound = 10 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bound)
 	defer cancel()
-	return deleteNode(ctx, c, s, path)
+	return DeleteNode(ctx, c, s, path)
 }

@@ -22,8 +22,10 @@ type Session struct {
 
 // SessionOf returns c's current session (which may have ended: see
 // nextSession).
-func SessionOf(c *client.Conn) Session {
-	s := c.Session()
+func SessionOf(c *client.Conn) Session { return SessionFrom(c.Session()) }
+
+// SessionFrom is the Session of the client session s.
+func SessionFrom(s *client.Session) Session {
 	return Session{ID: s.ID(), Done: s.Done(), s: s}
 }
 
@@ -39,7 +41,7 @@ func nextSession(ctx context.Context, c *client.Conn) (Session, error) {
 		}
 		return Session{}, ended(err)
 	}
-	return Session{ID: s.ID(), Done: s.Done(), s: s}, nil
+	return SessionFrom(s), nil
 }
 
 // ended reports whether s has ended.
