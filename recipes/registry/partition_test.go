@@ -98,8 +98,17 @@ func TestFaultCachePartitionedExpires(t *testing.T) {
 		}
 		p.Heal(t)
 		waitList(t, changes, "two")
-		if g := cc.Session().Generation(); g < 2 {
-			t.Fatalf("generation %d after the expiry", g)
+		// The Conn may learn of the expiry after the cache re-read (on a
+		// new link): wait, bounded by ctx, for its next session.
+		for {
+			s, err := cc.WaitSession(ctx)
+			if err != nil {
+				t.Fatalf("generation %d after the expiry: %v", cc.Session().Generation(), err)
+			}
+			if s.Generation() >= 2 {
+				break
+			}
+			zktest.Wait(t, s.Done(), 30*time.Second, "the Conn to learn its session expired")
 		}
 		if err := cache.BadNodes(); err != nil {
 			t.Fatalf("BadNodes: %v", err) // the marker went with the session
